@@ -1,0 +1,1 @@
+"""Live polls: single and multiple choice, rating scales, word clouds and open text."""

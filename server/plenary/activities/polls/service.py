@@ -1,0 +1,206 @@
+"""Poll use cases: the glue between the pure poll rules, the store and the broadcaster."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plenary import ids
+from plenary.activities.polls.domain import (
+    ACTIVITY_TYPE,
+    Poll,
+    PollStatus,
+    answer_labels,
+    build_poll,
+    summarise,
+    validate_answer,
+)
+from plenary.clock import now_ms
+from plenary.coalescer import ResultsCoalescer
+from plenary.errors import ErrorCode, PlenaryError, bad_request, not_found
+from plenary.realtime.broadcast import Broadcaster
+from plenary.settings import Limits
+from plenary.store import Activity, RecordOutcome, Store, Tally
+
+
+def poll_view(activity: Activity) -> dict[str, Any]:
+    """A poll as clients see it: definition plus status and state."""
+    view = dict(activity.definition)
+    view["status"] = activity.status
+    view["revealed"] = bool(activity.meta.get("revealed", False))
+    view["opened_at"] = activity.meta.get("opened_at")
+    view["closed_at"] = activity.meta.get("closed_at")
+    return view
+
+
+def results_payload(poll: Poll, tally: Tally) -> dict[str, Any]:
+    """``poll:results`` body (without ``ts``): summary plus the tally version as ``seq``."""
+    return {"poll_id": poll.id, **summarise(poll, tally.counts, tally.total), "seq": tally.version}
+
+
+class PollService:
+    """Create, open, close and reveal polls; record votes; broadcast results."""
+
+    def __init__(
+        self, store: Store, broadcaster: Broadcaster, limits: Limits, results_window_ms: int
+    ) -> None:
+        self._store = store
+        self._out = broadcaster
+        self._limits = limits
+        self.coalescer = ResultsCoalescer(store, results_window_ms, self.publish_results)
+
+    async def stop(self) -> None:
+        await self.coalescer.stop()
+
+    async def _load(self, code: str, poll_id: str) -> tuple[Activity, Poll]:
+        activity = await self._store.get_activity(code, poll_id)
+        if activity is None or activity.definition.get("type") != ACTIVITY_TYPE:
+            raise not_found(f"Poll {poll_id!r}")
+        return activity, Poll.from_dict(activity.definition)
+
+    async def create(
+        self, code: str, question: Any, kind: Any, options: Any, scale: Any
+    ) -> dict[str, Any]:
+        existing = await self._store.list_activities(code)
+        if len(existing) >= self._limits.max_polls_per_event:
+            raise bad_request(f"An event holds at most {self._limits.max_polls_per_event} polls.")
+        poll = build_poll(ids.new_id("p"), question, kind, options, scale, self._limits, now_ms())
+        await self._store.add_activity(code, poll.id, poll.to_dict(), PollStatus.DRAFT)
+        view = poll_view(Activity(poll.id, poll.to_dict(), PollStatus.DRAFT, {}))
+        await self._out.to_staff(code, "poll:created", {"poll": view})
+        return view
+
+    async def open(self, code: str, poll_id: str) -> dict[str, Any]:
+        activity, poll = await self._load(code, poll_id)
+        if activity.status == PollStatus.OPEN:
+            await self._store.set_current(code, poll_id)
+            return poll_view(activity)
+        # One activity on stage at a time: opening a poll closes the one before it.
+        current = await self._store.get_current(code)
+        if current and current != poll_id:
+            other = await self._store.get_activity(code, current)
+            if other is not None and other.status == PollStatus.OPEN:
+                await self.close(code, current)
+        updated = await self._store.update_activity(
+            code, poll_id, PollStatus.OPEN, {"opened_at": now_ms(), "closed_at": None}
+        )
+        if updated is None:
+            raise not_found(f"Poll {poll_id!r}")
+        await self._store.set_current(code, poll_id)
+        view = poll_view(updated)
+        await self._out.to_everyone(code, "poll:opened", {"poll": view})
+        await self.publish_results(code, poll_id)
+        return view
+
+    async def close(self, code: str, poll_id: str) -> dict[str, Any]:
+        activity, poll = await self._load(code, poll_id)
+        if activity.status == PollStatus.DRAFT:
+            raise PlenaryError(ErrorCode.NOT_OPEN, "This poll was never opened.")
+        updated = activity
+        if activity.status == PollStatus.OPEN:
+            changed = await self._store.update_activity(
+                code, poll_id, PollStatus.CLOSED, {"closed_at": now_ms()}
+            )
+            updated = changed or activity
+        # Votes are refused atomically once the status is closed: this tally is final.
+        tally = await self._store.get_tally(code, poll_id)
+        results = results_payload(poll, tally)
+        view = poll_view(updated)
+        if activity.status == PollStatus.OPEN:
+            await self._out.to_staff(
+                code, "poll:closed", {"poll_id": poll_id, "poll": view, "results": results}
+            )
+            shown = results if view["revealed"] else None
+            await self._out.to_attendees(
+                code, "poll:closed", {"poll_id": poll_id, "poll": view, "results": shown}
+            )
+            await self._emit_results(code, updated, results, final=True)
+        return {"poll": view, "results": results}
+
+    async def reveal(self, code: str, poll_id: str) -> dict[str, Any]:
+        activity, poll = await self._load(code, poll_id)
+        updated = await self._store.update_activity(code, poll_id, None, {"revealed": True})
+        tally = await self._store.get_tally(code, poll_id)
+        results = results_payload(poll, tally)
+        view = poll_view(updated or activity)
+        await self._out.to_everyone(
+            code, "poll:revealed", {"poll_id": poll_id, "poll": view, "results": results}
+        )
+        return {"poll": view, "results": results}
+
+    async def vote(
+        self, code: str, attendee_id: str, poll_id: str, choice: Any, vote_id: str
+    ) -> dict[str, Any]:
+        _, poll = await self._load(code, poll_id)
+        answer = validate_answer(poll, choice, self._limits)
+        stored = await self._store.record_answer(
+            code, poll_id, attendee_id, vote_id, answer.keys, answer.value, now_ms()
+        )
+        if stored.outcome is RecordOutcome.STORED:
+            self.coalescer.note(code, poll_id, stored.version)
+            return {"poll_id": poll_id, "choice": answer.value}
+        if stored.outcome is RecordOutcome.DUPLICATE:
+            mine = await self._store.get_answer(code, poll_id, attendee_id)
+            return {"poll_id": poll_id, "choice": mine.value if mine else None, "duplicate": True}
+        if stored.outcome is RecordOutcome.NOT_OPEN:
+            raise PlenaryError(ErrorCode.NOT_OPEN, "This poll is not open for answers.")
+        raise not_found(f"Poll {poll_id!r}")
+
+    async def publish_results(self, code: str, poll_id: str) -> None:
+        """Broadcast the current results (staff only until revealed)."""
+        activity, poll = await self._load(code, poll_id)
+        tally = await self._store.get_tally(code, poll_id)
+        await self._emit_results(code, activity, results_payload(poll, tally))
+
+    async def _emit_results(
+        self, code: str, activity: Activity, results: dict[str, Any], final: bool = False
+    ) -> None:
+        body = {**results, "final": final}
+        if activity.meta.get("revealed"):
+            await self._out.to_everyone(code, "poll:results", body)
+        else:
+            await self._out.to_staff(code, "poll:results", body)
+
+    # -- views ----------------------------------------------------------------
+    async def view_with_results(self, code: str, activity: Activity) -> dict[str, Any]:
+        poll = Poll.from_dict(activity.definition)
+        tally = await self._store.get_tally(code, activity.id)
+        return {**poll_view(activity), "results": results_payload(poll, tally)}
+
+    async def list_polls(self, code: str) -> list[dict[str, Any]]:
+        return [
+            await self.view_with_results(code, a)
+            for a in await self._store.list_activities(code)
+            if a.definition.get("type") == ACTIVITY_TYPE
+        ]
+
+    async def attendee_view(self, code: str, activity: Activity, attendee_id: str) -> dict[str, Any]:
+        """The on-stage poll for one attendee: results only once revealed, plus their answer."""
+        view = (
+            await self.view_with_results(code, activity)
+            if activity.meta.get("revealed")
+            else {**poll_view(activity), "results": None}
+        )
+        mine = await self._store.get_answer(code, activity.id, attendee_id)
+        view["my_answer"] = mine.value if mine else None
+        return view
+
+    async def export(self, code: str) -> list[dict[str, Any]]:
+        """Every poll with its results and every answer (attendee ids, no secrets)."""
+        polls = []
+        for activity in await self._store.list_activities(code):
+            if activity.definition.get("type") != ACTIVITY_TYPE:
+                continue
+            poll = Poll.from_dict(activity.definition)
+            view = await self.view_with_results(code, activity)
+            answers = await self._store.list_answers(code, activity.id)
+            view["answers"] = [
+                {
+                    "attendee_id": attendee_id,
+                    "value": record.value,
+                    "labels": answer_labels(poll, record.value),
+                    "ts": record.ts,
+                }
+                for attendee_id, record in sorted(answers.items(), key=lambda kv: kv[1].ts)
+            ]
+            polls.append(view)
+        return polls

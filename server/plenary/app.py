@@ -1,0 +1,172 @@
+"""Builds the aiohttp application: Socket.IO server, store, services and routes.
+
+Nothing connects at build time; connections open in :func:`lifecycle` (an aiohttp
+``cleanup_ctx``), which also owns every background task and stops it at shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import socketio
+from aiohttp import web
+
+from plenary import ids
+from plenary.activities.base import ActivityModule
+from plenary.activities.polls.handlers import PollsModule
+from plenary.activities.polls.service import PollService
+from plenary.event_service import EventService
+from plenary.http_api import page_urls, setup_routes
+from plenary.realtime.broadcast import Broadcaster
+from plenary.realtime.fanout import MsgpackRedisManager
+from plenary.realtime.gateway import Gateway
+from plenary.realtime.presence import Presence
+from plenary.realtime.router import Router
+from plenary.realtime.session import Sessions
+from plenary.services import SERVICES, SETTINGS, Demo, Services
+from plenary.settings import Settings
+from plenary.store import store_for
+from plenary.tasks import TaskOwner, run_forever
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WEB_ROOT = Path(__file__).resolve().parents[2] / "clients" / "web"
+
+DEMO_POLLS: list[dict[str, Any]] = [
+    {
+        "question": "Where are you joining from?",
+        "kind": "single",
+        "options": ["Europe", "Americas", "Africa", "Asia-Pacific"],
+    },
+    {"question": "One word for how you feel today", "kind": "wordcloud"},
+    {"question": "How useful was this session?", "kind": "rating", "scale": 5},
+]
+
+
+def create_sio(settings: Settings) -> socketio.AsyncServer:
+    """The Socket.IO server, with the Redis manager in scaled mode."""
+    # python-socketio logs every emit at INFO: keep its warnings and errors only.
+    sio_logger = logging.getLogger("plenary.socketio")
+    sio_logger.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
+    manager = None
+    if settings.redis_url:
+        manager = MsgpackRedisManager(settings.redis_url, logger=sio_logger)
+    origins: Any = list(settings.cors_allowed_origins)
+    if origins == ["*"]:
+        origins = "*"
+    return socketio.AsyncServer(
+        async_mode="aiohttp",
+        client_manager=manager,
+        cors_allowed_origins=origins,
+        max_http_buffer_size=settings.limits.max_payload_bytes,
+        logger=sio_logger,
+        engineio_logger=False,
+    )
+
+
+def build_app(
+    settings: Settings,
+    on_ready: Callable[[Services], Any] | None = None,
+    web_root: Path = DEFAULT_WEB_ROOT,
+) -> web.Application:
+    """A ready-to-run application (start it with ``web.run_app`` or an ``AppRunner``)."""
+    app = web.Application(client_max_size=settings.limits.max_payload_bytes * 4)
+    sio = create_sio(settings)
+    sio.attach(app)
+    store = store_for(settings)
+    sessions = Sessions()
+    broadcaster = Broadcaster(sio)
+    events = EventService(store, settings.limits)
+    polls = PollService(store, broadcaster, settings.limits, settings.results_interval_ms)
+    modules: dict[str, ActivityModule] = {PollsModule.type: PollsModule(polls)}
+    process_id = ids.new_id("proc")
+    presence = Presence(store, sessions, broadcaster, process_id)
+    gateway = Gateway(sio, store, sessions, events, modules, broadcaster, presence, settings.limits)
+    router = Router(sessions)
+    gateway.attach(router)
+    for module in modules.values():
+        module.register(router)
+    router.attach(sio)
+
+    services = Services(
+        settings=settings,
+        store=store,
+        sio=sio,
+        sessions=sessions,
+        events=events,
+        polls=polls,
+        presence=presence,
+        gateway=gateway,
+        process_id=process_id,
+    )
+    if on_ready is not None:
+        services.on_ready.append(on_ready)
+    app[SETTINGS] = settings
+    app[SERVICES] = services
+    app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(close_sockets)
+    setup_routes(app, web_root)
+    return app
+
+
+async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+    """Open the store, start background work; on the way out stop it all in order."""
+    services = app[SERVICES]
+    settings = services.settings
+    await services.store.start()
+    if not await services.store.ping():
+        log.warning("store %s is not reachable yet; /healthz reports it", services.store.backend)
+    # Start the cross-process listener now rather than at the first connection, so a
+    # process without clients still serves emits made through it.
+    sio = services.sio
+    if not sio.manager_initialized:
+        sio.manager_initialized = True
+        sio.manager.initialize()
+    loops = TaskOwner("app-loops")
+    loops.spawn(
+        run_forever("presence", services.presence.tick, settings.presence_interval_ms / 1000),
+        name="presence",
+    )
+    if settings.create_demo:
+        services.demo = await create_demo(services)
+    log.info(
+        "plenary ready on %s (store: %s, process %s)",
+        settings.base_url,
+        services.store.backend,
+        services.process_id,
+    )
+    for callback in services.on_ready:
+        callback(services)
+    try:
+        yield
+    finally:
+        await loops.stop()
+        await services.gateway.tasks.stop()
+        await services.polls.stop()
+        listener = getattr(sio.manager, "thread", None)
+        if listener is not None:
+            listener.cancel()
+        await sio.shutdown()
+        await services.store.close()
+        log.info("plenary stopped (process %s)", services.process_id)
+
+
+async def close_sockets(app: web.Application) -> None:
+    """Close every engine.io connection so clients reconnect (to another process, if
+    there is one) instead of waiting for a timeout."""
+    eio = app[SERVICES].sio.eio
+    if eio.sockets:
+        await eio.disconnect()
+
+
+async def create_demo(services: Services) -> Demo:
+    """A ready event with a few draft polls, so a newcomer can start at once."""
+    event, key = await services.events.create_event("Plenary demo")
+    for poll in DEMO_POLLS:
+        await services.polls.create(
+            event.code, poll["question"], poll["kind"], poll.get("options"), poll.get("scale")
+        )
+    return Demo(event.code, key, page_urls(services.settings.base_url, event.code, key))

@@ -1,0 +1,134 @@
+"""Events and identities: creating events, and turning a connect ``auth`` payload into a
+verified role (presenter key check, attendee join or resume)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from plenary import ids
+from plenary.clock import now_ms
+from plenary.errors import ErrorCode, PlenaryError, bad_request
+from plenary.roles import Role
+from plenary.settings import Limits
+from plenary.store import AttendeeRecord, EventRecord, Store
+from plenary.text import clean_text
+from plenary.validation import validation_error
+
+
+class ConnectAuth(BaseModel):
+    """The Socket.IO connect ``auth`` payload."""
+
+    model_config = ConfigDict(strict=True)
+
+    event: str
+    role: Annotated[Role, Field(strict=False)]
+    name: str | None = None
+    country: str | None = None
+    organisation: str | None = None
+    token: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A verified connection: role, event, and for attendees who they are."""
+
+    role: Annotated[Role, Field(strict=False)]
+    event: EventRecord
+    attendee: AttendeeRecord | None = None
+    token: str | None = None
+
+
+class EventService:
+    """Creates events and authenticates connections."""
+
+    def __init__(self, store: Store, limits: Limits) -> None:
+        self._store = store
+        self._limits = limits
+
+    async def create_event(self, title: Any) -> tuple[EventRecord, str]:
+        """A new event with a fresh join code; returns it with its presenter key."""
+        if not isinstance(title, str) or not clean_text(title):
+            raise bad_request("title must be a non-empty string.")
+        title = clean_text(title)
+        if len(title) > self._limits.max_title_len:
+            raise PlenaryError(
+                ErrorCode.TOO_LONG, f"title is longer than {self._limits.max_title_len} characters."
+            )
+        key = ids.new_secret()
+        for _ in range(20):
+            record = EventRecord(ids.new_join_code(), title, ids.digest(key), now_ms())
+            if await self._store.create_event(record):
+                return record, key
+        raise PlenaryError(ErrorCode.INTERNAL, "Could not find a free join code; try again.")
+
+    async def event_or_error(self, code: Any) -> EventRecord:
+        if not isinstance(code, str) or not code.strip():
+            raise bad_request("event must be a join code.")
+        event = await self._store.get_event(ids.normalise_join_code(code))
+        if event is None:
+            raise PlenaryError(
+                ErrorCode.UNKNOWN_EVENT, "No event has this join code; check the code and retry."
+            )
+        return event
+
+    async def check_presenter_key(self, code: Any, key: Any) -> EventRecord:
+        """The event, if ``key`` is its presenter key."""
+        event = await self.event_or_error(code)
+        if not isinstance(key, str) or not ids.secret_matches(key, event.presenter_key_digest):
+            raise PlenaryError(ErrorCode.BAD_KEY, "The presenter key is wrong for this event.")
+        return event
+
+    async def authenticate(self, auth: Any) -> Identity:
+        """Verify a connect ``auth`` payload (see docs/protocol.md, "Connecting")."""
+        if not isinstance(auth, dict):
+            raise bad_request('Connect with an auth object such as {"event": CODE, "role": ...}.')
+        try:
+            role_value = auth.get("role")
+            if role_value not in {r.value for r in Role}:
+                raise PlenaryError(
+                    ErrorCode.BAD_ROLE, "role must be 'attendee', 'presenter' or 'screen'."
+                )
+            payload = ConnectAuth.model_validate(auth)
+        except ValidationError as exc:
+            raise validation_error(exc) from None
+        if payload.role is Role.PRESENTER:
+            event = await self.check_presenter_key(payload.event, payload.key)
+            return Identity(Role.PRESENTER, event)
+        event = await self.event_or_error(payload.event)
+        if payload.role is Role.SCREEN:
+            return Identity(Role.SCREEN, event)
+        return await self._attendee(event, payload)
+
+    async def _attendee(self, event: EventRecord, auth: ConnectAuth) -> Identity:
+        if auth.token:
+            known = await self._store.find_attendee(event.code, ids.digest(auth.token))
+            if known is not None:
+                return Identity(Role.ATTENDEE, event, known, auth.token)
+            if not auth.name:
+                raise PlenaryError(
+                    ErrorCode.BAD_TOKEN, "This resume token is not known here; join with a name."
+                )
+        name = self._text(auth.name, "name", self._limits.max_name_len)
+        if not name:
+            raise PlenaryError(ErrorCode.NAME_REQUIRED, "Enter a name to join.")
+        attendee = AttendeeRecord(
+            id=ids.new_id("a"),
+            name=name,
+            country=self._text(auth.country, "country", 60) or None,
+            organisation=self._text(auth.organisation, "organisation", 120) or None,
+            joined_at=now_ms(),
+        )
+        token = ids.new_secret()
+        await self._store.add_attendee(event.code, attendee, ids.digest(token))
+        return Identity(Role.ATTENDEE, event, attendee, token)
+
+    @staticmethod
+    def _text(value: str | None, field: str, max_len: int) -> str:
+        text = clean_text(value or "")
+        if len(text) > max_len:
+            raise PlenaryError(ErrorCode.TOO_LONG, f"{field} is longer than {max_len} characters.")
+        return text

@@ -1,0 +1,125 @@
+"""REST endpoints and the web pages. Thin: parse, call a service, answer JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from plenary import ids
+from plenary.errors import ErrorCode, PlenaryError, bad_request
+from plenary.export import build_export, to_csv, to_json
+from plenary.services import SERVICES, SETTINGS
+
+HTTP_STATUS = {
+    ErrorCode.BAD_REQUEST: 400,
+    ErrorCode.TOO_LONG: 400,
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.BAD_KEY: 403,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.UNKNOWN_EVENT: 404,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.UNAVAILABLE: 503,
+}
+
+PAGES = {"/": "attendee.html", "/presenter": "presenter.html", "/screen": "screen.html"}
+
+
+def error_response(exc: PlenaryError) -> web.Response:
+    return web.json_response({"error": exc.to_payload()}, status=HTTP_STATUS.get(exc.code, 500))
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        return await handler(request)  # type: ignore[no-any-return]
+    except PlenaryError as exc:
+        return error_response(exc)
+
+
+def bearer(request: web.Request) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise PlenaryError(ErrorCode.UNAUTHORIZED, "Send 'Authorization: Bearer <token>'.")
+    return token.strip()
+
+
+async def create_event(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    token = bearer(request)
+    if not settings.admin_token or not ids.same_secret(token, settings.admin_token):
+        raise PlenaryError(ErrorCode.BAD_KEY, "The admin token is wrong.")
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise bad_request('The body must be JSON such as {"title": "My event"}.') from None
+    if not isinstance(body, dict):
+        raise bad_request('The body must be a JSON object such as {"title": "My event"}.')
+    event, key = await request.app[SERVICES].events.create_event(body.get("title"))
+    base = settings.base_url
+    return web.json_response(
+        {
+            "code": event.code,
+            "title": event.title,
+            "presenter_key": key,
+            "urls": page_urls(base, event.code, key),
+        },
+        status=201,
+    )
+
+
+def page_urls(base: str, code: str, key: str) -> dict[str, str]:
+    """Links to the three pages; the key travels in the fragment, never to server logs."""
+    return {
+        "attendee": f"{base}/?event={code}",
+        "presenter": f"{base}/presenter#event={code}&key={key}",
+        "screen": f"{base}/screen?event={code}",
+    }
+
+
+async def get_event(request: web.Request) -> web.Response:
+    event = await request.app[SERVICES].events.event_or_error(request.match_info["code"])
+    return web.json_response({"code": event.code, "title": event.title})
+
+
+async def export_event(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    event = await services.events.check_presenter_key(request.match_info["code"], bearer(request))
+    fmt = request.query.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise bad_request("format must be json or csv.")
+    data = await build_export(services.store, services.polls, event)
+    filename = f"plenary-{event.code}.{fmt}"
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "csv":
+        return web.Response(text=to_csv(data), content_type="text/csv", headers=disposition)
+    return web.Response(text=to_json(data), content_type="application/json", headers=disposition)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    ok = await services.store.ping()
+    body = {"status": "ok" if ok else "unavailable", "store": services.store.backend}
+    return web.json_response(body, status=200 if ok else 503)
+
+
+def page_handler(path: Path) -> Any:
+    async def page(_: web.Request) -> web.FileResponse:
+        return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+    return page
+
+
+def setup_routes(app: web.Application, web_root: Path) -> None:
+    app.middlewares.append(errors_middleware)
+    app.router.add_post("/api/events", create_event)
+    app.router.add_get("/api/events/{code}", get_event)
+    app.router.add_get("/api/events/{code}/export", export_event)
+    app.router.add_get("/healthz", healthz)
+    for route, filename in PAGES.items():
+        app.router.add_get(route, page_handler(web_root / filename))
+    app.router.add_static("/static/", web_root, show_index=False)

@@ -1,0 +1,1 @@
+"""Socket.IO transport: connection handling, the event router, rooms and fan-out."""

@@ -1,0 +1,127 @@
+"""Connection life cycle: authenticate at connect, join rooms, send ``welcome``;
+forget the session at disconnect; answer ``state:get`` with the same snapshot."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+import socketio
+from pydantic import BaseModel
+
+from plenary.activities.base import ActivityModule
+from plenary.clock import now_ms
+from plenary.errors import PlenaryError
+from plenary.event_service import EventService
+from plenary.realtime import rooms
+from plenary.realtime.broadcast import Broadcaster
+from plenary.realtime.presence import Presence
+from plenary.realtime.ratelimit import TokenBucket
+from plenary.realtime.router import Router
+from plenary.realtime.session import Session, Sessions
+from plenary.roles import Role
+from plenary.settings import Limits
+from plenary.store import Store
+from plenary.tasks import TaskOwner
+
+log = logging.getLogger(__name__)
+
+
+class NoPayload(BaseModel):
+    pass
+
+
+class Gateway:
+    """Owns the connect/disconnect handlers and the per-connection snapshot."""
+
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        store: Store,
+        sessions: Sessions,
+        events: EventService,
+        modules: Mapping[str, ActivityModule],
+        broadcaster: Broadcaster,
+        presence: Presence,
+        limits: Limits,
+    ) -> None:
+        self._sio = sio
+        self._store = store
+        self._sessions = sessions
+        self._events = events
+        self._modules = modules
+        self._out = broadcaster
+        self._presence = presence
+        self._limits = limits
+        self.tasks = TaskOwner("welcome")
+
+    def attach(self, router: Router) -> None:
+        self._sio.on("connect", self.connect)
+        self._sio.on("disconnect", self.disconnect)
+
+        @router.on("state:get", roles=set(Role), model=NoPayload)
+        async def state(session: Session, _: NoPayload) -> dict[str, Any]:
+            return {"state": await self.snapshot(session)}
+
+    async def connect(self, sid: str, environ: Any, auth: Any = None) -> bool:
+        try:
+            identity = await self._events.authenticate(auth)
+        except PlenaryError as exc:
+            log.info("connection refused: %s", exc.code)
+            raise socketio.exceptions.ConnectionRefusedError(exc.message, exc.to_payload()) from None
+        code = identity.event.code
+        session = Session(
+            sid=sid,
+            role=identity.role,
+            code=code,
+            limiter=TokenBucket(self._limits.events_per_second, self._limits.events_burst),
+            attendee=identity.attendee,
+        )
+        await self._sio.enter_room(sid, rooms.everyone(code))
+        group = rooms.attendees(code) if identity.role is Role.ATTENDEE else rooms.staff(code)
+        await self._sio.enter_room(sid, group)
+        self._sessions.add(session)
+        # Sent from a task so it follows the CONNECT packet that python-socketio sends
+        # once this handler returns; rooms are joined first so nothing falls in between.
+        self.tasks.spawn(self._welcome(session, identity.token), name=f"welcome:{sid}")
+        return True
+
+    async def disconnect(self, sid: str, *_: Any) -> None:
+        self._sessions.remove(sid)
+
+    async def _welcome(self, session: Session, token: str | None) -> None:
+        try:
+            state = await self.snapshot(session)
+        except PlenaryError as exc:
+            log.warning("welcome for %s failed: %s", session.code, exc.code)
+            await self._out.to_socket(session.sid, "error", {"error": exc.to_payload()})
+            return
+        if token is not None:
+            state["token"] = token
+        await self._out.to_socket(session.sid, "welcome", state)
+
+    async def snapshot(self, session: Session) -> dict[str, Any]:
+        """Everything a (re)connecting client needs to show the current state."""
+        code = session.code
+        event = await self._store.get_event(code)
+        state: dict[str, Any] = {
+            "role": str(session.role),
+            "event": {"code": code, "title": event.title if event else ""},
+            "activity": None,
+            "server_time": now_ms(),
+        }
+        if session.attendee is not None:
+            state["attendee"] = asdict(session.attendee)
+        current_id = await self._store.get_current(code)
+        if current_id:
+            activity = await self._store.get_activity(code, current_id)
+            module = self._modules.get(str(activity.definition.get("type"))) if activity else None
+            if activity is not None and module is not None:
+                state["activity"] = await module.current_view(code, activity, session)
+        for module in self._modules.values():
+            state.update(await module.overview(code, session))
+        if session.role is not Role.ATTENDEE:
+            state["presence"] = await self._presence.counts(code)
+        return state

@@ -1,0 +1,64 @@
+"""Who is on the other end of a socket: role, event and (for attendees) identity."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from plenary.realtime.ratelimit import TokenBucket
+from plenary.roles import Role
+from plenary.store import AttendeeRecord
+
+
+@dataclass
+class Session:
+    """One connected socket in this process."""
+
+    sid: str
+    role: Role
+    code: str
+    limiter: TokenBucket
+    attendee: AttendeeRecord | None = None
+
+    @property
+    def attendee_id(self) -> str:
+        """The attendee's id; only valid for attendee sessions."""
+        if self.attendee is None:
+            raise RuntimeError("not an attendee session")
+        return self.attendee.id
+
+
+class Sessions:
+    """The sockets connected to this process, and attendee counts per event."""
+
+    def __init__(self) -> None:
+        self._by_sid: dict[str, Session] = {}
+        self.attendees_online: Counter[str] = Counter()
+        self.changed_events: set[str] = set()
+
+    def add(self, session: Session) -> None:
+        self._by_sid[session.sid] = session
+        if session.role is Role.ATTENDEE:
+            self.attendees_online[session.code] += 1
+        self.changed_events.add(session.code)
+
+    def remove(self, sid: str) -> Session | None:
+        session = self._by_sid.pop(sid, None)
+        if session is not None:
+            if session.role is Role.ATTENDEE:
+                self.attendees_online[session.code] -= 1
+                if self.attendees_online[session.code] <= 0:
+                    del self.attendees_online[session.code]
+            self.changed_events.add(session.code)
+        return session
+
+    def get(self, sid: str) -> Session | None:
+        return self._by_sid.get(sid)
+
+    def __len__(self) -> int:
+        return len(self._by_sid)
+
+    def take_changed(self) -> set[str]:
+        """Events whose local attendee count changed since the last call."""
+        changed, self.changed_events = self.changed_events, set()
+        return changed

@@ -1,0 +1,43 @@
+"""State storage: one interface (:class:`Store`), an in-memory and a Redis backend."""
+
+from __future__ import annotations
+
+from plenary.settings import Settings
+from plenary.store.base import (
+    Activity,
+    AnswerRecord,
+    AttendeeRecord,
+    Claim,
+    ClaimKind,
+    EventRecord,
+    RecordOutcome,
+    RecordResult,
+    Store,
+    Tally,
+)
+
+
+def store_for(settings: Settings) -> Store:
+    """The backend the settings ask for (not started: call ``await store.start()``)."""
+    if settings.redis_url:
+        from plenary.store.redis import RedisStore
+
+        return RedisStore(settings.redis_url)
+    from plenary.store.memory import MemoryStore
+
+    return MemoryStore()
+
+
+__all__ = [
+    "Activity",
+    "AnswerRecord",
+    "AttendeeRecord",
+    "Claim",
+    "ClaimKind",
+    "EventRecord",
+    "RecordOutcome",
+    "RecordResult",
+    "Store",
+    "Tally",
+    "store_for",
+]

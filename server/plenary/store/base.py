@@ -1,0 +1,225 @@
+"""The storage interface every backend implements, and the records it deals in.
+
+Two backends share it: :class:`~plenary.store.memory.MemoryStore` (one process, the
+embedded default) and :class:`~plenary.store.redis.RedisStore` (many processes and
+hosts). One test suite (``tests/test_store.py``) runs against both, so they cannot drift.
+
+The interface is deliberately generic: an *activity* is a definition (plain data owned
+by its activity module) plus a status and a few state fields; an *answer* is a value
+plus the *keys* it counts under. Polls, quizzes, café rounds and ballots all fit that
+shape, so new activity kinds need no new store methods for answering and counting.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+# How long a process may go without a heartbeat before its presence counts are ignored.
+PRESENCE_TTL_MS = 15_000
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """An event: a join code, a title and the digest of its presenter key."""
+
+    code: str
+    title: str
+    presenter_key_digest: str
+    created_at: int
+
+
+@dataclass(frozen=True)
+class AttendeeRecord:
+    """An attendee's identity within one event (no secrets)."""
+
+    id: str
+    name: str
+    country: str | None = None
+    organisation: str | None = None
+    joined_at: int = 0
+
+
+@dataclass(frozen=True)
+class Activity:
+    """An activity as stored: its definition, status and state fields (``meta``)."""
+
+    id: str
+    definition: Mapping[str, Any]
+    status: str
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """One attendee's current answer to one activity."""
+
+    value: Any
+    keys: tuple[str, ...]
+    vote_id: str
+    ts: int
+
+
+class RecordOutcome(StrEnum):
+    """What :meth:`Store.record_answer` did."""
+
+    STORED = "stored"  # new or replaced answer, counted
+    DUPLICATE = "duplicate"  # this vote_id was already stored for this attendee: no change
+    NOT_OPEN = "not_open"  # the activity is not accepting answers: no change
+    MISSING = "missing"  # no such activity: no change
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """Outcome of recording an answer, with the activity's answer version after it."""
+
+    outcome: RecordOutcome
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Counts per key, number of respondents, and the version they reflect."""
+
+    counts: dict[str, int]
+    total: int
+    version: int
+
+
+class ClaimKind(StrEnum):
+    """Answer of :meth:`Store.claim_broadcast`."""
+
+    GO = "go"  # you broadcast now; ``version`` is what the broadcast must at least show
+    WAIT = "wait"  # someone broadcast less than a window ago: ask again after ``wait_ms``
+    DONE = "done"  # a broadcast that includes the version you asked about was already made
+
+
+@dataclass(frozen=True)
+class Claim:
+    kind: ClaimKind
+    version: int = 0
+    wait_ms: int = 0
+
+
+class Store(abc.ABC):
+    """Shared state of all events. Every method is safe to call from many processes at
+    once; those that must agree across processes are atomic in the backend."""
+
+    backend: str = "abstract"
+
+    async def start(self) -> None:  # noqa: B027 - optional hook
+        """Open connections and load scripts."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+    @abc.abstractmethod
+    async def ping(self) -> bool:
+        """True when the store can serve requests."""
+
+    # -- events -------------------------------------------------------------
+    @abc.abstractmethod
+    async def create_event(self, event: EventRecord) -> bool:
+        """Store a new event; False if the code is taken."""
+
+    @abc.abstractmethod
+    async def get_event(self, code: str) -> EventRecord | None:
+        """The event with this join code, if any."""
+
+    @abc.abstractmethod
+    async def list_events(self) -> list[EventRecord]:
+        """All events, oldest first."""
+
+    # -- attendees ----------------------------------------------------------
+    @abc.abstractmethod
+    async def add_attendee(self, code: str, attendee: AttendeeRecord, token_digest: str) -> None:
+        """Register an attendee and the digest of its resume token."""
+
+    @abc.abstractmethod
+    async def find_attendee(self, code: str, token_digest: str) -> AttendeeRecord | None:
+        """The attendee owning a resume token, if any."""
+
+    @abc.abstractmethod
+    async def list_attendees(self, code: str) -> list[AttendeeRecord]:
+        """Everyone who ever joined the event."""
+
+    @abc.abstractmethod
+    async def count_attendees(self, code: str) -> int:
+        """How many attendees ever joined the event."""
+
+    # -- activities ---------------------------------------------------------
+    @abc.abstractmethod
+    async def add_activity(
+        self, code: str, activity_id: str, definition: Mapping[str, Any], status: str
+    ) -> None:
+        """Store a new activity at the end of the event's running order."""
+
+    @abc.abstractmethod
+    async def get_activity(self, code: str, activity_id: str) -> Activity | None:
+        """One activity, if it exists."""
+
+    @abc.abstractmethod
+    async def list_activities(self, code: str) -> list[Activity]:
+        """All activities of the event in creation order."""
+
+    @abc.abstractmethod
+    async def update_activity(
+        self, code: str, activity_id: str, status: str | None, meta: Mapping[str, Any]
+    ) -> Activity | None:
+        """Atomically set the status (if given) and merge ``meta``; None if missing.
+        A status change takes effect for every answer recorded after it."""
+
+    @abc.abstractmethod
+    async def set_current(self, code: str, activity_id: str | None) -> None:
+        """Mark the activity on stage (the one attendees see)."""
+
+    @abc.abstractmethod
+    async def get_current(self, code: str) -> str | None:
+        """The activity on stage, if any."""
+
+    # -- answers ------------------------------------------------------------
+    @abc.abstractmethod
+    async def record_answer(
+        self,
+        code: str,
+        activity_id: str,
+        attendee_id: str,
+        vote_id: str,
+        keys: tuple[str, ...],
+        value: Any,
+        ts: int,
+    ) -> RecordResult:
+        """Atomically: if ``vote_id`` was already stored for this attendee, change
+        nothing (DUPLICATE); else if the activity is open, replace the attendee's answer,
+        moving its counts from the old keys to the new ones (STORED)."""
+
+    @abc.abstractmethod
+    async def get_tally(self, code: str, activity_id: str) -> Tally:
+        """Counts per key and respondents, read atomically with the version."""
+
+    @abc.abstractmethod
+    async def get_answer(self, code: str, activity_id: str, attendee_id: str) -> AnswerRecord | None:
+        """One attendee's answer."""
+
+    @abc.abstractmethod
+    async def list_answers(self, code: str, activity_id: str) -> dict[str, AnswerRecord]:
+        """Every answer, by attendee id."""
+
+    @abc.abstractmethod
+    async def claim_broadcast(
+        self, code: str, activity_id: str, version: int, window_ms: int
+    ) -> Claim:
+        """Coalesce result broadcasts across processes: at most one GO per window per
+        activity, and a GO or DONE eventually for every version anyone asks about."""
+
+    # -- presence -----------------------------------------------------------
+    @abc.abstractmethod
+    async def set_presence(self, process_id: str, counts: Mapping[str, int], now: int) -> None:
+        """Heartbeat of one process with its number of connected attendees per event."""
+
+    @abc.abstractmethod
+    async def count_online(self, code: str, now: int) -> int:
+        """Connected attendees of an event over all live processes."""

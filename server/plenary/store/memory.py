@@ -1,0 +1,210 @@
+"""In-process store: the embedded default. Single event loop, so no locks are needed:
+no method awaits between reading and writing, which makes each call atomic."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from plenary.store.base import (
+    PRESENCE_TTL_MS,
+    Activity,
+    AnswerRecord,
+    AttendeeRecord,
+    Claim,
+    ClaimKind,
+    EventRecord,
+    RecordOutcome,
+    RecordResult,
+    Store,
+    Tally,
+)
+
+
+@dataclass
+class _ActivityState:
+    definition: Mapping[str, Any]
+    status: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, AnswerRecord] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    vote_ids: set[str] = field(default_factory=set)
+    version: int = 0
+    emitted_version: int = 0
+    window_until_ms: int = 0
+
+    def snapshot(self, activity_id: str) -> Activity:
+        return Activity(activity_id, self.definition, self.status, dict(self.meta))
+
+
+@dataclass
+class _EventState:
+    record: EventRecord
+    attendees: dict[str, AttendeeRecord] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    activities: dict[str, _ActivityState] = field(default_factory=dict)
+    current: str | None = None
+
+
+class MemoryStore(Store):
+    """All state in Python dicts, for one server process."""
+
+    backend = "memory"
+
+    def __init__(self, clock_ms: Any = None) -> None:
+        from plenary.clock import now_ms
+
+        self._now = clock_ms or now_ms
+        self._events: dict[str, _EventState] = {}
+        self._presence: dict[str, tuple[int, dict[str, int]]] = {}
+
+    async def ping(self) -> bool:
+        return True
+
+    def _event(self, code: str) -> _EventState | None:
+        return self._events.get(code)
+
+    def _activity(self, code: str, activity_id: str) -> _ActivityState | None:
+        event = self._events.get(code)
+        return event.activities.get(activity_id) if event else None
+
+    # -- events -------------------------------------------------------------
+    async def create_event(self, event: EventRecord) -> bool:
+        if event.code in self._events:
+            return False
+        self._events[event.code] = _EventState(event)
+        return True
+
+    async def get_event(self, code: str) -> EventRecord | None:
+        event = self._event(code)
+        return event.record if event else None
+
+    async def list_events(self) -> list[EventRecord]:
+        return sorted((e.record for e in self._events.values()), key=lambda r: r.created_at)
+
+    # -- attendees ----------------------------------------------------------
+    async def add_attendee(self, code: str, attendee: AttendeeRecord, token_digest: str) -> None:
+        event = self._events[code]
+        event.attendees[attendee.id] = attendee
+        event.tokens[token_digest] = attendee.id
+
+    async def find_attendee(self, code: str, token_digest: str) -> AttendeeRecord | None:
+        event = self._event(code)
+        if event is None or token_digest not in event.tokens:
+            return None
+        return event.attendees.get(event.tokens[token_digest])
+
+    async def list_attendees(self, code: str) -> list[AttendeeRecord]:
+        event = self._event(code)
+        return list(event.attendees.values()) if event else []
+
+    async def count_attendees(self, code: str) -> int:
+        event = self._event(code)
+        return len(event.attendees) if event else 0
+
+    # -- activities ---------------------------------------------------------
+    async def add_activity(
+        self, code: str, activity_id: str, definition: Mapping[str, Any], status: str
+    ) -> None:
+        self._events[code].activities[activity_id] = _ActivityState(dict(definition), status)
+
+    async def get_activity(self, code: str, activity_id: str) -> Activity | None:
+        state = self._activity(code, activity_id)
+        return state.snapshot(activity_id) if state else None
+
+    async def list_activities(self, code: str) -> list[Activity]:
+        event = self._event(code)
+        if event is None:
+            return []
+        return [state.snapshot(aid) for aid, state in event.activities.items()]
+
+    async def update_activity(
+        self, code: str, activity_id: str, status: str | None, meta: Mapping[str, Any]
+    ) -> Activity | None:
+        state = self._activity(code, activity_id)
+        if state is None:
+            return None
+        if status is not None:
+            state.status = status
+        state.meta.update(meta)
+        return state.snapshot(activity_id)
+
+    async def set_current(self, code: str, activity_id: str | None) -> None:
+        self._events[code].current = activity_id
+
+    async def get_current(self, code: str) -> str | None:
+        event = self._event(code)
+        return event.current if event else None
+
+    # -- answers ------------------------------------------------------------
+    async def record_answer(
+        self,
+        code: str,
+        activity_id: str,
+        attendee_id: str,
+        vote_id: str,
+        keys: tuple[str, ...],
+        value: Any,
+        ts: int,
+    ) -> RecordResult:
+        state = self._activity(code, activity_id)
+        if state is None:
+            return RecordResult(RecordOutcome.MISSING)
+        vote_key = f"{attendee_id}:{vote_id}"
+        if vote_key in state.vote_ids:
+            return RecordResult(RecordOutcome.DUPLICATE, state.version)
+        if state.status != "open":
+            return RecordResult(RecordOutcome.NOT_OPEN, state.version)
+        state.vote_ids.add(vote_key)
+        previous = state.answers.get(attendee_id)
+        if previous is not None:
+            for key in previous.keys:
+                left = state.counts.get(key, 0) - 1
+                if left > 0:
+                    state.counts[key] = left
+                else:
+                    state.counts.pop(key, None)
+        for key in keys:
+            state.counts[key] = state.counts.get(key, 0) + 1
+        state.answers[attendee_id] = AnswerRecord(value, tuple(keys), vote_id, ts)
+        state.version += 1
+        return RecordResult(RecordOutcome.STORED, state.version)
+
+    async def get_tally(self, code: str, activity_id: str) -> Tally:
+        state = self._activity(code, activity_id)
+        if state is None:
+            return Tally({}, 0, 0)
+        return Tally(dict(state.counts), len(state.answers), state.version)
+
+    async def get_answer(self, code: str, activity_id: str, attendee_id: str) -> AnswerRecord | None:
+        state = self._activity(code, activity_id)
+        return state.answers.get(attendee_id) if state else None
+
+    async def list_answers(self, code: str, activity_id: str) -> dict[str, AnswerRecord]:
+        state = self._activity(code, activity_id)
+        return dict(state.answers) if state else {}
+
+    async def claim_broadcast(
+        self, code: str, activity_id: str, version: int, window_ms: int
+    ) -> Claim:
+        state = self._activity(code, activity_id)
+        if state is None or state.emitted_version >= version:
+            return Claim(ClaimKind.DONE)
+        now = self._now()
+        if now < state.window_until_ms:
+            return Claim(ClaimKind.WAIT, wait_ms=state.window_until_ms - now)
+        state.window_until_ms = now + window_ms
+        state.emitted_version = state.version
+        return Claim(ClaimKind.GO, version=state.version)
+
+    # -- presence -----------------------------------------------------------
+    async def set_presence(self, process_id: str, counts: Mapping[str, int], now: int) -> None:
+        self._presence[process_id] = (now, dict(counts))
+
+    async def count_online(self, code: str, now: int) -> int:
+        return sum(
+            counts.get(code, 0)
+            for seen, counts in self._presence.values()
+            if now - seen <= PRESENCE_TTL_MS
+        )

@@ -1,0 +1,368 @@
+"""Redis store: state shared by many server processes and hosts.
+
+Every operation that must agree across processes is one Lua script (atomic in Redis):
+recording an answer (idempotent per attendee and ``vote_id``, counted exactly) and
+claiming a results broadcast. Keys carry the event code in a ``{hash tag}`` so one
+event's keys stay on one Redis Cluster slot; ``docs/redis-keys.md`` lists them all.
+Values are msgpack (:mod:`plenary.codec`).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, ParamSpec, TypeVar
+
+import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from plenary import codec
+from plenary.errors import StoreUnavailable
+from plenary.store.base import (
+    PRESENCE_TTL_MS,
+    Activity,
+    AnswerRecord,
+    AttendeeRecord,
+    Claim,
+    ClaimKind,
+    EventRecord,
+    RecordOutcome,
+    RecordResult,
+    Store,
+    Tally,
+)
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+KEY_SEPARATOR = "\x1f"  # joins an answer's counting keys; domain text never contains it
+
+RECORD_ANSWER = """
+local vk = ARGV[1] .. ':' .. ARGV[2]
+if redis.call('SISMEMBER', KEYS[2], vk) == 1 then
+  return {'duplicate', tonumber(redis.call('HGET', KEYS[1], 'v') or '0')}
+end
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {'missing', 0} end
+if status ~= 'open' then
+  return {'not_open', tonumber(redis.call('HGET', KEYS[1], 'v') or '0')}
+end
+redis.call('SADD', KEYS[2], vk)
+local old = redis.call('HGET', KEYS[4], ARGV[1])
+if old then
+  for k in string.gmatch(old, '[^\\31]+') do
+    if redis.call('HINCRBY', KEYS[5], k, -1) <= 0 then redis.call('HDEL', KEYS[5], k) end
+  end
+end
+for i = 5, #ARGV do redis.call('HINCRBY', KEYS[5], ARGV[i], 1) end
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+return {'stored', redis.call('HINCRBY', KEYS[1], 'v', 1)}
+"""
+
+CLAIM_BROADCAST = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'done', 0, 0} end
+local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+local ev = tonumber(redis.call('HGET', KEYS[1], 'ev') or '0')
+if ev >= tonumber(ARGV[1]) then return {'done', 0, 0} end
+local ttl = redis.call('PTTL', KEYS[2])
+if ttl > 0 then return {'wait', 0, ttl} end
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+redis.call('HSET', KEYS[1], 'ev', v)
+return {'go', v, 0}
+"""
+
+UPDATE_ACTIVITY = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+return 1
+"""
+
+
+def _unavailable_on_connection_errors(
+    method: Callable[P, Awaitable[R]],
+) -> Callable[P, Awaitable[R]]:
+    """Turn "Redis is unreachable" into the client-facing StoreUnavailable error."""
+
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            log.warning("redis unavailable in %s: %s", method.__name__, exc)
+            raise StoreUnavailable(str(exc)) from exc
+
+    return wrapper
+
+
+class Keys:
+    """Key names. ``{code}`` is a Redis Cluster hash tag: one event, one slot."""
+
+    EVENTS = "pl:events"
+    PRESENCE = "pl:presence"
+
+    @staticmethod
+    def event(code: str) -> str:
+        return f"pl:{{{code}}}:event"
+
+    @staticmethod
+    def attendees(code: str) -> str:
+        return f"pl:{{{code}}}:att"
+
+    @staticmethod
+    def tokens(code: str) -> str:
+        return f"pl:{{{code}}}:tok"
+
+    @staticmethod
+    def activities(code: str) -> str:
+        return f"pl:{{{code}}}:acts"
+
+    @staticmethod
+    def activity(code: str, aid: str) -> str:
+        return f"pl:{{{code}}}:act:{aid}"
+
+    @staticmethod
+    def answer_part(code: str, part: str, aid: str) -> str:
+        """``ans`` (answers), ``keys`` (their counting keys), ``tally``, ``vids``, ``bc``."""
+        return f"pl:{{{code}}}:{part}:{aid}"
+
+
+def _activity_from_hash(aid: str, data: Mapping[bytes, bytes]) -> Activity:
+    meta = {
+        k[2:].decode(): codec.unpack(v) for k, v in data.items() if k.startswith(b"m:")
+    }
+    return Activity(aid, codec.unpack(data[b"def"]), data[b"status"].decode(), meta)
+
+
+class RedisStore(Store):
+    """State in Redis, shared by every process that points at the same URL."""
+
+    backend = "redis"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._redis: aioredis.Redis | None = None
+
+    async def start(self) -> None:
+        self._redis = aioredis.Redis.from_url(
+            self.url,
+            socket_connect_timeout=2,
+            socket_timeout=5,
+            health_check_interval=10,
+            decode_responses=False,
+        )
+        self._record = self._redis.register_script(RECORD_ANSWER)
+        self._claim = self._redis.register_script(CLAIM_BROADCAST)
+        self._update = self._redis.register_script(UPDATE_ACTIVITY)
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+    @property
+    def redis(self) -> aioredis.Redis:
+        if self._redis is None:
+            raise RuntimeError("RedisStore.start() was not called")
+        return self._redis
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.redis.ping())
+        except (RedisConnectionError, RedisTimeoutError, OSError):
+            return False
+
+    # -- events -------------------------------------------------------------
+    @_unavailable_on_connection_errors
+    async def create_event(self, event: EventRecord) -> bool:
+        created = await self.redis.hsetnx(
+            Keys.event(event.code),
+            "rec",
+            codec.pack([event.code, event.title, event.presenter_key_digest, event.created_at]),
+        )
+        if created:
+            await self.redis.zadd(Keys.EVENTS, {event.code: event.created_at})
+        return bool(created)
+
+    @_unavailable_on_connection_errors
+    async def get_event(self, code: str) -> EventRecord | None:
+        raw = await self.redis.hget(Keys.event(code), "rec")
+        return EventRecord(*codec.unpack(raw)) if raw else None
+
+    @_unavailable_on_connection_errors
+    async def list_events(self) -> list[EventRecord]:
+        codes = await self.redis.zrange(Keys.EVENTS, 0, -1)
+        events = [await self.get_event(c.decode()) for c in codes]
+        return [e for e in events if e is not None]
+
+    # -- attendees ----------------------------------------------------------
+    @_unavailable_on_connection_errors
+    async def add_attendee(self, code: str, attendee: AttendeeRecord, token_digest: str) -> None:
+        record = codec.pack(
+            [attendee.id, attendee.name, attendee.country, attendee.organisation, attendee.joined_at]
+        )
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(Keys.attendees(code), attendee.id, record)
+            pipe.hset(Keys.tokens(code), token_digest, attendee.id)
+            await pipe.execute()
+
+    @_unavailable_on_connection_errors
+    async def find_attendee(self, code: str, token_digest: str) -> AttendeeRecord | None:
+        attendee_id = await self.redis.hget(Keys.tokens(code), token_digest)
+        if attendee_id is None:
+            return None
+        raw = await self.redis.hget(Keys.attendees(code), attendee_id)
+        return AttendeeRecord(*codec.unpack(raw)) if raw else None
+
+    @_unavailable_on_connection_errors
+    async def list_attendees(self, code: str) -> list[AttendeeRecord]:
+        raw = await self.redis.hgetall(Keys.attendees(code))
+        records = [AttendeeRecord(*codec.unpack(v)) for v in raw.values()]
+        return sorted(records, key=lambda a: (a.joined_at, a.id))
+
+    @_unavailable_on_connection_errors
+    async def count_attendees(self, code: str) -> int:
+        return int(await self.redis.hlen(Keys.attendees(code)))
+
+    # -- activities ---------------------------------------------------------
+    @_unavailable_on_connection_errors
+    async def add_activity(
+        self, code: str, activity_id: str, definition: Mapping[str, Any], status: str
+    ) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                Keys.activity(code, activity_id),
+                mapping={"def": codec.pack(dict(definition)), "status": status, "v": 0, "ev": 0},
+            )
+            pipe.rpush(Keys.activities(code), activity_id)
+            await pipe.execute()
+
+    @_unavailable_on_connection_errors
+    async def get_activity(self, code: str, activity_id: str) -> Activity | None:
+        data = await self.redis.hgetall(Keys.activity(code, activity_id))
+        return _activity_from_hash(activity_id, data) if data else None
+
+    @_unavailable_on_connection_errors
+    async def list_activities(self, code: str) -> list[Activity]:
+        ids = [i.decode() for i in await self.redis.lrange(Keys.activities(code), 0, -1)]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for aid in ids:
+                pipe.hgetall(Keys.activity(code, aid))
+            rows = await pipe.execute()
+        return [_activity_from_hash(aid, row) for aid, row in zip(ids, rows, strict=True) if row]
+
+    @_unavailable_on_connection_errors
+    async def update_activity(
+        self, code: str, activity_id: str, status: str | None, meta: Mapping[str, Any]
+    ) -> Activity | None:
+        args: list[Any] = []
+        if status is not None:
+            args += ["status", status]
+        for name, value in meta.items():
+            args += [f"m:{name}", codec.pack(value)]
+        key = Keys.activity(code, activity_id)
+        if not await self._update(keys=[key], args=args):
+            return None
+        return await self.get_activity(code, activity_id)
+
+    @_unavailable_on_connection_errors
+    async def set_current(self, code: str, activity_id: str | None) -> None:
+        if activity_id is None:
+            await self.redis.hdel(Keys.event(code), "current")
+        else:
+            await self.redis.hset(Keys.event(code), "current", activity_id)
+
+    @_unavailable_on_connection_errors
+    async def get_current(self, code: str) -> str | None:
+        raw = await self.redis.hget(Keys.event(code), "current")
+        return raw.decode() if raw else None
+
+    # -- answers ------------------------------------------------------------
+    @_unavailable_on_connection_errors
+    async def record_answer(
+        self,
+        code: str,
+        activity_id: str,
+        attendee_id: str,
+        vote_id: str,
+        keys: tuple[str, ...],
+        value: Any,
+        ts: int,
+    ) -> RecordResult:
+        part = functools.partial(Keys.answer_part, code, aid=activity_id)
+        outcome, version = await self._record(
+            keys=[
+                Keys.activity(code, activity_id),
+                part(part="vids"),
+                part(part="ans"),
+                part(part="keys"),
+                part(part="tally"),
+            ],
+            args=[
+                attendee_id,
+                vote_id,
+                codec.pack([value, list(keys), vote_id, ts]),
+                KEY_SEPARATOR.join(keys),
+                *keys,
+            ],
+        )
+        return RecordResult(RecordOutcome(outcome.decode()), int(version))
+
+    @_unavailable_on_connection_errors
+    async def get_tally(self, code: str, activity_id: str) -> Tally:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(Keys.answer_part(code, "tally", activity_id))
+            pipe.hlen(Keys.answer_part(code, "ans", activity_id))
+            pipe.hget(Keys.activity(code, activity_id), "v")
+            counts, total, version = await pipe.execute()
+        return Tally(
+            {k.decode(): int(v) for k, v in counts.items()}, int(total), int(version or 0)
+        )
+
+    @_unavailable_on_connection_errors
+    async def get_answer(self, code: str, activity_id: str, attendee_id: str) -> AnswerRecord | None:
+        raw = await self.redis.hget(Keys.answer_part(code, "ans", activity_id), attendee_id)
+        return _answer(raw) if raw else None
+
+    @_unavailable_on_connection_errors
+    async def list_answers(self, code: str, activity_id: str) -> dict[str, AnswerRecord]:
+        raw = await self.redis.hgetall(Keys.answer_part(code, "ans", activity_id))
+        return {k.decode(): _answer(v) for k, v in raw.items()}
+
+    @_unavailable_on_connection_errors
+    async def claim_broadcast(
+        self, code: str, activity_id: str, version: int, window_ms: int
+    ) -> Claim:
+        kind, claimed, wait_ms = await self._claim(
+            keys=[Keys.activity(code, activity_id), Keys.answer_part(code, "bc", activity_id)],
+            args=[version, window_ms],
+        )
+        return Claim(ClaimKind(kind.decode()), int(claimed), int(wait_ms))
+
+    # -- presence -----------------------------------------------------------
+    @_unavailable_on_connection_errors
+    async def set_presence(self, process_id: str, counts: Mapping[str, int], now: int) -> None:
+        await self.redis.hset(Keys.PRESENCE, process_id, codec.pack([now, dict(counts)]))
+
+    @_unavailable_on_connection_errors
+    async def count_online(self, code: str, now: int) -> int:
+        total = 0
+        stale = []
+        for process_id, raw in (await self.redis.hgetall(Keys.PRESENCE)).items():
+            seen, counts = codec.unpack(raw)
+            if now - seen <= PRESENCE_TTL_MS:
+                total += counts.get(code, 0)
+            elif now - seen > 4 * PRESENCE_TTL_MS:
+                stale.append(process_id)  # a process that died long ago: tidy up
+        if stale:
+            await self.redis.hdel(Keys.PRESENCE, *stale)
+        return total
+
+
+def _answer(raw: bytes) -> AnswerRecord:
+    value, keys, vote_id, ts = codec.unpack(raw)
+    return AnswerRecord(value, tuple(keys), vote_id, ts)

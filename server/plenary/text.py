@@ -1,0 +1,25 @@
+"""Text clean-up shared by every place that accepts text from people."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def clean_text(text: str) -> str:
+    """Unicode-normalise (NFKC), drop control characters and collapse white space."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in " \t\n")
+    return " ".join(text.split())
+
+
+def normalise_word(text: str) -> str:
+    """The counting key of a free-text entry: case-folded, trimmed of surrounding
+    punctuation and symbols, inner white space collapsed (``" Hello, World!! "`` and
+    ``"hello, world"`` count together)."""
+    text = clean_text(text).casefold()
+    start, end = 0, len(text)
+    while start < end and unicodedata.category(text[start])[0] in "PSZ":
+        start += 1
+    while end > start and unicodedata.category(text[end - 1])[0] in "PSZ":
+        end -= 1
+    return text[start:end]

@@ -1,0 +1,96 @@
+"""Real Socket.IO clients (python-socketio's AsyncClient over a real websocket) that
+record everything they receive, with helpers to wait for a message."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from typing import Any, Callable
+
+import socketio
+
+SERVER_EVENTS = (
+    "welcome", "presence", "error",
+    "poll:created", "poll:opened", "poll:results", "poll:closed", "poll:revealed",
+)
+
+_names = itertools.count(1)
+
+
+class Client:
+    """One connection with an inbox per event name."""
+
+    def __init__(self, url: str, auth: dict[str, Any]) -> None:
+        self.url = url
+        self.auth = auth
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.received: dict[str, list[dict[str, Any]]] = {e: [] for e in SERVER_EVENTS}
+        self._changed = asyncio.Event()
+        for name in SERVER_EVENTS:
+            self.sio.on(name, self._recorder(name))
+
+    def _recorder(self, name: str) -> Callable[[Any], Any]:
+        async def record(data: Any) -> None:
+            self.received[name].append(data)
+            self._changed.set()
+
+        return record
+
+    async def connect(self) -> Client:
+        await self.sio.connect(self.url, auth=self.auth, transports=["websocket"], wait_timeout=10)
+        return self
+
+    async def disconnect(self) -> None:
+        await self.sio.disconnect()
+
+    async def call(self, event: str, data: Any = None, timeout: float = 10) -> dict[str, Any]:
+        """Emit with an ack and return the ack."""
+        return await self.sio.call(event, data if data is not None else {}, timeout=timeout)  # type: ignore[no-any-return]
+
+    async def wait_for(
+        self,
+        event: str,
+        predicate: Callable[[dict[str, Any]], bool] = lambda _: True,
+        timeout: float = 10,
+    ) -> dict[str, Any]:
+        """The first message of ``event`` (already received or coming) that matches."""
+        async def scan() -> dict[str, Any]:
+            while True:
+                for message in self.received[event]:
+                    if predicate(message):
+                        return message
+                self._changed.clear()
+                await self._changed.wait()
+
+        return await asyncio.wait_for(scan(), timeout)
+
+    @property
+    def welcome(self) -> dict[str, Any]:
+        return self.received["welcome"][-1]
+
+    async def vote(self, poll_id: str, choice: Any, vote_id: str | None = None) -> dict[str, Any]:
+        return await self.call(
+            "poll:vote", {"poll_id": poll_id, "choice": choice, "vote_id": vote_id or uuid.uuid4().hex}
+        )
+
+
+async def attendee(url: str, code: str, name: str | None = None, **extra: Any) -> Client:
+    client = Client(url, {"event": code, "role": "attendee", "name": name or f"Attendee {next(_names)}", **extra})
+    await client.connect()
+    await client.wait_for("welcome")
+    return client
+
+
+async def presenter(url: str, code: str, key: str) -> Client:
+    client = Client(url, {"event": code, "role": "presenter", "key": key})
+    await client.connect()
+    await client.wait_for("welcome")
+    return client
+
+
+async def screen(url: str, code: str) -> Client:
+    client = Client(url, {"event": code, "role": "screen"})
+    await client.connect()
+    await client.wait_for("welcome")
+    return client

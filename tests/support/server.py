@@ -1,0 +1,127 @@
+"""Running the real server for tests: in this process on a free port, or as separate
+``plenary serve`` processes (for multi-process tests)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import requests
+from aiohttp import web
+
+from plenary.app import build_app
+from plenary.services import SERVICES, Services
+from plenary.settings import Limits, Settings
+from tests.support.ports import free_port
+
+ADMIN_TOKEN = "test-admin-token"
+
+
+@dataclass
+class RunningServer:
+    url: str
+    services: Services
+
+
+@contextlib.asynccontextmanager
+async def running_server(
+    redis_url: str | None = None, limits: Limits | None = None, **overrides: object
+) -> AsyncIterator[RunningServer]:
+    """The real aiohttp + Socket.IO server, listening on a free loopback port."""
+    port = free_port()
+    settings = Settings(
+        host="127.0.0.1",
+        port=port,
+        redis_url=redis_url,
+        admin_token=ADMIN_TOKEN,
+        demo=False,
+        limits=limits or Limits(),
+        **overrides,  # type: ignore[arg-type]
+    )
+    app = build_app(settings)
+    runner = web.AppRunner(app, shutdown_timeout=2)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    try:
+        yield RunningServer(f"http://127.0.0.1:{port}", app[SERVICES])
+    finally:
+        await runner.cleanup()
+
+
+class ServerProcess:
+    """``python -m plenary serve`` in a child process."""
+
+    def __init__(self, redis_url: str | None, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.redis_url = redis_url
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ServerProcess:
+        args = [sys.executable, "-m", "plenary", "serve", "--host", "127.0.0.1",
+                "--port", str(self.port), "--admin-token", ADMIN_TOKEN, "--no-demo",
+                "--log-level", "WARNING"]
+        if self.redis_url:
+            args += ["--redis-url", self.redis_url]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"plenary serve did not start on port {self.port}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+            self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+            self.proc = None
+
+
+async def create_event(base_url: str, title: str = "Test event") -> dict[str, str]:
+    """POST /api/events with the tests' admin token (async: the server may share our loop)."""
+    async with aiohttp.ClientSession() as http, http.post(
+        base_url + "/api/events",
+        json={"title": title},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+    ) as response:
+        assert response.status == 201, await response.text()
+        return await response.json()  # type: ignore[no-any-return]
+
+
+def create_event_sync(base_url: str, title: str = "Test event") -> dict[str, str]:
+    """POST /api/events to a server in another process."""
+    response = requests.post(
+        base_url + "/api/events",
+        json={"title": title},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return response.json()  # type: ignore[no-any-return]
