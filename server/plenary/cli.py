@@ -31,10 +31,16 @@ def _serve_parser(sub: Any) -> None:
     )
     p.add_argument("--public-url", help="URL people use to reach this server (for links)")
     demo = p.add_mutually_exclusive_group()
-    demo.add_argument("--demo", dest="demo", action="store_true", default=None,
-                      help="create a demo event at start (default in embedded mode)")
-    demo.add_argument("--no-demo", dest="demo", action="store_false",
-                      help="do not create a demo event")
+    demo.add_argument(
+        "--demo",
+        dest="demo",
+        action="store_true",
+        default=None,
+        help="create a demo event at start (default in embedded mode)",
+    )
+    demo.add_argument(
+        "--no-demo", dest="demo", action="store_false", help="do not create a demo event"
+    )
     p.add_argument("--log-level", help="DEBUG, INFO, WARNING (env PLENARY_LOG_LEVEL)")
 
 

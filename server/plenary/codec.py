@@ -13,7 +13,7 @@ import msgpack
 
 def pack(value: Any) -> bytes:
     """Encode a value made of dicts, lists, str, bytes, int, float, bool and None."""
-    return msgpack.packb(value, use_bin_type=True)  # type: ignore[no-any-return]
+    return msgpack.packb(value, use_bin_type=True)
 
 
 def unpack(data: bytes) -> Any:

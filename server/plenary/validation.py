@@ -11,7 +11,9 @@ def validation_error(exc: ValidationError) -> PlenaryError:
     """The first problem of a payload, as ``too_long`` or ``bad_request``."""
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first["loc"]) or "payload"
-    code = ErrorCode.TOO_LONG if first["type"] in ("string_too_long", "too_long") else (
-        ErrorCode.BAD_REQUEST
+    code = (
+        ErrorCode.TOO_LONG
+        if first["type"] in ("string_too_long", "too_long")
+        else (ErrorCode.BAD_REQUEST)
     )
     return PlenaryError(code, f"{where}: {first['msg']}.")

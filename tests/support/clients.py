@@ -6,13 +6,20 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import socketio
 
 SERVER_EVENTS = (
-    "welcome", "presence", "error",
-    "poll:created", "poll:opened", "poll:results", "poll:closed", "poll:revealed",
+    "welcome",
+    "presence",
+    "error",
+    "poll:created",
+    "poll:opened",
+    "poll:results",
+    "poll:closed",
+    "poll:revealed",
 )
 
 _names = itertools.count(1)
@@ -55,6 +62,7 @@ class Client:
         timeout: float = 10,
     ) -> dict[str, Any]:
         """The first message of ``event`` (already received or coming) that matches."""
+
         async def scan() -> dict[str, Any]:
             while True:
                 for message in self.received[event]:
@@ -71,12 +79,16 @@ class Client:
 
     async def vote(self, poll_id: str, choice: Any, vote_id: str | None = None) -> dict[str, Any]:
         return await self.call(
-            "poll:vote", {"poll_id": poll_id, "choice": choice, "vote_id": vote_id or uuid.uuid4().hex}
+            "poll:vote",
+            {"poll_id": poll_id, "choice": choice, "vote_id": vote_id or uuid.uuid4().hex},
         )
 
 
 async def attendee(url: str, code: str, name: str | None = None, **extra: Any) -> Client:
-    client = Client(url, {"event": code, "role": "attendee", "name": name or f"Attendee {next(_names)}", **extra})
+    client = Client(
+        url,
+        {"event": code, "role": "attendee", "name": name or f"Attendee {next(_names)}", **extra},
+    )
     await client.connect()
     await client.wait_for("welcome")
     return client

@@ -69,9 +69,21 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ServerProcess:
-        args = [sys.executable, "-m", "plenary", "serve", "--host", "127.0.0.1",
-                "--port", str(self.port), "--admin-token", ADMIN_TOKEN, "--no-demo",
-                "--log-level", "WARNING"]
+        args = [
+            sys.executable,
+            "-m",
+            "plenary",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--admin-token",
+            ADMIN_TOKEN,
+            "--no-demo",
+            "--log-level",
+            "WARNING",
+        ]
         if self.redis_url:
             args += ["--redis-url", self.redis_url]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -106,11 +118,14 @@ class ServerProcess:
 
 async def create_event(base_url: str, title: str = "Test event") -> dict[str, str]:
     """POST /api/events with the tests' admin token (async: the server may share our loop)."""
-    async with aiohttp.ClientSession() as http, http.post(
-        base_url + "/api/events",
-        json={"title": title},
-        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            base_url + "/api/events",
+            json={"title": title},
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        ) as response,
+    ):
         assert response.status == 201, await response.text()
         return await response.json()  # type: ignore[no-any-return]
 

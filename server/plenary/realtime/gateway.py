@@ -70,7 +70,9 @@ class Gateway:
             identity = await self._events.authenticate(auth)
         except PlenaryError as exc:
             log.info("connection refused: %s", exc.code)
-            raise socketio.exceptions.ConnectionRefusedError(exc.message, exc.to_payload()) from None
+            raise socketio.exceptions.ConnectionRefusedError(
+                exc.message, exc.to_payload()
+            ) from None
         code = identity.event.code
         session = Session(
             sid=sid,

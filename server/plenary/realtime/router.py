@@ -64,7 +64,9 @@ class Router:
     async def dispatch(self, route: Route, sid: str, args: tuple[Any, ...]) -> dict[str, Any]:
         session = self._sessions.get(sid)
         if session is None:
-            return PlenaryError(ErrorCode.UNAUTHORIZED, "Connect with an auth payload first.").to_ack()
+            return PlenaryError(
+                ErrorCode.UNAUTHORIZED, "Connect with an auth payload first."
+            ).to_ack()
         try:
             wait_s = session.limiter.take()
             if wait_s:

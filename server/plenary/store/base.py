@@ -201,7 +201,9 @@ class Store(abc.ABC):
         """Counts per key and respondents, read atomically with the version."""
 
     @abc.abstractmethod
-    async def get_answer(self, code: str, activity_id: str, attendee_id: str) -> AnswerRecord | None:
+    async def get_answer(
+        self, code: str, activity_id: str, attendee_id: str
+    ) -> AnswerRecord | None:
         """One attendee's answer."""
 
     @abc.abstractmethod

@@ -177,7 +177,9 @@ class MemoryStore(Store):
             return Tally({}, 0, 0)
         return Tally(dict(state.counts), len(state.answers), state.version)
 
-    async def get_answer(self, code: str, activity_id: str, attendee_id: str) -> AnswerRecord | None:
+    async def get_answer(
+        self, code: str, activity_id: str, attendee_id: str
+    ) -> AnswerRecord | None:
         state = self._activity(code, activity_id)
         return state.answers.get(attendee_id) if state else None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, ParamSpec, TypeVar
 
 import redis.asyncio as aioredis
@@ -84,8 +84,8 @@ return 1
 
 
 def _unavailable_on_connection_errors(
-    method: Callable[P, Awaitable[R]],
-) -> Callable[P, Awaitable[R]]:
+    method: Callable[P, Coroutine[Any, Any, R]],
+) -> Callable[P, Coroutine[Any, Any, R]]:
     """Turn "Redis is unreachable" into the client-facing StoreUnavailable error."""
 
     @functools.wraps(method)
@@ -132,9 +132,7 @@ class Keys:
 
 
 def _activity_from_hash(aid: str, data: Mapping[bytes, bytes]) -> Activity:
-    meta = {
-        k[2:].decode(): codec.unpack(v) for k, v in data.items() if k.startswith(b"m:")
-    }
+    meta = {k[2:].decode(): codec.unpack(v) for k, v in data.items() if k.startswith(b"m:")}
     return Activity(aid, codec.unpack(data[b"def"]), data[b"status"].decode(), meta)
 
 
@@ -146,6 +144,9 @@ class RedisStore(Store):
     def __init__(self, url: str) -> None:
         self.url = url
         self._redis: aioredis.Redis | None = None
+        self._record: Any = None
+        self._claim: Any = None
+        self._update: Any = None
 
     async def start(self) -> None:
         self._redis = aioredis.Redis.from_url(
@@ -165,7 +166,9 @@ class RedisStore(Store):
             self._redis = None
 
     @property
-    def redis(self) -> aioredis.Redis:
+    def redis(self) -> Any:
+        # Typed as Any on purpose: redis-py annotates replies as unions of sync/async and
+        # bytes/str; with decode_responses=False every reply here is bytes.
         if self._redis is None:
             raise RuntimeError("RedisStore.start() was not called")
         return self._redis
@@ -203,7 +206,13 @@ class RedisStore(Store):
     @_unavailable_on_connection_errors
     async def add_attendee(self, code: str, attendee: AttendeeRecord, token_digest: str) -> None:
         record = codec.pack(
-            [attendee.id, attendee.name, attendee.country, attendee.organisation, attendee.joined_at]
+            [
+                attendee.id,
+                attendee.name,
+                attendee.country,
+                attendee.organisation,
+                attendee.joined_at,
+            ]
         )
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(Keys.attendees(code), attendee.id, record)
@@ -319,12 +328,12 @@ class RedisStore(Store):
             pipe.hlen(Keys.answer_part(code, "ans", activity_id))
             pipe.hget(Keys.activity(code, activity_id), "v")
             counts, total, version = await pipe.execute()
-        return Tally(
-            {k.decode(): int(v) for k, v in counts.items()}, int(total), int(version or 0)
-        )
+        return Tally({k.decode(): int(v) for k, v in counts.items()}, int(total), int(version or 0))
 
     @_unavailable_on_connection_errors
-    async def get_answer(self, code: str, activity_id: str, attendee_id: str) -> AnswerRecord | None:
+    async def get_answer(
+        self, code: str, activity_id: str, attendee_id: str
+    ) -> AnswerRecord | None:
         raw = await self.redis.hget(Keys.answer_part(code, "ans", activity_id), attendee_id)
         return _answer(raw) if raw else None
 

@@ -70,7 +70,7 @@ class PollService:
         return view
 
     async def open(self, code: str, poll_id: str) -> dict[str, Any]:
-        activity, poll = await self._load(code, poll_id)
+        activity, _ = await self._load(code, poll_id)
         if activity.status == PollStatus.OPEN:
             await self._store.set_current(code, poll_id)
             return poll_view(activity)
@@ -173,7 +173,9 @@ class PollService:
             if a.definition.get("type") == ACTIVITY_TYPE
         ]
 
-    async def attendee_view(self, code: str, activity: Activity, attendee_id: str) -> dict[str, Any]:
+    async def attendee_view(
+        self, code: str, activity: Activity, attendee_id: str
+    ) -> dict[str, Any]:
         """The on-stage poll for one attendee: results only once revealed, plus their answer."""
         view = (
             await self.view_with_results(code, activity)
