@@ -141,28 +141,33 @@ class RedisStore(Store):
 
     backend = "redis"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, max_connections: int = 32) -> None:
         self.url = url
+        self.max_connections = max_connections
         self._redis: aioredis.Redis | None = None
         self._record: Any = None
         self._claim: Any = None
         self._update: Any = None
 
     async def start(self) -> None:
-        self._redis = aioredis.Redis.from_url(
+        # A bounded, blocking pool: a burst of 1,000 votes queues for a connection
+        # instead of opening 1,000 sockets (and hitting Redis' maxclients).
+        pool = aioredis.BlockingConnectionPool.from_url(
             self.url,
+            max_connections=self.max_connections,
+            timeout=5,
             socket_connect_timeout=2,
             socket_timeout=5,
             health_check_interval=10,
-            decode_responses=False,
         )
+        self._redis = aioredis.Redis(connection_pool=pool, decode_responses=False)
         self._record = self._redis.register_script(RECORD_ANSWER)
         self._claim = self._redis.register_script(CLAIM_BROADCAST)
         self._update = self._redis.register_script(UPDATE_ACTIVITY)
 
     async def close(self) -> None:
         if self._redis is not None:
-            await self._redis.aclose()
+            await self._redis.aclose(close_connection_pool=True)
             self._redis = None
 
     @property

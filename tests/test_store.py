@@ -1,0 +1,204 @@
+"""One suite for both store backends: the in-memory store and Redis (a real redis-server
+started by the tests). Whatever one does, the other must do identically."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import pytest
+
+from plenary.store import (
+    AttendeeRecord,
+    ClaimKind,
+    EventRecord,
+    RecordOutcome,
+    Store,
+    store_for,
+)
+from plenary.store.base import PRESENCE_TTL_MS
+from plenary.settings import Settings
+
+CODE = "ABCDEF"
+
+
+@pytest.fixture
+async def store(redis_url: str | None) -> AsyncIterator[Store]:
+    s = store_for(Settings(redis_url=redis_url))
+    await s.start()
+    assert await s.create_event(EventRecord(CODE, "Title", "digest", 1))
+    yield s
+    await s.close()
+
+
+async def open_activity(store: Store, aid: str = "p_1") -> None:
+    await store.add_activity(CODE, aid, {"type": "poll", "id": aid}, "open")
+
+
+async def test_backend_is_the_one_asked_for(store: Store, backend: str) -> None:
+    assert store.backend == backend
+    assert await store.ping()
+
+
+async def test_events(store: Store) -> None:
+    assert await store.get_event(CODE) == EventRecord(CODE, "Title", "digest", 1)
+    assert not await store.create_event(EventRecord(CODE, "Other", "d2", 2))
+    assert await store.create_event(EventRecord("ZZZZZZ", "Second", "d3", 3))
+    assert [e.code for e in await store.list_events()] == [CODE, "ZZZZZZ"]
+    assert await store.get_event("NOPE00") is None
+
+
+async def test_attendees_and_tokens(store: Store) -> None:
+    ada = AttendeeRecord("a_1", "Ada", "PT", None, 10)
+    bob = AttendeeRecord("a_2", "Bob", None, "ACME", 20)
+    await store.add_attendee(CODE, ada, "tok-ada")
+    await store.add_attendee(CODE, bob, "tok-bob")
+    assert await store.find_attendee(CODE, "tok-ada") == ada
+    assert await store.find_attendee(CODE, "tok-bob") == bob
+    assert await store.find_attendee(CODE, "nope") is None
+    assert await store.find_attendee("ZZZZZZ", "tok-ada") is None
+    assert await store.count_attendees(CODE) == 2
+    assert await store.list_attendees(CODE) == [ada, bob]
+
+
+async def test_activities_keep_order_status_and_meta(store: Store) -> None:
+    await store.add_activity(CODE, "p_1", {"type": "poll", "q": "one"}, "draft")
+    await store.add_activity(CODE, "p_2", {"type": "poll", "q": "two"}, "draft")
+    updated = await store.update_activity(CODE, "p_1", "open", {"opened_at": 5, "revealed": False})
+    assert updated is not None
+    assert (updated.status, dict(updated.meta)) == ("open", {"opened_at": 5, "revealed": False})
+    updated = await store.update_activity(CODE, "p_1", None, {"revealed": True, "closed_at": None})
+    assert updated is not None and updated.status == "open"
+    assert dict(updated.meta) == {"opened_at": 5, "revealed": True, "closed_at": None}
+    assert await store.update_activity(CODE, "p_9", "open", {}) is None
+    listed = await store.list_activities(CODE)
+    assert [(a.id, a.status, a.definition["q"]) for a in listed] == [
+        ("p_1", "open", "one"),
+        ("p_2", "draft", "two"),
+    ]
+    assert await store.get_current(CODE) is None
+    await store.set_current(CODE, "p_2")
+    assert await store.get_current(CODE) == "p_2"
+    await store.set_current(CODE, None)
+    assert await store.get_current(CODE) is None
+
+
+async def test_record_answer_replaces_and_is_idempotent(store: Store) -> None:
+    await open_activity(store)
+    first = await store.record_answer(CODE, "p_1", "a_1", "v1", ("a",), "a", 1)
+    assert first.outcome is RecordOutcome.STORED and first.version == 1
+    # A retry of the same vote changes nothing.
+    again = await store.record_answer(CODE, "p_1", "a_1", "v1", ("a",), "a", 2)
+    assert again.outcome is RecordOutcome.DUPLICATE
+    # A new vote replaces the old answer: counts move from a to b and c.
+    moved = await store.record_answer(CODE, "p_1", "a_1", "v2", ("b", "c"), ["b", "c"], 3)
+    assert moved.outcome is RecordOutcome.STORED and moved.version == 2
+    # The same vote_id from another attendee is a different vote.
+    other = await store.record_answer(CODE, "p_1", "a_2", "v1", ("b",), "b", 4)
+    assert other.outcome is RecordOutcome.STORED
+    tally = await store.get_tally(CODE, "p_1")
+    assert (tally.counts, tally.total, tally.version) == ({"b": 2, "c": 1}, 2, 3)
+    answer = await store.get_answer(CODE, "p_1", "a_1")
+    assert answer is not None and (answer.value, answer.keys, answer.vote_id) == (
+        ["b", "c"],
+        ("b", "c"),
+        "v2",
+    )
+    # A late retry of the *first* vote must not undo the replacement.
+    late = await store.record_answer(CODE, "p_1", "a_1", "v1", ("a",), "a", 5)
+    assert late.outcome is RecordOutcome.DUPLICATE
+    assert (await store.get_tally(CODE, "p_1")).counts == {"b": 2, "c": 1}
+    assert set(await store.list_answers(CODE, "p_1")) == {"a_1", "a_2"}
+
+
+async def test_closed_and_missing_activities_store_nothing(store: Store) -> None:
+    await open_activity(store)
+    assert (await store.record_answer(CODE, "p_1", "a_1", "v1", ("a",), "a", 1)).outcome is (
+        RecordOutcome.STORED
+    )
+    await store.update_activity(CODE, "p_1", "closed", {})
+    closed = await store.record_answer(CODE, "p_1", "a_2", "v2", ("a",), "a", 2)
+    assert closed.outcome is RecordOutcome.NOT_OPEN
+    # A retry of a vote stored before the close is still acknowledged as stored.
+    retry = await store.record_answer(CODE, "p_1", "a_1", "v1", ("a",), "a", 3)
+    assert retry.outcome is RecordOutcome.DUPLICATE
+    missing = await store.record_answer(CODE, "p_9", "a_1", "v9", ("a",), "a", 4)
+    assert missing.outcome is RecordOutcome.MISSING
+    tally = await store.get_tally(CODE, "p_1")
+    assert (tally.counts, tally.total) == ({"a": 1}, 1)
+
+
+async def test_concurrent_answers_count_exactly(store: Store) -> None:
+    """2,000 concurrent answers (with changes of mind and retries) from 500 attendees:
+    the tally equals the last answer of each attendee."""
+    await open_activity(store)
+    rng = random.Random(7)
+    plan = []
+    for attendee in range(500):
+        for change in range(rng.randint(1, 4)):
+            plan.append((f"a_{attendee}", f"v{change}", rng.choice("abcd")))
+    final: dict[str, str] = {}
+    # Each attendee's votes go in order (as from one client); attendees interleave.
+    by_attendee: dict[str, list[tuple[str, str]]] = {}
+    for attendee_id, vote_id, choice in plan:
+        by_attendee.setdefault(attendee_id, []).append((vote_id, choice))
+        final[attendee_id] = choice
+
+    async def one_attendee(attendee_id: str) -> None:
+        for vote_id, choice in by_attendee[attendee_id]:
+            result = await store.record_answer(
+                CODE, "p_1", attendee_id, vote_id, (choice,), choice, 0
+            )
+            assert result.outcome is RecordOutcome.STORED
+            # and a duplicate retry of each
+            dup = await store.record_answer(CODE, "p_1", attendee_id, vote_id, (choice,), choice, 0)
+            assert dup.outcome is RecordOutcome.DUPLICATE
+
+    await asyncio.gather(*(one_attendee(a) for a in by_attendee))
+    tally = await store.get_tally(CODE, "p_1")
+    assert tally.counts == dict(Counter(final.values()))
+    assert tally.total == 500
+    assert tally.version == len(plan)
+
+
+async def test_empty_keys_and_unicode_keys(store: Store) -> None:
+    await open_activity(store)
+    await store.record_answer(CODE, "p_1", "a_1", "v1", ("straße 🎉",), "Straße 🎉", 0)
+    await store.record_answer(CODE, "p_1", "a_2", "v1", (), None, 0)
+    await store.record_answer(CODE, "p_1", "a_1", "v2", ("ok",), "ok", 0)
+    tally = await store.get_tally(CODE, "p_1")
+    assert (tally.counts, tally.total) == ({"ok": 1}, 2)
+
+
+async def test_claim_broadcast_coalesces(store: Store) -> None:
+    await open_activity(store)
+    await store.record_answer(CODE, "p_1", "a_1", "v1", ("a",), "a", 0)
+    first = await store.claim_broadcast(CODE, "p_1", 1, 60_000)
+    assert (first.kind, first.version) == (ClaimKind.GO, 1)
+    # Nothing newer than what was broadcast: done.
+    assert (await store.claim_broadcast(CODE, "p_1", 1, 60_000)).kind is ClaimKind.DONE
+    # A newer version inside the window must wait for the window to end.
+    await store.record_answer(CODE, "p_1", "a_2", "v1", ("a",), "a", 0)
+    waiting = await store.claim_broadcast(CODE, "p_1", 2, 60_000)
+    assert waiting.kind is ClaimKind.WAIT and 0 < waiting.wait_ms <= 60_000
+    await store.add_activity(CODE, "p_2", {"type": "poll"}, "open")
+    await store.record_answer(CODE, "p_2", "a_1", "v1", ("a",), "a", 0)
+    short = await store.claim_broadcast(CODE, "p_2", 1, 50)
+    assert short.kind is ClaimKind.GO
+    await store.record_answer(CODE, "p_2", "a_2", "v1", ("a",), "a", 0)
+    await asyncio.sleep(0.12)
+    after = await store.claim_broadcast(CODE, "p_2", 2, 50)
+    assert (after.kind, after.version) == (ClaimKind.GO, 2)
+    assert (await store.claim_broadcast(CODE, "p_9", 1, 50)).kind is ClaimKind.DONE
+
+
+async def test_presence_sums_live_processes_only(store: Store) -> None:
+    now = 1_000_000_000
+    await store.set_presence("proc-a", {CODE: 3, "OTHER1": 9}, now)
+    await store.set_presence("proc-b", {CODE: 4}, now - 1000)
+    await store.set_presence("proc-dead", {CODE: 100}, now - PRESENCE_TTL_MS - 1)
+    assert await store.count_online(CODE, now) == 7
+    assert await store.count_online("OTHER1", now) == 9
+    assert await store.count_online("NOBODY", now) == 0
