@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from plenary.settings import Settings
 from plenary.store import (
     AttendeeRecord,
     ClaimKind,
@@ -19,7 +20,6 @@ from plenary.store import (
     store_for,
 )
 from plenary.store.base import PRESENCE_TTL_MS
-from plenary.settings import Settings
 
 CODE = "ABCDEF"
 
