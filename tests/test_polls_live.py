@@ -43,7 +43,9 @@ async def test_single_choice_poll_end_to_end(server: RunningServer, event: dict[
         assert [o["label"] for o in opened["poll"]["options"]] == ["Spring", "Summer", "Autumn"]
         assert isinstance(opened["ts"], int)
     choices = ["a", "b", "b", "c", "b"]
-    acks = await asyncio.gather(*(a.vote(poll_id, c) for a, c in zip(attendees, choices, strict=True)))
+    acks = await asyncio.gather(
+        *(a.vote(poll_id, c) for a, c in zip(attendees, choices, strict=True))
+    )
     assert [ack["ok"] for ack in acks] == [True] * 5
     expected = {"a": 1, "b": 3, "c": 1}
     live = await presenter.wait_for("poll:results", lambda m: m["total"] == 5)
@@ -112,7 +114,9 @@ async def test_every_kind_counts_exactly(server: RunningServer, event: dict[str,
     ]
     for definition, choices, expected in cases:
         poll_id = await create_open(presenter, **definition)
-        acks = await asyncio.gather(*(a.vote(poll_id, c) for a, c in zip(attendees, choices, strict=True)))
+        acks = await asyncio.gather(
+            *(a.vote(poll_id, c) for a, c in zip(attendees, choices, strict=True))
+        )
         assert all(ack["ok"] for ack in acks), acks
         closed = await presenter.call("poll:close", {"poll_id": poll_id})
         results = {k: v for k, v in closed["results"].items() if k not in ("poll_id", "seq")}
