@@ -6,6 +6,7 @@ Nothing connects at build time; connections open in :func:`lifecycle` (an aiohtt
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -32,6 +33,8 @@ from plenary.store import store_for
 from plenary.tasks import TaskOwner, run_forever
 
 log = logging.getLogger(__name__)
+
+SOCKET_CLOSE_TIMEOUT_S = 3
 
 DEFAULT_WEB_ROOT = Path(__file__).resolve().parents[2] / "clients" / "web"
 
@@ -158,8 +161,14 @@ async def close_sockets(app: web.Application) -> None:
     """Close every engine.io connection so clients reconnect (to another process, if
     there is one) instead of waiting for a timeout."""
     eio = app[SERVICES].sio.eio
-    if eio.sockets:
-        await eio.disconnect()
+    if not eio.sockets:
+        return
+    # Bounded: a socket whose transport already died (e.g. after a malformed frame)
+    # must not hold up the shutdown of everyone else.
+    try:
+        await asyncio.wait_for(eio.disconnect(), SOCKET_CLOSE_TIMEOUT_S)
+    except TimeoutError:
+        log.warning("some connections did not close within %ss", SOCKET_CLOSE_TIMEOUT_S)
 
 
 async def create_demo(services: Services) -> Demo:
