@@ -1,0 +1,99 @@
+"""Connecting: roles, refusals with clear reasons, resume tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import socketio
+
+from tests.support import clients
+from tests.support.server import RunningServer
+
+
+async def refusal(url: str, auth: Any) -> dict[str, Any]:
+    """Connect with ``auth`` and return the connect_error data (the connection must fail)."""
+    client = socketio.AsyncClient(reconnection=False)
+    errors: list[Any] = []
+    client.on("connect_error", lambda data: errors.append(data))
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(url, auth=auth, transports=["websocket"], wait_timeout=5)
+    assert errors, "connect_error carries the reason"
+    data: dict[str, Any] = errors[0]
+    assert data["message"] and data["data"]["message"] == data["message"]
+    return data
+
+
+@pytest.mark.parametrize(
+    ("auth", "code"),
+    [
+        ({"event": "NOPE99", "role": "attendee", "name": "Ada"}, "unknown_event"),
+        ({"event": "{code}", "role": "attendee"}, "name_required"),
+        ({"event": "{code}", "role": "attendee", "name": "   "}, "name_required"),
+        ({"event": "{code}", "role": "attendee", "name": "x" * 61}, "too_long"),
+        ({"event": "{code}", "role": "attendee", "token": "forged"}, "bad_token"),
+        ({"event": "{code}", "role": "presenter", "key": "wrong"}, "bad_key"),
+        ({"event": "{code}", "role": "presenter"}, "bad_key"),
+        ({"event": "{code}", "role": "admin"}, "bad_role"),
+        ({"event": 123, "role": "screen"}, "bad_request"),
+        ({"role": "screen"}, "bad_request"),
+        ("just a string", "bad_request"),
+        (None, "bad_request"),
+    ],
+)
+async def test_refused_with_reason(
+    server: RunningServer, event: dict[str, str], auth: Any, code: str
+) -> None:
+    if isinstance(auth, dict):
+        auth = {k: (event["code"] if v == "{code}" else v) for k, v in auth.items()}
+    data = await refusal(server.url, auth)
+    assert data["data"]["code"] == code
+    # Refused connections never create attendees.
+    assert await server.services.store.count_attendees(event["code"]) == 0
+
+
+async def test_join_code_is_case_insensitive(server: RunningServer, event: dict[str, str]) -> None:
+    ada = await clients.attendee(server.url, event["code"].lower(), "Ada", country="PT")
+    assert ada.welcome["event"]["code"] == event["code"]
+    assert ada.welcome["attendee"]["country"] == "PT"
+    assert ada.welcome["attendee"]["organisation"] is None
+    await ada.disconnect()
+
+
+async def test_tokens_are_unique_and_secret_free_welcome(
+    server: RunningServer, event: dict[str, str]
+) -> None:
+    ada = await clients.attendee(server.url, event["code"], "Ada")
+    bob = await clients.attendee(server.url, event["code"], "Bob")
+    assert ada.welcome["token"] != bob.welcome["token"]
+    assert len(ada.welcome["token"]) >= 32
+    assert ada.welcome["attendee"]["id"] != bob.welcome["attendee"]["id"]
+    screen = await clients.screen(server.url, event["code"])
+    for welcome in (ada.welcome, bob.welcome, screen.welcome):
+        assert event["presenter_key"] not in str(welcome)
+    assert "token" not in screen.welcome
+    for c in (ada, bob, screen):
+        await c.disconnect()
+
+
+async def test_unknown_token_with_name_joins_anew(
+    server: RunningServer, event: dict[str, str]
+) -> None:
+    ada = await clients.attendee(server.url, event["code"], "Ada", token="stale-token")
+    assert ada.welcome["token"] != "stale-token"
+    assert await server.services.store.count_attendees(event["code"]) == 1
+    await ada.disconnect()
+
+
+async def test_token_of_another_event_does_not_resume(
+    server: RunningServer, event: dict[str, str]
+) -> None:
+    from tests.support.server import create_event
+
+    other = await create_event(server.url, "Other")
+    ada = await clients.attendee(server.url, event["code"], "Ada")
+    data = await refusal(
+        server.url, {"event": other["code"], "role": "attendee", "token": ada.welcome["token"]}
+    )
+    assert data["data"]["code"] == "bad_token"
+    await ada.disconnect()
