@@ -29,3 +29,9 @@ class MsgpackRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             redis_options={"socket_connect_timeout": 2, "health_check_interval": 10},
             **kwargs,
         )
+
+    def set_server(self, server: Any) -> None:
+        super().set_server(server)
+        # BaseManager.set_server() replaces ``self.json`` with the packet JSON module,
+        # silently undoing the ``json=`` argument; put the msgpack codec back.
+        self.json = MsgpackAsJson
