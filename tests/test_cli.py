@@ -1,0 +1,108 @@
+"""The `plenary` command: the embedded default prints a ready demo event; create-event."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from tests.support.ports import free_port
+from tests.support.server import ADMIN_TOKEN, ServerProcess
+
+
+@pytest.fixture
+def embedded() -> Iterator[tuple[int, str]]:
+    """`plenary serve --port P` with nothing else: embedded store and a demo event."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plenary", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    lines = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        lines.append(line)
+        if "big screen" in line:
+            break
+    try:
+        yield port, "".join(lines)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_embedded_default_prints_demo_urls(embedded: tuple[int, str]) -> None:
+    port, banner = embedded
+    assert "(memory store)" in banner
+    code = re.search(r"demo event ([A-Z0-9]{6})", banner)
+    key = re.search(r"presenter\s+\S+/presenter#event=\w+&key=(\S+)", banner)
+    assert code and key, banner
+    assert f"http://localhost:{port}/?event={code.group(1)}" in banner
+    assert f"http://localhost:{port}/screen?event={code.group(1)}" in banner
+    info = requests.get(f"http://127.0.0.1:{port}/api/events/{code.group(1)}", timeout=5)
+    assert info.json() == {"code": code.group(1), "title": "Plenary demo"}
+    # The demo comes with draft polls ready to open; the printed key is the presenter key.
+    export = requests.get(
+        f"http://127.0.0.1:{port}/api/events/{code.group(1)}/export",
+        headers={"Authorization": f"Bearer {key.group(1)}"},
+        timeout=5,
+    ).json()
+    assert [p["kind"] for p in export["polls"]] == ["single", "wordcloud", "rating"]
+    assert {p["status"] for p in export["polls"]} == {"draft"}
+    health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
+    assert health == {"status": "ok", "store": "memory"}
+
+
+def test_create_event_command() -> None:
+    server = ServerProcess(None).start()
+    try:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "plenary",
+                "create-event",
+                "Keynote",
+                "--server",
+                server.url,
+                "--admin-token",
+                ADMIN_TOKEN,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        body = json.loads(result.stdout)
+        assert body["title"] == "Keynote" and len(body["code"]) == 6
+        wrong = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "plenary",
+                "create-event",
+                "X",
+                "--server",
+                server.url,
+                "--admin-token",
+                "nope",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert wrong.returncode == 1 and "bad_key" in wrong.stderr
+    finally:
+        server.stop()
