@@ -1,0 +1,110 @@
+// The big screen: join instructions, the question on stage and its live results.
+// Read-only (role "screen"). `?event=CODE`; add `&hide=1` to show results only once the
+// presenter reveals them.
+
+import {
+  KIND_LABELS,
+  ResultsView,
+  connectSocket,
+  errorText,
+  mergePoll,
+  normaliseCode,
+  readParams,
+  setText,
+  trackConnection,
+} from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+
+const params = readParams();
+const state = {
+  code: normaliseCode(params.event || ""),
+  hideUntilRevealed: ["1", "true", "yes"].includes(String(params.hide || "").toLowerCase()),
+  poll: null,
+};
+
+const chart = new ResultsView($("chart"), { totalEl: $("total") });
+
+function init() {
+  if (!state.code) {
+    showError("Open this page as /screen?event=CODE.");
+    return;
+  }
+  const joinUrl = `${window.location.origin}/?event=${encodeURIComponent(state.code)}`;
+  const shortUrl = joinUrl.replace(/^https?:\/\//, "");
+  setText("join-url", shortUrl);
+  setText("idle-url", `${window.location.host}`);
+  setText("join-code", state.code);
+  setText("idle-code", state.code);
+  $("join-url").title = joinUrl;
+
+  const socket = connectSocket({ event: state.code, role: "screen" });
+  trackConnection(socket, (info) => showError(errorText(info)));
+  socket.on("welcome", (msg) => {
+    $("screen-error").hidden = true;
+    const title = (msg.event && msg.event.title) || "";
+    setText("event-title", title);
+    document.title = title ? `${title} · Plenary` : "Screen · Plenary";
+    if (msg.presence) setText("online", msg.presence.online ?? 0);
+    const current = msg.activity && msg.activity.poll;
+    setPoll(current || null);
+  });
+  socket.on("presence", (p) => setText("online", p.online ?? 0));
+  socket.on("poll:opened", (msg) => setPoll(msg.poll));
+  socket.on("poll:closed", (msg) => samePoll(msg.poll_id) && setPoll(msg.poll, msg.results));
+  socket.on("poll:revealed", (msg) => samePoll(msg.poll_id) && setPoll({ ...msg.poll, revealed: true }, msg.results));
+  socket.on("poll:results", (results) => {
+    if (!samePoll(results.poll_id)) return;
+    if (!state.poll.results || results.seq > state.poll.results.seq) state.poll.results = results;
+    chart.update(results);
+    setTotalLabel();
+  });
+}
+
+function samePoll(pollId) {
+  return Boolean(state.poll && state.poll.id === pollId);
+}
+
+function showError(text) {
+  const node = $("screen-error");
+  node.hidden = !text;
+  setText(node, text);
+}
+
+function setPoll(incoming, results = null) {
+  if (!incoming) {
+    state.poll = null;
+    $("screen-idle").hidden = false;
+    $("screen-poll").hidden = true;
+    chart.setPoll(null);
+    return;
+  }
+  const known = samePoll(incoming.id) ? state.poll : null;
+  const poll = mergePoll(known, incoming);
+  const candidates = [known && known.results, incoming.results, results].filter(Boolean);
+  poll.results = candidates.reduce((a, b) => (!a || b.seq >= a.seq ? b : a), null);
+  state.poll = poll;
+  $("screen-idle").hidden = true;
+  $("screen-poll").hidden = false;
+  $("screen-poll").dataset.status = poll.status;
+  $("screen-poll").dataset.kind = poll.kind;
+  setText("question", poll.question);
+  const status = poll.status === "open" ? "Voting open" : poll.status === "closed" ? "Voting closed" : "Coming up";
+  setText("screen-status", `${KIND_LABELS[poll.kind] || poll.kind} · ${status}`);
+  const hidden = state.hideUntilRevealed && !poll.revealed;
+  $("chart").hidden = hidden;
+  $("hidden-note").hidden = !hidden;
+  if (!chart.poll || chart.poll.id !== poll.id) chart.setPoll(poll);
+  else {
+    chart.poll = poll;
+    if (!chart.update(poll.results)) chart.render();
+  }
+  setTotalLabel();
+}
+
+function setTotalLabel() {
+  const total = state.poll && state.poll.results ? state.poll.results.total : 0;
+  setText("total-label", total === 1 ? "answer" : "answers");
+}
+
+init();
