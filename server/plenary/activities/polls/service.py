@@ -148,6 +148,8 @@ class PollService:
     async def publish_results(self, code: str, poll_id: str) -> None:
         """Broadcast the current results (staff only until revealed)."""
         activity, poll = await self._load(code, poll_id)
+        if activity.status == PollStatus.CLOSED:
+            return  # close() already sent the final results; a late copy would look live
         tally = await self._store.get_tally(code, poll_id)
         await self._emit_results(code, activity, results_payload(poll, tally))
 
