@@ -231,7 +231,7 @@ async def test_user_text_is_never_html(server: RunningServer, browser: Browser) 
     assert_clean(presenter, screen, attendee)
 
 
-# -- d. the big screen ------------------------------------------------------------------------------
+# -- d. the big screen ---------------------------------------------------------------------
 async def test_screen_shows_join_code_and_live_bars(
     server: RunningServer, browser: Browser
 ) -> None:
@@ -287,7 +287,7 @@ async def test_screen_shows_join_code_and_live_bars(
     log.assert_clean()
 
 
-# -- e. a dropped connection: reconnect as the same attendee, re-render, send what waited ---------------
+# -- e. a dropped connection: reconnect as the same attendee, re-render, send what waited ----
 class Network:
     """Cuts and restores one page's Socket.IO traffic (websocket and polling), like a
     flaky phone connection: the page sees its connection drop; the server sees it go."""
@@ -295,11 +295,14 @@ class Network:
     def __init__(self) -> None:
         self.blocked = False
         self.sockets: list[tuple[WebSocketRoute, WebSocketRoute]] = []
+        self.refusals: set[asyncio.Future[None]] = set()
 
     async def install(self, page: Page) -> None:
         def on_websocket(ws: WebSocketRoute) -> None:
             if self.blocked:
-                asyncio.ensure_future(ws.close())
+                refusal = asyncio.ensure_future(ws.close())
+                self.refusals.add(refusal)
+                refusal.add_done_callback(self.refusals.discard)
                 return
             self.sockets.append((ws, ws.connect_to_server()))
 
@@ -389,7 +392,7 @@ async def test_dropped_connection_resumes_rerenders_and_resends(
     assert_clean(presenter)
 
 
-# -- f. a lost vote is re-sent with the same vote_id and counted once ---------------------------------
+# -- f. a lost vote is re-sent with the same vote_id and counted once -------------------------
 async def test_lost_vote_is_retried_with_same_vote_id(
     server: RunningServer, browser: Browser
 ) -> None:
