@@ -73,7 +73,8 @@ async def test_unknown_event(server: RunningServer) -> None:
 
 async def test_healthz(server: RunningServer, backend: str) -> None:
     status, body, _ = await request("GET", server.url + "/healthz")
-    assert (status, body) == (200, {"status": "ok", "store": backend})
+    assert (status, body["status"], body["store"]) == (200, "ok", backend)
+    assert body["process"] == server.services.process_id
 
 
 async def test_healthz_and_votes_while_redis_is_down() -> None:

@@ -65,6 +65,7 @@ def create_sio(settings: Settings) -> socketio.AsyncServer:
         client_manager=manager,
         cors_allowed_origins=origins,
         max_http_buffer_size=settings.limits.max_payload_bytes,
+        transports=settings.engineio_transports,
         logger=sio_logger,
         engineio_logger=False,
     )

@@ -8,12 +8,13 @@ import os
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from plenary import __version__, ids
 from plenary.services import Services
-from plenary.settings import build_settings
+from plenary.settings import Settings, build_settings
 
 
 def _serve_parser(sub: Any) -> None:
@@ -42,6 +43,17 @@ def _serve_parser(sub: Any) -> None:
         "--no-demo", dest="demo", action="store_false", help="do not create a demo event"
     )
     p.add_argument("--log-level", help="DEBUG, INFO, WARNING (env PLENARY_LOG_LEVEL)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="number of server processes on this port (SO_REUSEPORT; needs --redis-url; "
+        "env PLENARY_WORKERS, default 1)",
+    )
+    p.add_argument(
+        "--transports",
+        help="comma-separated engine.io transports (env PLENARY_TRANSPORTS; default "
+        "'polling,websocket', or 'websocket' with several workers)",
+    )
 
 
 def _create_event_parser(sub: Any) -> None:
@@ -61,9 +73,6 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
-    from plenary.app import build_app
     from plenary.logs import configure_logging
 
     generated_token = not (args.admin_token or os.environ.get("PLENARY_ADMIN_TOKEN"))
@@ -72,31 +81,70 @@ def serve(args: argparse.Namespace) -> int:
             "host": args.host,
             "port": args.port,
             "redis_url": args.redis_url,
-            "admin_token": args.admin_token,
+            "admin_token": args.admin_token or (ids.new_secret() if generated_token else None),
             "public_url": args.public_url,
             "demo": args.demo,
             "log_level": args.log_level,
+            "workers": args.workers,
+            "transports": tuple(args.transports.split(",")) if args.transports else None,
         }
     )
-    if generated_token:
-        settings = build_settings({**settings.__dict__, "admin_token": ids.new_secret()})
     configure_logging(settings.log_level)
+    if settings.workers < 1:
+        sys.stderr.write("plenary: --workers must be at least 1\n")
+        return 2
+    if settings.workers > 1:
+        if settings.embedded:
+            sys.stderr.write(
+                "plenary: several workers must share state: add --redis-url redis://HOST:6379/0\n"
+            )
+            return 2
+        from plenary.supervisor import Supervisor
 
-    def banner(services: Services) -> None:
-        lines = [f"Plenary {__version__} on {settings.base_url} ({services.store.backend} store)"]
-        if generated_token:
-            lines.append(f"  admin token (POST /api/events): {settings.admin_token}")
-        if services.demo is not None:
-            urls = services.demo.urls
-            lines += [
-                f"  demo event {services.demo.code}:",
-                f"    attendee page   {urls['attendee']}",
-                f"    presenter       {urls['presenter']}",
-                f"    big screen      {urls['screen']}",
-            ]
-        sys.stdout.write("\n".join(lines) + "\n")
-        sys.stdout.flush()
+        show_banner(settings, generated_token)
+        return Supervisor(settings, settings.workers, run_worker).run()
+    run_worker(
+        settings, 0, banner=lambda services: show_banner(settings, generated_token, services)
+    )
+    return 0
 
+
+def show_banner(
+    settings: Settings,
+    generated_token: bool,
+    services: Services | None = None,
+) -> None:
+    """What a person needs to start: the URL, the admin token if we made one, the demo."""
+    backend = "redis" if settings.redis_url else "memory"
+    workers = f", {settings.workers} workers" if settings.workers > 1 else ""
+    lines = [f"Plenary {__version__} on {settings.base_url} ({backend} store{workers})"]
+    if generated_token:
+        lines.append(f"  admin token (POST /api/events): {settings.admin_token}")
+    if services is not None and services.demo is not None:
+        urls = services.demo.urls
+        lines += [
+            f"  demo event {services.demo.code}:",
+            f"    attendee page   {urls['attendee']}",
+            f"    presenter       {urls['presenter']}",
+            f"    big screen      {urls['screen']}",
+        ]
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+
+
+def run_worker(
+    settings: Settings, index: int, banner: Callable[[Services], None] | None = None
+) -> None:
+    """One server process (also the target of ``--workers`` child processes)."""
+    from aiohttp import web
+
+    from plenary.app import build_app
+    from plenary.logs import configure_logging
+
+    configure_logging(settings.log_level)
+    # Only the first of several workers makes the demo event: they share one Redis.
+    if index > 0 and settings.demo:
+        settings = replace(settings, demo=False)
     web.run_app(
         build_app(settings, on_ready=banner),
         host=settings.host,
@@ -104,8 +152,8 @@ def serve(args: argparse.Namespace) -> int:
         print=None,
         shutdown_timeout=5,
         access_log=None,
+        reuse_port=settings.workers > 1,
     )
-    return 0
 
 
 def create_event(args: argparse.Namespace) -> int:

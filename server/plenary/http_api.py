@@ -103,7 +103,11 @@ async def export_event(request: web.Request) -> web.Response:
 async def healthz(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     ok = await services.store.ping()
-    body = {"status": "ok" if ok else "unavailable", "store": services.store.backend}
+    body = {
+        "status": "ok" if ok else "unavailable",
+        "store": services.store.backend,
+        "process": services.process_id,
+    }
     return web.json_response(body, status=200 if ok else 503)
 
 

@@ -43,7 +43,17 @@ class Settings:
     presence_interval_ms: int = 1000
     cors_allowed_origins: tuple[str, ...] = ("*",)
     log_level: str = "INFO"
+    workers: int = 1
+    transports: tuple[str, ...] | None = None
     limits: Limits = field(default_factory=Limits)
+
+    @property
+    def engineio_transports(self) -> list[str]:
+        """Long-polling needs every request of a session on the same process: with
+        several workers on one port (no sticky sessions) only websockets are offered."""
+        if self.transports:
+            return list(self.transports)
+        return ["websocket"] if self.workers > 1 else ["polling", "websocket"]
 
     @property
     def embedded(self) -> bool:
@@ -74,6 +84,8 @@ ENVIRONMENT: Mapping[str, tuple[str, Any]] = {
     "PLENARY_RESULTS_INTERVAL_MS": ("results_interval_ms", int),
     "PLENARY_CORS_ORIGINS": ("cors_allowed_origins", lambda v: tuple(v.split(","))),
     "PLENARY_LOG_LEVEL": ("log_level", str),
+    "PLENARY_WORKERS": ("workers", int),
+    "PLENARY_TRANSPORTS": ("transports", lambda v: tuple(v.split(","))),
 }
 
 

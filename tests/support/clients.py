@@ -28,10 +28,14 @@ _names = itertools.count(1)
 class Client:
     """One connection with an inbox per event name."""
 
-    def __init__(self, url: str, auth: dict[str, Any]) -> None:
+    def __init__(self, url: str, auth: dict[str, Any], reconnection: bool = False) -> None:
         self.url = url
+        # python-socketio re-sends this very dict on every reconnect: once a welcome
+        # brings a resume token, it is added here so the attendee comes back as itself.
         self.auth = auth
-        self.sio = socketio.AsyncClient(reconnection=False)
+        self.sio = socketio.AsyncClient(
+            reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=1
+        )
         self.received: dict[str, list[dict[str, Any]]] = {e: [] for e in SERVER_EVENTS}
         self._changed = asyncio.Event()
         for name in SERVER_EVENTS:
@@ -39,6 +43,8 @@ class Client:
 
     def _recorder(self, name: str) -> Callable[[Any], Any]:
         async def record(data: Any) -> None:
+            if name == "welcome" and isinstance(data, dict) and "token" in data:
+                self.auth["token"] = data["token"]
             self.received[name].append(data)
             self._changed.set()
 
@@ -83,19 +89,45 @@ class Client:
             {"poll_id": poll_id, "choice": choice, "vote_id": vote_id or uuid.uuid4().hex},
         )
 
+    async def call_until_acked(
+        self, event: str, data: dict[str, Any], deadline_s: float = 30
+    ) -> dict[str, Any]:
+        """What a careful client does: retry the same message (same ``vote_id``) through
+        timeouts, disconnects and ``unavailable`` errors until the server answers."""
+        loop = asyncio.get_running_loop()
+        stop = loop.time() + deadline_s
+        while True:
+            try:
+                if self.sio.connected:
+                    ack = await self.call(event, data, timeout=2)
+                    if ack.get("ok") or ack["error"]["code"] not in ("unavailable", "internal"):
+                        return ack
+            except (
+                socketio.exceptions.TimeoutError,
+                socketio.exceptions.BadNamespaceError,
+                socketio.exceptions.DisconnectedError,
+            ):
+                pass
+            if loop.time() > stop:
+                raise TimeoutError(f"{event} was never acknowledged")
+            await asyncio.sleep(0.1)
 
-async def attendee(url: str, code: str, name: str | None = None, **extra: Any) -> Client:
+
+async def attendee(
+    url: str, code: str, name: str | None = None, reconnection: bool = False, **extra: Any
+) -> Client:
     client = Client(
         url,
         {"event": code, "role": "attendee", "name": name or f"Attendee {next(_names)}", **extra},
+        reconnection=reconnection,
     )
     await client.connect()
     await client.wait_for("welcome")
     return client
 
 
-async def presenter(url: str, code: str, key: str) -> Client:
-    client = Client(url, {"event": code, "role": "presenter", "key": key})
+async def presenter(url: str, code: str, key: str, reconnection: bool = False) -> Client:
+    client = Client(url, {"event": code, "role": "presenter", "key": key}, reconnection)
     await client.connect()
     await client.wait_for("welcome")
     return client

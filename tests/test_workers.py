@@ -1,0 +1,154 @@
+"""`plenary serve --workers N`: several processes on one port sharing one Redis; a worker
+killed with SIGKILL mid-vote loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import psutil
+import pytest
+import requests
+
+from tests.support import clients
+from tests.support.ports import free_port
+from tests.support.redis_proc import RedisProcess
+from tests.support.server import ADMIN_TOKEN, create_event_sync
+
+pytestmark = pytest.mark.redis
+
+
+class Workers:
+    def __init__(self, redis_url: str, count: int) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "plenary",
+                "serve",
+                "--port",
+                str(self.port),
+                "--redis-url",
+                redis_url,
+                "--workers",
+                str(count),
+                "--admin-token",
+                ADMIN_TOKEN,
+                "--log-level",
+                "WARNING",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        self.count = count
+
+    def worker_processes(self) -> list[psutil.Process]:
+        """The supervisor's worker children (not multiprocessing's resource tracker)."""
+        return [
+            c
+            for c in psutil.Process(self.proc.pid).children()
+            if "resource_tracker" not in " ".join(c.cmdline())
+        ]
+
+    def processes_seen(self, attempts: int = 40) -> set[str]:
+        seen = set()
+        for _ in range(attempts):
+            try:
+                body = requests.get(
+                    self.url + "/healthz", timeout=2, headers={"Connection": "close"}
+                ).json()
+                seen.add(body["process"])
+            except requests.RequestException:
+                pass
+        return seen
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while len(self.processes_seen(10)) < self.count:
+            assert self.proc.poll() is None, "supervisor exited"
+            assert time.monotonic() < deadline, "workers did not come up"
+            time.sleep(0.2)
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(30)
+
+
+@pytest.fixture
+def workers(redis_proc: RedisProcess) -> Iterator[Workers]:
+    redis_proc.flush()
+    running = Workers(redis_proc.url, 2)
+    running.wait_ready()
+    yield running
+    if running.proc.poll() is None:
+        running.stop()
+
+
+def test_workers_need_redis() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "plenary", "serve", "--workers", "2", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2 and "--redis-url" in result.stderr
+
+
+def test_two_workers_share_the_port_and_stop_cleanly(workers: Workers) -> None:
+    assert len(workers.processes_seen()) == 2
+    pids = workers.worker_processes()
+    assert len(pids) == 2
+    assert workers.stop() == 0
+    assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in pids)
+
+
+async def test_sigkill_mid_vote_loses_nothing(workers: Workers) -> None:
+    event = await asyncio.to_thread(create_event_sync, workers.url)
+    code = event["code"]
+    presenter = await clients.presenter(workers.url, code, event["presenter_key"], True)
+    people = await asyncio.gather(
+        *(clients.attendee(workers.url, code, f"P{i}", reconnection=True) for i in range(40))
+    )
+    ids_before = {p.welcome["attendee"]["id"] for p in people}
+    created = await presenter.call_until_acked(
+        "poll:create", {"question": "Survive?", "kind": "single", "options": ["x", "y", "z"]}
+    )
+    poll_id = created["poll"]["id"]
+    assert (await presenter.call_until_acked("poll:open", {"poll_id": poll_id}))["ok"]
+    rng = random.Random(4)
+    plan = {i: rng.choice("abc") for i in range(len(people))}
+
+    async def vote(i: int) -> dict:
+        await asyncio.sleep(rng.random() * 1.5)
+        return await people[i].call_until_acked(
+            "poll:vote", {"poll_id": poll_id, "choice": plan[i], "vote_id": f"vote-{i}"}
+        )
+
+    voting = asyncio.gather(*(vote(i) for i in range(len(people))))
+    await asyncio.sleep(0.5)
+    victim = workers.worker_processes()[0]
+    os.kill(victim.pid, signal.SIGKILL)
+    acks = await voting
+    assert all(ack["ok"] for ack in acks), acks
+    closed = await presenter.call_until_acked("poll:close", {"poll_id": poll_id})
+    assert closed["results"]["counts"] == {k: Counter(plan.values())[k] for k in "abc"}
+    assert closed["results"]["total"] == 40
+    # Everyone who was moved kept their identity.
+    for p in people:
+        assert p.welcome["attendee"]["id"] in ids_before
+    assert len({p.welcome["attendee"]["id"] for p in people}) == 40
+    assert any(len(p.received["welcome"]) > 1 for p in people), "someone was moved"
+    # The supervisor replaced the killed worker.
+    await asyncio.to_thread(workers.wait_ready)
+    assert victim.pid not in [c.pid for c in workers.worker_processes()]
+    for c in [presenter, *people]:
+        await c.disconnect()
