@@ -34,6 +34,7 @@ async def refusal(url: str, auth: Any) -> dict[str, Any]:
         ({"event": "{code}", "role": "attendee", "token": "forged"}, "bad_token"),
         ({"event": "{code}", "role": "presenter", "key": "wrong"}, "bad_key"),
         ({"event": "{code}", "role": "presenter"}, "bad_key"),
+        ({"event": "{code}", "role": "presenter", "key": "\udc80"}, "bad_key"),
         ({"event": "{code}", "role": "admin"}, "bad_role"),
         ({"event": 123, "role": "screen"}, "bad_request"),
         ({"role": "screen"}, "bad_request"),
@@ -50,6 +51,14 @@ async def test_refused_with_reason(
     assert data["data"]["code"] == code
     # Refused connections never create attendees.
     assert await server.services.store.count_attendees(event["code"]) == 0
+
+
+async def test_lone_surrogates_are_dropped_from_names(
+    server: RunningServer, event: dict[str, str]
+) -> None:
+    ada = await clients.attendee(server.url, event["code"], "\ud800Ada\udfff")
+    assert ada.welcome["attendee"]["name"] == "Ada"
+    await ada.disconnect()
 
 
 async def test_join_code_is_case_insensitive(server: RunningServer, event: dict[str, str]) -> None:

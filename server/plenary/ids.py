@@ -33,7 +33,9 @@ def new_id(prefix: str) -> str:
 
 def digest(secret: str) -> str:
     """What we store instead of a secret, so a leaked store does not leak keys."""
-    return hashlib.sha256(secret.encode()).hexdigest()
+    # surrogatepass: a header or payload may carry lone surrogates; they must compare
+    # (unequal), not crash.
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def secret_matches(candidate: str, expected_digest: str) -> bool:
@@ -43,4 +45,6 @@ def secret_matches(candidate: str, expected_digest: str) -> bool:
 
 def same_secret(candidate: str, expected: str) -> bool:
     """Constant-time comparison of two secrets held in memory (the admin token)."""
-    return hmac.compare_digest(candidate.encode(), expected.encode())
+    return hmac.compare_digest(
+        candidate.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )

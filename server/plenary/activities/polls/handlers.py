@@ -14,7 +14,7 @@ from plenary.realtime.session import Session
 from plenary.roles import STAFF_ROLES, Role
 from plenary.store import Activity
 
-POLL_ID = Field(min_length=1, max_length=64)
+POLL_ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
 class PollCreate(BaseModel):
