@@ -154,7 +154,9 @@ async def test_oversized_message_closes_only_that_connection(room: Any) -> None:
     assert closed["results"]["counts"] == {"a": 0, "b": 1}
 
 
-async def raw_socket(server: RunningServer, auth: dict[str, Any]) -> aiohttp.ClientWebSocketResponse:
+async def raw_socket(
+    server: RunningServer, auth: dict[str, Any]
+) -> aiohttp.ClientWebSocketResponse:
     """A hand-driven Engine.IO/Socket.IO websocket, to send packets no library would."""
     http = aiohttp.ClientSession()
     ws = await http.ws_connect(server.url + "/socket.io/?EIO=4&transport=websocket")
@@ -172,9 +174,7 @@ async def test_malformed_packets_do_not_hurt_anyone(
     room: Any, server: RunningServer, event: dict[str, str]
 ) -> None:
     presenter, _, bob, poll_id = room
-    ws = await raw_socket(
-        server, {"event": event["code"], "role": "attendee", "name": "Mallory"}
-    )
+    ws = await raw_socket(server, {"event": event["code"], "role": "attendee", "name": "Mallory"})
     garbage = [
         '42["poll:vote"',  # truncated JSON
         "42[]",
@@ -187,7 +187,7 @@ async def test_malformed_packets_do_not_hurt_anyone(
         "9999",
         "",
         '43["not an ack"]',
-        '41',
+        "41",
     ]
     for frame in garbage:
         await ws.send_str(frame)
