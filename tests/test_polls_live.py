@@ -245,3 +245,25 @@ async def test_staff_welcome_lists_polls_and_presence(
     await presenter.wait_for("presence", lambda m: m["online"] == 2 and m["joined"] == 3)
     for c in [presenter, screen, *attendees[1:]]:
         await c.disconnect()
+
+
+async def test_state_broadcasts_carry_a_gapless_state_seq(
+    server: RunningServer, event: dict[str, str]
+) -> None:
+    presenter, (ada,) = await staff_and_attendees(server, event, 1)
+    poll_id = await create_open(presenter, question="Q", kind="rating")
+    await presenter.call("poll:reveal", {"poll_id": poll_id})
+    await presenter.call("poll:close", {"poll_id": poll_id})
+    await presenter.call("poll:close", {"poll_id": poll_id})  # no change, no new seq
+    await presenter.call("poll:open", {"poll_id": poll_id})
+    opened = await ada.wait_for("poll:opened", lambda m: m["poll"]["state_seq"] == 4)
+    seen = [
+        ada.received["poll:opened"][0]["poll"]["state_seq"],
+        ada.received["poll:revealed"][0]["poll"]["state_seq"],
+        ada.received["poll:closed"][0]["poll"]["state_seq"],
+        opened["poll"]["state_seq"],
+    ]
+    assert seen == [1, 2, 3, 4]
+    assert len(ada.received["poll:closed"]) == 1
+    await ada.disconnect()
+    await presenter.disconnect()

@@ -72,11 +72,12 @@ async def test_activities_keep_order_status_and_meta(store: Store) -> None:
     updated = await store.update_activity(CODE, "p_1", None, {"revealed": True, "closed_at": None})
     assert updated is not None and updated.status == "open"
     assert dict(updated.meta) == {"opened_at": 5, "revealed": True, "closed_at": None}
+    assert updated.state_seq == 2
     assert await store.update_activity(CODE, "p_9", "open", {}) is None
     listed = await store.list_activities(CODE)
-    assert [(a.id, a.status, a.definition["q"]) for a in listed] == [
-        ("p_1", "open", "one"),
-        ("p_2", "draft", "two"),
+    assert [(a.id, a.status, a.definition["q"], a.state_seq) for a in listed] == [
+        ("p_1", "open", "one", 2),
+        ("p_2", "draft", "two", 0),
     ]
     assert await store.get_current(CODE) is None
     await store.set_current(CODE, "p_2")

@@ -51,6 +51,8 @@ class Activity:
     definition: Mapping[str, Any]
     status: str
     meta: Mapping[str, Any] = field(default_factory=dict)
+    #: +1 on every update_activity: clients detect missed state broadcasts by a gap.
+    state_seq: int = 0
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,10 @@ class _ActivityState:
     version: int = 0
     emitted_version: int = 0
     window_until_ms: int = 0
+    state_seq: int = 0
 
     def snapshot(self, activity_id: str) -> Activity:
-        return Activity(activity_id, self.definition, self.status, dict(self.meta))
+        return Activity(activity_id, self.definition, self.status, dict(self.meta), self.state_seq)
 
 
 @dataclass
@@ -128,6 +129,7 @@ class MemoryStore(Store):
         if status is not None:
             state.status = status
         state.meta.update(meta)
+        state.state_seq += 1
         return state.snapshot(activity_id)
 
     async def set_current(self, code: str, activity_id: str | None) -> None:

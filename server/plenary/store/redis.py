@@ -79,6 +79,7 @@ return {'go', v, 0}
 UPDATE_ACTIVITY = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+redis.call('HINCRBY', KEYS[1], 'sv', 1)
 return 1
 """
 
@@ -133,7 +134,13 @@ class Keys:
 
 def _activity_from_hash(aid: str, data: Mapping[bytes, bytes]) -> Activity:
     meta = {k[2:].decode(): codec.unpack(v) for k, v in data.items() if k.startswith(b"m:")}
-    return Activity(aid, codec.unpack(data[b"def"]), data[b"status"].decode(), meta)
+    return Activity(
+        aid,
+        codec.unpack(data[b"def"]),
+        data[b"status"].decode(),
+        meta,
+        int(data.get(b"sv", 0)),
+    )
 
 
 class RedisStore(Store):

@@ -29,6 +29,7 @@ def poll_view(activity: Activity) -> dict[str, Any]:
     view["revealed"] = bool(activity.meta.get("revealed", False))
     view["opened_at"] = activity.meta.get("opened_at")
     view["closed_at"] = activity.meta.get("closed_at")
+    view["state_seq"] = activity.state_seq
     return view
 
 
