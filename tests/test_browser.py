@@ -11,6 +11,7 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -228,6 +229,21 @@ async def test_user_text_is_never_html(server: RunningServer, browser: Browser) 
 
     for page in (presenter, screen, attendee):
         assert await page.evaluate("window.__xss") is None
+
+    # The presenter's export (fetched with the key, saved as a file) has the text as is.
+    async with presenter.expect_download() as download_info:
+        await presenter.click("#export-json")
+    download = await download_info.value
+    assert download.suggested_filename == f"plenary-{code}.json"
+    exported = json.loads(await asyncio.to_thread(Path(await download.path()).read_text))
+    assert [a["name"] for a in exported["attendees"]] == [XSS_NAME]
+    assert [a["value"] for a in exported["polls"][0]["answers"]] == [XSS_WORD]
+    async with presenter.expect_download() as download_info:
+        await presenter.click("#export-csv")
+    download = await download_info.value
+    assert download.suggested_filename == f"plenary-{code}.csv"
+    csv_text = await asyncio.to_thread(Path(await download.path()).read_text)
+    assert "window.__xss=2" in csv_text
     assert_clean(presenter, screen, attendee)
 
 
@@ -290,21 +306,20 @@ async def test_screen_shows_join_code_and_live_bars(
 # -- e. a dropped connection: reconnect as the same attendee, re-render, send what waited ----
 class Network:
     """Cuts and restores one page's Socket.IO traffic (websocket and polling), like a
-    flaky phone connection: the page sees its connection drop; the server sees it go."""
+    flaky phone connection: the page sees its connection drop; the server sees it go.
+    While cut, new websockets are held unanswered; restoring connects them through."""
 
     def __init__(self) -> None:
         self.blocked = False
+        self.held: list[WebSocketRoute] = []
         self.sockets: list[tuple[WebSocketRoute, WebSocketRoute]] = []
-        self.refusals: set[asyncio.Future[None]] = set()
 
     async def install(self, page: Page) -> None:
         def on_websocket(ws: WebSocketRoute) -> None:
             if self.blocked:
-                refusal = asyncio.ensure_future(ws.close())
-                self.refusals.add(refusal)
-                refusal.add_done_callback(self.refusals.discard)
-                return
-            self.sockets.append((ws, ws.connect_to_server()))
+                self.held.append(ws)
+            else:
+                self.sockets.append((ws, ws.connect_to_server()))
 
         async def on_polling(route: Route) -> None:
             if self.blocked:
@@ -324,6 +339,9 @@ class Network:
 
     def restore(self) -> None:
         self.blocked = False
+        held, self.held = self.held, []
+        for ws in held:
+            self.sockets.append((ws, ws.connect_to_server()))
 
 
 async def test_dropped_connection_resumes_rerenders_and_resends(

@@ -15,6 +15,7 @@ import {
   newVoteId,
   normaliseCode,
   readParams,
+  refreshWhenVisible,
   setText,
   showConnection,
   trackConnection,
@@ -79,6 +80,7 @@ function init() {
   $("organisation").value = profile.organisation || "";
   $("join-form").addEventListener("submit", onJoin);
   $("leave").addEventListener("click", onLeave);
+  refreshWhenVisible(() => state.socket, (snapshot) => applyState(snapshot, false));
   if (code && storage.get(tokenKey(code))) {
     startSession(code); // resume as the same attendee
   } else {

@@ -196,6 +196,26 @@ export function trackConnection(socket, onRefused) {
   socket.io.on("reconnect_attempt", () => showConnection("reconnecting"));
 }
 
+/**
+ * After the tab was hidden for a while (phones freeze background tabs), ask for the whole
+ * state with `state:get` and hand it to `apply`, in case broadcasts were missed.
+ */
+export function refreshWhenVisible(getSocket, apply, minHiddenMs = 30000) {
+  let hiddenSince = document.hidden ? Date.now() : null;
+  document.addEventListener("visibilitychange", async () => {
+    if (document.hidden) {
+      hiddenSince = Date.now();
+      return;
+    }
+    const away = hiddenSince === null ? 0 : Date.now() - hiddenSince;
+    hiddenSince = null;
+    const socket = getSocket();
+    if (away < minHiddenMs || !socket || !socket.connected) return;
+    const ack = await call(socket, "state:get", {});
+    if (ack.ok && ack.state) apply(ack.state);
+  });
+}
+
 // -- polls ------------------------------------------------------------------------
 
 export const KIND_LABELS = {

@@ -12,6 +12,7 @@ import {
   mergePoll,
   normaliseCode,
   readParams,
+  refreshWhenVisible,
   setText,
   trackConnection,
 } from "./common.js";
@@ -44,6 +45,7 @@ function init() {
   $("export-json").addEventListener("click", () => exportAnswers("json"));
   $("export-csv").addEventListener("click", () => exportAnswers("csv"));
   syncKindFields();
+  refreshWhenVisible(() => state.socket, applyState);
   if (!state.code || !state.key) {
     $("setup").hidden = false;
     $("setup-code").value = state.code;

@@ -10,6 +10,7 @@ import {
   mergePoll,
   normaliseCode,
   readParams,
+  refreshWhenVisible,
   setText,
   trackConnection,
 } from "./common.js";
@@ -40,15 +41,8 @@ function init() {
 
   const socket = connectSocket({ event: state.code, role: "screen" });
   trackConnection(socket, (info) => showError(errorText(info)));
-  socket.on("welcome", (msg) => {
-    $("screen-error").hidden = true;
-    const title = (msg.event && msg.event.title) || "";
-    setText("event-title", title);
-    document.title = title ? `${title} · Plenary` : "Screen · Plenary";
-    if (msg.presence) setText("online", msg.presence.online ?? 0);
-    const current = msg.activity && msg.activity.poll;
-    setPoll(current || null);
-  });
+  socket.on("welcome", applyState);
+  refreshWhenVisible(() => socket, applyState);
   socket.on("presence", (p) => setText("online", p.online ?? 0));
   socket.on("poll:opened", (msg) => setPoll(msg.poll));
   socket.on("poll:closed", (msg) => samePoll(msg.poll_id) && setPoll(msg.poll, msg.results));
@@ -59,6 +53,17 @@ function init() {
     chart.update(results);
     setTotalLabel();
   });
+}
+
+/** `welcome` (and `state:get`): the whole state. */
+function applyState(msg) {
+  $("screen-error").hidden = true;
+  const title = (msg.event && msg.event.title) || "";
+  setText("event-title", title);
+  document.title = title ? `${title} · Plenary` : "Screen · Plenary";
+  if (msg.presence) setText("online", msg.presence.online ?? 0);
+  const current = msg.activity && msg.activity.poll;
+  setPoll(current || null);
 }
 
 function samePoll(pollId) {
