@@ -89,6 +89,8 @@ def build_app(
     process_id = ids.new_id("proc")
     presence = Presence(store, sessions, broadcaster, process_id)
     gateway = Gateway(sio, store, sessions, events, modules, broadcaster, presence, settings.limits)
+    if isinstance(sio.manager, MsgpackRedisManager):
+        sio.manager.on_resubscribe = gateway.resync_all
     router = Router(sessions)
     gateway.attach(router)
     for module in modules.values():

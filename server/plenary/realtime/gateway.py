@@ -3,6 +3,7 @@ forget the session at disconnect; answer ``state:get`` with the same snapshot.""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import asdict
@@ -13,7 +14,7 @@ from pydantic import BaseModel
 
 from plenary.activities.base import ActivityModule
 from plenary.clock import now_ms
-from plenary.errors import PlenaryError
+from plenary.errors import PlenaryError, StoreUnavailable
 from plenary.event_service import EventService
 from plenary.realtime import rooms
 from plenary.realtime.broadcast import Broadcaster
@@ -27,6 +28,8 @@ from plenary.store import Store
 from plenary.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
+
+WELCOME_RETRY_MAX_S = 10.0
 
 
 class NoPayload(BaseModel):
@@ -94,15 +97,31 @@ class Gateway:
         self._sessions.remove(sid)
 
     async def _welcome(self, session: Session, token: str | None) -> None:
-        try:
-            state = await self.snapshot(session)
-        except PlenaryError as exc:
-            log.warning("welcome for %s failed: %s", session.code, exc.code)
-            await self._out.to_socket(session.sid, "error", {"error": exc.to_payload()})
-            return
+        delay = 0.1
+        while True:
+            try:
+                state = await self.snapshot(session)
+                break
+            except StoreUnavailable as exc:
+                # The store is down (e.g. Redis restarting): keep trying for a while,
+                # the client is better served by a late welcome than by none.
+                if delay > WELCOME_RETRY_MAX_S or self._sessions.get(session.sid) is None:
+                    log.warning("welcome for %s failed: %s", session.code, exc.code)
+                    await self._out.to_socket(session.sid, "error", {"error": exc.to_payload()})
+                    return
+                await asyncio.sleep(delay)
+                delay *= 2
         if token is not None:
             state["token"] = token
         await self._out.to_socket(session.sid, "welcome", state)
+
+    async def resync_all(self) -> None:
+        """Send every client of this process a fresh ``welcome`` (without token): used
+        after this process may have missed broadcasts (its Redis link was down)."""
+        for sid in self._sessions.sids():
+            session = self._sessions.get(sid)
+            if session is not None:
+                self.tasks.spawn(self._welcome(session, None), name=f"resync:{sid}")
 
     async def snapshot(self, session: Session) -> dict[str, Any]:
         """Everything a (re)connecting client needs to show the current state."""

@@ -55,6 +55,9 @@ class Sessions:
     def get(self, sid: str) -> Session | None:
         return self._by_sid.get(sid)
 
+    def sids(self) -> list[str]:
+        return list(self._by_sid)
+
     def __len__(self) -> int:
         return len(self._by_sid)
 

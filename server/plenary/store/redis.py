@@ -15,6 +15,8 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, ParamSpec, TypeVar
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -166,6 +168,10 @@ class RedisStore(Store):
             socket_connect_timeout=2,
             socket_timeout=5,
             health_check_interval=10,
+            # Every write here is idempotent (answers by vote_id), so a command that
+            # met a dead pooled connection (e.g. after a Redis restart) is retried.
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
         self._redis = aioredis.Redis(connection_pool=pool, decode_responses=False)
         self._record = self._redis.register_script(RECORD_ANSWER)
@@ -269,7 +275,10 @@ class RedisStore(Store):
 
     @_unavailable_on_connection_errors
     async def list_activities(self, code: str) -> list[Activity]:
-        ids = [i.decode() for i in await self.redis.lrange(Keys.activities(code), 0, -1)]
+        # dict.fromkeys: a retried add_activity may have pushed an id twice.
+        ids = list(
+            dict.fromkeys(i.decode() for i in await self.redis.lrange(Keys.activities(code), 0, -1))
+        )
         async with self.redis.pipeline(transaction=False) as pipe:
             for aid in ids:
                 pipe.hgetall(Keys.activity(code, aid))
