@@ -88,7 +88,17 @@ def build_app(
     modules: dict[str, ActivityModule] = {PollsModule.type: PollsModule(polls)}
     process_id = ids.new_id("proc")
     presence = Presence(store, sessions, broadcaster, process_id)
-    gateway = Gateway(sio, store, sessions, events, modules, broadcaster, presence, settings.limits)
+    gateway = Gateway(
+        sio,
+        store,
+        sessions,
+        events,
+        modules,
+        broadcaster,
+        presence,
+        settings.limits,
+        trust_forwarded_for=settings.trust_forwarded_for,
+    )
     if isinstance(sio.manager, MsgpackRedisManager):
         sio.manager.on_resubscribe = gateway.resync_all
     router = Router(sessions)

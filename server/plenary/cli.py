@@ -14,46 +14,37 @@ from typing import Any
 
 from plenary import __version__, ids
 from plenary.services import Services
-from plenary.settings import Settings, build_settings
+from plenary.settings import Settings, build_settings, options
 
 
 def _serve_parser(sub: Any) -> None:
-    p = sub.add_parser("serve", help="run the server (embedded default: one process, no Redis)")
-    p.add_argument("--host", help="address to listen on (env PLENARY_HOST, default 127.0.0.1)")
-    p.add_argument("--port", type=int, help="port (env PLENARY_PORT, default 8080)")
-    p.add_argument(
-        "--redis-url",
-        help="keep state in Redis and fan out through it (env PLENARY_REDIS_URL); "
-        "without it state lives in this process",
+    p = sub.add_parser(
+        "serve",
+        help="run the server (embedded default: one process, no Redis)",
+        description="Every option can also be set with its environment variable "
+        "(docs/configuration.md).",
     )
-    p.add_argument(
-        "--admin-token",
-        help="token for POST /api/events (env PLENARY_ADMIN_TOKEN; a random one if unset)",
-    )
-    p.add_argument("--public-url", help="URL people use to reach this server (for links)")
-    demo = p.add_mutually_exclusive_group()
-    demo.add_argument(
-        "--demo",
-        dest="demo",
-        action="store_true",
-        default=None,
-        help="create a demo event at start (default in embedded mode)",
-    )
-    demo.add_argument(
-        "--no-demo", dest="demo", action="store_false", help="do not create a demo event"
-    )
-    p.add_argument("--log-level", help="DEBUG, INFO, WARNING (env PLENARY_LOG_LEVEL)")
-    p.add_argument(
-        "--workers",
-        type=int,
-        help="number of server processes on this port (SO_REUSEPORT; needs --redis-url; "
-        "env PLENARY_WORKERS, default 1)",
-    )
-    p.add_argument(
-        "--transports",
-        help="comma-separated engine.io transports (env PLENARY_TRANSPORTS; default "
-        "'polling,websocket', or 'websocket' with several workers)",
-    )
+    # One flag per setting, generated from plenary.settings so flags, environment
+    # variables and docs/configuration.md cannot drift apart.
+    for opt in options():
+        help_text = f"{opt.help} (env {opt.env})"
+        if opt.type_name == "bool":
+            p.add_argument(
+                opt.flag,
+                dest=opt.name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=help_text,
+            )
+        else:
+            p.add_argument(
+                opt.flag,
+                dest=opt.name,
+                type=opt.convert,
+                default=None,
+                metavar=opt.type_name.upper(),
+                help=help_text,
+            )
 
 
 def _create_event_parser(sub: Any) -> None:
@@ -75,20 +66,11 @@ def make_parser() -> argparse.ArgumentParser:
 def serve(args: argparse.Namespace) -> int:
     from plenary.logs import configure_logging
 
-    generated_token = not (args.admin_token or os.environ.get("PLENARY_ADMIN_TOKEN"))
-    settings = build_settings(
-        {
-            "host": args.host,
-            "port": args.port,
-            "redis_url": args.redis_url,
-            "admin_token": args.admin_token or (ids.new_secret() if generated_token else None),
-            "public_url": args.public_url,
-            "demo": args.demo,
-            "log_level": args.log_level,
-            "workers": args.workers,
-            "transports": tuple(args.transports.split(",")) if args.transports else None,
-        }
-    )
+    given = {opt.name: getattr(args, opt.name) for opt in options()}
+    settings = build_settings(given)
+    generated_token = settings.admin_token is None
+    if generated_token:
+        settings = replace(settings, admin_token=ids.new_secret())
     configure_logging(settings.log_level)
     if settings.workers < 1:
         sys.stderr.write("plenary: --workers must be at least 1\n")

@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     NOT_OPEN = "not_open"
     BAD_CHOICE = "bad_choice"
     RATE_LIMITED = "rate_limited"
+    EVENT_FULL = "event_full"
     UNAVAILABLE = "unavailable"
     INTERNAL = "internal"
 

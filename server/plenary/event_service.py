@@ -115,6 +115,12 @@ class EventService:
         name = self._text(auth.name, "name", self._limits.max_name_len)
         if not name:
             raise PlenaryError(ErrorCode.NAME_REQUIRED, "Enter a name to join.")
+        # Checked before adding, so concurrent joins on several processes may overshoot
+        # by a few; the bound exists to stop floods, not to sell exact seats.
+        if await self._store.count_attendees(event.code) >= self._limits.max_attendees_per_event:
+            raise PlenaryError(
+                ErrorCode.EVENT_FULL, "This event is full; ask the organiser for a place."
+            )
         attendee = AttendeeRecord(
             id=ids.new_id("a"),
             name=name,

@@ -1,50 +1,104 @@
 """Settings, built once at start-up from flags and environment variables and passed in.
 
-Nothing here opens a connection: :class:`Settings` is plain data. Every option has a
-flag and a ``PLENARY_*`` environment variable; flags win over the environment.
+Nothing here opens a connection: :class:`Settings` is plain data. Every option is a
+dataclass field declared with :func:`option`, and that one declaration is the source of
+its command-line flag (``--results-interval-ms``), its environment variable
+(``PLENARY_RESULTS_INTERVAL_MS``) and its line in ``docs/configuration.md`` (generated
+by ``python -m plenary.settings``; a test checks the file is up to date). Flags win
+over the environment, which wins over the defaults.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+import sys
+import types
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
+
+ENV_PREFIX = "PLENARY_"
+
+
+def option(default: Any, help: str, *, secret: bool = False) -> Any:
+    """A settings field with its documentation."""
+    if isinstance(default, list):
+        raise TypeError("use a tuple for sequence defaults")
+    return field(default=default, metadata={"help": help, "secret": secret})
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Bounds on what one client may send. All are enforced with an error ack."""
+    """Bounds on what clients may send. Each is enforced with an error ack or a refusal."""
 
-    max_payload_bytes: int = 16_384
-    max_name_len: int = 60
-    max_question_len: int = 300
-    max_option_len: int = 120
-    max_options: int = 12
-    max_word_len: int = 40
-    max_text_len: int = 280
-    max_title_len: int = 120
-    events_per_second: float = 10.0
-    events_burst: int = 20
-    max_polls_per_event: int = 500
+    max_payload_bytes: int = option(
+        16_384, "largest Socket.IO message accepted; a bigger one closes that connection"
+    )
+    max_name_len: int = option(60, "longest attendee name (characters)")
+    max_title_len: int = option(120, "longest event title")
+    max_question_len: int = option(300, "longest poll question")
+    max_option_len: int = option(120, "longest poll option label")
+    max_options: int = option(12, "most options in a choice poll")
+    max_word_len: int = option(40, "longest word-cloud answer")
+    max_text_len: int = option(280, "longest open-text answer")
+    max_polls_per_event: int = option(500, "most polls in one event")
+    max_attendees_per_event: int = option(
+        20_000, "most attendees who may join one event (later joins get event_full)"
+    )
+    events_per_second: float = option(
+        10.0, "messages per second one connection may send on average (then rate_limited)"
+    )
+    events_burst: int = option(20, "messages one connection may send in a burst")
+    joins_per_second_per_ip: float = option(
+        100.0, "new connections per second from one IP address (then rate_limited)"
+    )
+    joins_burst_per_ip: int = option(1_000, "new connections from one IP in a burst")
 
 
 @dataclass(frozen=True)
 class Settings:
     """Everything the server needs to know, fixed for the life of the process."""
 
-    host: str = "127.0.0.1"
-    port: int = 8080
-    redis_url: str | None = None
-    admin_token: str | None = None
-    public_url: str | None = None
-    demo: bool | None = None
-    results_interval_ms: int = 250
-    presence_interval_ms: int = 1000
-    cors_allowed_origins: tuple[str, ...] = ("*",)
-    log_level: str = "INFO"
-    workers: int = 1
-    transports: tuple[str, ...] | None = None
+    host: str = option("127.0.0.1", "address to listen on (0.0.0.0 for every interface)")
+    port: int = option(8080, "TCP port")
+    redis_url: str | None = option(
+        None,
+        "keep state in Redis and fan out through it (scaled mode), e.g. "
+        "redis://127.0.0.1:6379/0; unset: state lives in this process (embedded mode)",
+    )
+    workers: int = option(
+        1, "server processes sharing this port (SO_REUSEPORT); more than 1 needs redis_url"
+    )
+    admin_token: str | None = option(
+        None, "bearer token for POST /api/events; unset: a random one is printed", secret=True
+    )
+    public_url: str | None = option(
+        None, "URL people use to reach the server, for printed links (e.g. behind a proxy)"
+    )
+    demo: bool | None = option(
+        None, "create a ready demo event at start (default: yes in embedded mode only)"
+    )
+    results_interval_ms: int = option(
+        250, "live results go out at most once per this many ms per poll"
+    )
+    presence_interval_ms: int = option(
+        1000, "attendee counts are published at most once per this many ms"
+    )
+    cors_allowed_origins: tuple[str, ...] = option(
+        ("*",),
+        "origins allowed to connect (CORS and the websocket Origin check), comma-separated; "
+        "* allows any",
+    )
+    transports: tuple[str, ...] | None = option(
+        None,
+        "engine.io transports, comma-separated (default: polling,websocket; only "
+        "websocket with several workers)",
+    )
+    trust_forwarded_for: bool = option(
+        False, "take the client IP from X-Forwarded-For (only behind a trusted proxy)"
+    )
+    log_level: str = option("INFO", "DEBUG, INFO, WARNING or ERROR")
     limits: Limits = field(default_factory=Limits)
 
     @property
@@ -74,35 +128,129 @@ class Settings:
         return f"http://{host}:{self.port}"
 
 
-# Environment variable -> (settings field, converter)
-ENVIRONMENT: Mapping[str, tuple[str, Any]] = {
-    "PLENARY_HOST": ("host", str),
-    "PLENARY_PORT": ("port", int),
-    "PLENARY_REDIS_URL": ("redis_url", str),
-    "PLENARY_ADMIN_TOKEN": ("admin_token", str),
-    "PLENARY_PUBLIC_URL": ("public_url", str),
-    "PLENARY_RESULTS_INTERVAL_MS": ("results_interval_ms", int),
-    "PLENARY_CORS_ORIGINS": ("cors_allowed_origins", lambda v: tuple(v.split(","))),
-    "PLENARY_LOG_LEVEL": ("log_level", str),
-    "PLENARY_WORKERS": ("workers", int),
-    "PLENARY_TRANSPORTS": ("transports", lambda v: tuple(v.split(","))),
-}
+@dataclass(frozen=True)
+class Option:
+    """One configurable setting, as flag, environment variable and documentation."""
+
+    name: str
+    owner: type
+    default: Any
+    help: str
+    convert: Callable[[str], Any]
+    type_name: str
+    secret: bool
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"expected true or false, got {raw!r}")
+
+
+def _parse_list(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _converter(annotation: Any) -> tuple[Callable[[str], Any], str]:
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if isinstance(annotation, types.UnionType) and len(args) == 1:
+        annotation = args[0]
+    if annotation is bool:
+        return _parse_bool, "bool"
+    if annotation is int:
+        return int, "int"
+    if annotation is float:
+        return float, "float"
+    if annotation is str:
+        return str, "text"
+    if typing.get_origin(annotation) is tuple:
+        return _parse_list, "list"
+    raise TypeError(f"no converter for {annotation!r}")
+
+
+def options() -> Iterator[Option]:
+    """Every setting of :class:`Settings` and :class:`Limits`, in declaration order."""
+    for owner in (Settings, Limits):
+        hints = typing.get_type_hints(owner)
+        for f in fields(owner):
+            if f.name == "limits":
+                continue
+            convert, type_name = _converter(hints[f.name])
+            default = f.default if f.default is not MISSING else None
+            yield Option(
+                f.name,
+                owner,
+                default,
+                f.metadata["help"],
+                convert,
+                type_name,
+                f.metadata.get("secret", False),
+            )
 
 
 def build_settings(
     overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
-    """Settings from the environment, then explicit overrides (flags); ``None`` means unset."""
+    """Settings from defaults, then the environment, then ``overrides`` (flags); an
+    override of ``None`` means "not given"."""
     environ = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    for var, (name, convert) in ENVIRONMENT.items():
-        raw = environ.get(var)
+    values: dict[type, dict[str, Any]] = {Settings: {}, Limits: {}}
+    known = {}
+    for opt in options():
+        known[opt.name] = opt
+        raw = environ.get(opt.env)
         if raw not in (None, ""):
-            values[name] = convert(raw)
-    known = {f.name for f in fields(Settings)}
+            try:
+                values[opt.owner][opt.name] = opt.convert(raw)
+            except ValueError as exc:
+                raise ValueError(f"{opt.env}: {exc}") from None
     for name, value in (overrides or {}).items():
         if name not in known:
             raise TypeError(f"unknown setting {name!r}")
         if value is not None:
-            values[name] = value
-    return Settings(**values)
+            values[known[name].owner][name] = value
+    return Settings(**values[Settings], limits=Limits(**values[Limits]))
+
+
+def configuration_markdown() -> str:
+    """The configuration reference (``docs/configuration.md``)."""
+    lines = [
+        "# Configuration",
+        "",
+        "Every setting of `plenary serve`, as a flag and as an environment variable (flags",
+        "win). This file is generated by `python -m plenary.settings > docs/configuration.md`",
+        "from the code; `tests/test_settings.py` fails when it is out of date.",
+        "",
+    ]
+    for owner, title in ((Settings, "Server"), (Limits, "Limits")):
+        lines += [
+            f"## {title}",
+            "",
+            "| flag | environment variable | type | default | meaning |",
+            "|---|---|---|---|---|",
+        ]
+        for opt in options():
+            if opt.owner is not owner:
+                continue
+            default = opt.default
+            if isinstance(default, tuple):
+                default = ",".join(default)
+            shown = "(unset)" if default is None else f"`{default}`"
+            lines.append(f"| `{opt.flag}` | `{opt.env}` | {opt.type_name} | {shown} | {opt.help} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(configuration_markdown())

@@ -17,6 +17,7 @@ from plenary.clock import now_ms
 from plenary.errors import PlenaryError, StoreUnavailable
 from plenary.event_service import EventService
 from plenary.realtime import rooms
+from plenary.realtime.admission import JoinLimiter, client_ip
 from plenary.realtime.broadcast import Broadcaster
 from plenary.realtime.presence import Presence
 from plenary.realtime.ratelimit import TokenBucket
@@ -49,6 +50,7 @@ class Gateway:
         broadcaster: Broadcaster,
         presence: Presence,
         limits: Limits,
+        trust_forwarded_for: bool = False,
     ) -> None:
         self._sio = sio
         self._store = store
@@ -58,6 +60,8 @@ class Gateway:
         self._out = broadcaster
         self._presence = presence
         self._limits = limits
+        self._joins = JoinLimiter(limits.joins_per_second_per_ip, limits.joins_burst_per_ip)
+        self._trust_forwarded_for = trust_forwarded_for
         self.tasks = TaskOwner("welcome")
 
     def attach(self, router: Router) -> None:
@@ -70,6 +74,7 @@ class Gateway:
 
     async def connect(self, sid: str, environ: Any, auth: Any = None) -> bool:
         try:
+            self._joins.check(client_ip(environ, self._trust_forwarded_for))
             identity = await self._events.authenticate(auth)
         except PlenaryError as exc:
             log.info("connection refused: %s", exc.code)
