@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +93,14 @@ async def open_poll(page: Page, poll_id: str) -> None:
 async def server_results(server: RunningServer, code: str, poll_id: str) -> dict[str, Any]:
     polls = await server.services.polls.list_polls(code)
     return next(p["results"] for p in polls if p["id"] == poll_id)
+
+
+async def eventually(predicate: Callable[[], bool], timeout: float = WAIT_MS / 1000) -> None:
+    """Wait until ``predicate()`` holds (for conditions outside the page's DOM)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
 
 
 def assert_clean(*pages: Page) -> None:
@@ -457,3 +465,131 @@ async def test_lost_vote_is_retried_with_same_vote_id(
     assert results == {**results, "total": 1, "counts": {"a": 1, "b": 0}}
     log.assert_clean()
     assert_clean(presenter)
+
+
+# -- g. missed broadcasts are noticed (state_seq, unknown live poll) and repaired ------------
+async def test_missed_broadcasts_are_repaired_with_state_get(
+    server: RunningServer, browser: Browser
+) -> None:
+    event = await create_event(server.url)
+    code = event["code"]
+    dropped: list[str] = []
+    state_gets: list[str] = []
+
+    def lost(message: str) -> bool:
+        """Every poll:closed, and the second poll:opened."""
+        if '"poll:closed"' in message:
+            return True
+        if '"poll:opened"' in message:
+            opened = sum('"poll:opened"' in m for m in dropped) + 1
+            return opened == 1 and "Second?" in message
+        return False
+
+    async def lossy(page: Page) -> None:
+        def route(ws: WebSocketRoute) -> None:
+            upstream = ws.connect_to_server()
+
+            def from_server(message: str | bytes) -> None:
+                if isinstance(message, str) and lost(message):
+                    dropped.append(message)
+                    return
+                ws.send(message)
+
+            def from_page(message: str | bytes) -> None:
+                if isinstance(message, str) and '"state:get"' in message:
+                    state_gets.append(message)
+                upstream.send(message)
+
+            upstream.on_message(from_server)
+            ws.on_message(from_page)
+
+        await page.route_web_socket(re.compile(r".*/socket\.io/.*"), route)
+
+    screen, _, log = await open_page(
+        browser, f"{server.url}/screen?event={code}", before_goto=lossy
+    )
+    await expect(screen.locator("#connection")).to_have_attribute("data-state", "connected")
+    boss = await clients.presenter(server.url, code, event["presenter_key"])
+    voter = await clients.attendee(server.url, code, "Voter")
+    try:
+        first = await boss.call(
+            "poll:create", {"question": "First?", "kind": "single", "options": ["Y", "N"]}
+        )
+        first_id = first["poll"]["id"]
+        assert (await boss.call("poll:open", {"poll_id": first_id}))["ok"]
+        await expect(screen.locator("#screen-status")).to_contain_text("Voting open")
+
+        # poll:closed is lost; poll:revealed then shows a state_seq two ahead.
+        assert (await boss.call("poll:close", {"poll_id": first_id}))["ok"]
+        assert (await boss.call("poll:reveal", {"poll_id": first_id}))["ok"]
+        await expect(screen.locator("#screen-status")).to_contain_text("Voting closed")
+        await eventually(lambda: len(state_gets) > 0)
+
+        # The second poll's poll:opened is lost; its live results give it away.
+        second = await boss.call(
+            "poll:create", {"question": "Second?", "kind": "single", "options": ["A", "B"]}
+        )
+        second_id = second["poll"]["id"]
+        assert (await boss.call("poll:open", {"poll_id": second_id}))["ok"]
+        assert (await voter.vote(second_id, "b"))["ok"]
+        await expect(screen.locator("#question")).to_have_text("Second?")
+        await expect(screen.locator('#chart [data-option="b"] .count')).to_have_text("1")
+        await expect(screen.locator("#total")).to_have_text("1")
+        assert sum('"poll:opened"' in m for m in dropped) == 1
+        assert sum('"poll:closed"' in m for m in dropped) >= 1
+    finally:
+        await voter.disconnect()
+        await boss.disconnect()
+    log.assert_clean()
+
+
+# -- h. the shared module's rules, in the browser ---------------------------------------------
+async def test_common_module_rules(server: RunningServer, browser: Browser) -> None:
+    page, _, log = await open_page(browser, f"{server.url}/screen?event=NOPE1#key=K%26Y&x=1")
+    verdict = await page.evaluate(
+        """async () => {
+        const c = await import('/static/js/common.js');
+        const out = {};
+        out.params = c.readParams();
+        out.code = c.normaliseCode('  k7q2mx ');
+        const saved = crypto.randomUUID;
+        Object.defineProperty(crypto, 'randomUUID', {value: undefined, configurable: true});
+        out.fallbackId = c.newVoteId();
+        Object.defineProperty(crypto, 'randomUUID', {value: saved, configurable: true});
+        out.uuid = c.newVoteId();
+        const poll = {id: 'p', state_seq: 2, status: 'closed', revealed: false};
+        out.olderIgnored = c.mergePoll(poll, {id: 'p', state_seq: 1, status: 'open'}).status;
+        out.newerTaken = c.mergePoll(poll, {id: 'p', state_seq: 3, status: 'closed',
+                                           revealed: true}).revealed;
+        out.gap = c.missedChange(poll, {id: 'p', state_seq: 4});
+        out.noGap = c.missedChange(poll, {id: 'p', state_seq: 3});
+        const a = {seq: 5, final: false}, b = {seq: 5, final: true}, old = {seq: 4, final: true};
+        out.finalWins = c.newerResults(a, b) === b;
+        out.higherSeqWins = c.newerResults(a, old) === a;
+        const box = document.createElement('div');
+        const view = new c.ResultsView(box);
+        view.setPoll({id: 'p', kind: 'single', options: [{id: 'a', label: '<b>x</b>'},
+                                                        {id: 'b', label: 'y'}]});
+        out.first = view.update({poll_id: 'p', counts: {a: 2, b: 1}, total: 3, seq: 7});
+        out.stale = view.update({poll_id: 'p', counts: {a: 0, b: 0}, total: 0, seq: 6});
+        out.other = view.update({poll_id: 'q', counts: {a: 9}, total: 9, seq: 99});
+        out.label = box.querySelector('[data-option="a"] .bar-label').textContent;
+        out.bold = box.querySelectorAll('b').length;
+        out.count = box.querySelector('[data-option="a"] .count').textContent;
+        out.pct = box.querySelector('[data-option="b"] .pct').textContent;
+        return out;
+    }"""
+    )
+    assert verdict["params"] == {"event": "NOPE1", "key": "K&Y", "x": "1"}
+    assert verdict["code"] == "K7Q2MX"
+    uuid_re = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+    assert re.fullmatch(uuid_re, verdict["fallbackId"]), verdict["fallbackId"]
+    assert re.fullmatch(uuid_re, verdict["uuid"])
+    assert verdict["olderIgnored"] == "closed"
+    assert verdict["newerTaken"] is True
+    assert verdict["gap"] is True and verdict["noGap"] is False
+    assert verdict["finalWins"] and verdict["higherSeqWins"]
+    assert (verdict["first"], verdict["stale"], verdict["other"]) == (True, False, False)
+    assert verdict["label"] == "<b>x</b>" and verdict["bold"] == 0
+    assert verdict["count"] == "2" and verdict["pct"] == "33%"
+    log.assert_clean()

@@ -12,12 +12,15 @@ import {
   el,
   errorText,
   mergePoll,
+  missedChange,
   newVoteId,
+  newerResults,
   normaliseCode,
   readParams,
   refreshWhenVisible,
   setText,
   showConnection,
+  throttle,
   trackConnection,
 } from "./common.js";
 
@@ -210,23 +213,37 @@ function applyState(msg, isWelcome) {
   flushPending();
 }
 
+/** A missed broadcast (the poll's state_seq jumped): fetch the whole state. */
+const refreshState = throttle(async () => {
+  const ack = await call(state.socket, "state:get", {});
+  if (ack.ok && ack.state) applyState(ack.state, false);
+}, 2000, 3000);
+
+function checkMissed(poll) {
+  if (missedChange(state.poll, poll)) refreshState();
+}
+
 function onOpened(msg) {
-  if (msg && msg.poll) setPoll(msg.poll);
+  if (!msg || !msg.poll) return;
+  checkMissed(msg.poll);
+  setPoll(msg.poll);
 }
 
 function onClosed(msg) {
   if (!msg || !state.poll || msg.poll_id !== state.poll.id) return;
+  checkMissed(msg.poll);
   setPoll(msg.poll, msg.results);
 }
 
 function onRevealed(msg) {
   if (!msg || !state.poll || msg.poll_id !== state.poll.id) return;
+  checkMissed(msg.poll);
   setPoll({ ...msg.poll, revealed: true }, msg.results);
 }
 
 function onResults(results) {
   if (!state.poll || !results || results.poll_id !== state.poll.id) return;
-  if (!state.poll.results || results.seq > state.poll.results.seq) state.poll.results = results;
+  state.poll.results = newerResults(state.poll.results, results);
   renderResults();
 }
 
@@ -235,10 +252,7 @@ function onServerError(msg) {
   state.note = { poll_id: state.poll && state.poll.id, kind: "error", text: errorText(error) };
   renderStatus();
   // The welcome could not be built: ask for the state again shortly.
-  setTimeout(async () => {
-    const ack = await call(state.socket, "state:get", {});
-    if (ack.ok && ack.state) applyState(ack.state, false);
-  }, 2000);
+  refreshState();
 }
 
 // -- the poll on stage ---------------------------------------------------------------
@@ -250,10 +264,7 @@ function setPoll(incoming, results) {
   }
   const known = state.poll && state.poll.id === incoming.id ? state.poll : null;
   const merged = mergePoll(known, incoming);
-  const newest = [known && known.results, incoming.results, results]
-    .filter(Boolean)
-    .reduce((a, b) => (!a || b.seq >= a.seq ? b : a), null);
-  merged.results = newest;
+  merged.results = [known && known.results, incoming.results, results].reduce(newerResults, null);
   delete merged.my_answer;
   if (!known) state.note = null;
   state.poll = merged;

@@ -229,19 +229,63 @@ export const KIND_LABELS = {
 export const CHOICE_KINDS = new Set(["single", "multiple"]);
 export const TEXT_KINDS = new Set(["wordcloud", "open_text"]);
 
-/** When a poll last changed state (open or close), to order copies of one poll that
- *  arrive out of order (e.g. a `welcome` taken just before a broadcast). */
+/** When a poll last changed state, for polls without `state_seq` (older servers). */
 function changedAt(poll) {
   return Math.max(poll.opened_at || 0, poll.closed_at || 0, poll.created_at || 0);
 }
 
-/** The newer of two copies of the same poll; `revealed` only ever goes false -> true. */
+function hasStateSeq(poll) {
+  return poll && typeof poll.state_seq === "number";
+}
+
+/** The newer of two copies of the same poll, by `state_seq` (it grows with every open,
+ *  close and reveal); copies can arrive out of order, e.g. a `welcome` built just before
+ *  a broadcast that arrived first. */
 export function mergePoll(known, incoming) {
   if (!known || known.id !== incoming.id) return { ...incoming };
-  const newer = changedAt(incoming) >= changedAt(known) ? incoming : known;
+  let newer;
+  if (hasStateSeq(known) && hasStateSeq(incoming)) {
+    newer = incoming.state_seq >= known.state_seq ? incoming : known;
+  } else {
+    newer = changedAt(incoming) >= changedAt(known) ? incoming : known;
+  }
   const merged = { ...known, ...newer };
-  merged.revealed = Boolean(known.revealed || incoming.revealed);
+  if (!hasStateSeq(incoming)) merged.revealed = Boolean(known.revealed || incoming.revealed);
   return merged;
+}
+
+/** True when `incoming` skips a state change of a poll we knew: a message was missed and
+ *  the client should ask for the whole state (`state:get`). */
+export function missedChange(known, incoming) {
+  return Boolean(
+    known && incoming && known.id === incoming.id && hasStateSeq(known) && hasStateSeq(incoming) &&
+      incoming.state_seq > known.state_seq + 1,
+  );
+}
+
+/** Of two results of one poll, the one to show: the higher `seq`; of equal `seq`, a
+ *  `final` one. Either may be null. */
+export function newerResults(a, b) {
+  if (!a) return b || null;
+  if (!b) return a;
+  if (b.seq !== a.seq) return b.seq > a.seq ? b : a;
+  return b.final && !a.final ? b : a;
+}
+
+/** Calls `refresh` at most once per `ms`, after a random delay of up to `jitterMs` (so
+ *  that thousands of pages that missed the same message do not ask all at once). */
+export function throttle(refresh, ms = 2000, jitterMs = 0) {
+  let last = 0;
+  let timer = null;
+  return () => {
+    if (timer) return;
+    const wait = Math.max(0, last + ms - Date.now()) + Math.random() * jitterMs;
+    timer = setTimeout(() => {
+      timer = null;
+      last = Date.now();
+      refresh();
+    }, wait);
+  };
 }
 
 /** A stored answer as people read it: option labels, "4 / 5", or the text. */
@@ -298,7 +342,8 @@ export class ResultsView {
   update(results, force = false) {
     if (!this.poll || !results || results.poll_id !== this.poll.id) return false;
     const seq = typeof results.seq === "number" ? results.seq : -1;
-    if (seq < this.seq || (seq === this.seq && !force && this.results)) return false;
+    if (this.results && !force && newerResults(this.results, results) === this.results) return false;
+    if (seq < this.seq) return false;
     this.seq = seq;
     this.results = results;
     this.render();

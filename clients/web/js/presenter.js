@@ -10,10 +10,13 @@ import {
   el,
   errorText,
   mergePoll,
+  missedChange,
+  newerResults,
   normaliseCode,
   readParams,
   refreshWhenVisible,
   setText,
+  throttle,
   trackConnection,
 } from "./common.js";
 
@@ -96,17 +99,27 @@ function start() {
   socket.on("presence", showPresence);
   socket.on("poll:created", (msg) => upsert(msg.poll));
   socket.on("poll:opened", (msg) => {
+    checkMissed(msg.poll);
     upsert(msg.poll);
     state.currentId = msg.poll.id;
     state.selectedId = msg.poll.id; // follow what is on stage
     render();
   });
-  socket.on("poll:closed", (msg) => upsert(msg.poll, msg.results));
-  socket.on("poll:revealed", (msg) => upsert({ ...msg.poll, revealed: true }, msg.results));
+  socket.on("poll:closed", (msg) => {
+    checkMissed(msg.poll);
+    upsert(msg.poll, msg.results);
+  });
+  socket.on("poll:revealed", (msg) => {
+    checkMissed(msg.poll);
+    upsert({ ...msg.poll, revealed: true }, msg.results);
+  });
   socket.on("poll:results", (results) => {
     const poll = state.polls.get(results.poll_id);
-    if (!poll) return;
-    if (!poll.results || results.seq > poll.results.seq) {
+    if (!poll) {
+      refreshState(); // results of a poll we never heard of: we missed its poll:created
+      return;
+    }
+    if (newerResults(poll.results, results) !== poll.results) {
       poll.results = results;
       // Up to 4 a second: touch only this poll's count and the chart.
       const count = document.querySelector(`[data-poll-id="${CSS.escape(poll.id)}"] .answers`);
@@ -116,6 +129,16 @@ function start() {
   });
   socket.on("error", (msg) => toast(errorText(msg && msg.error)));
 
+}
+
+/** A missed broadcast (a poll's state_seq jumped): fetch the whole state. */
+const refreshState = throttle(async () => {
+  const ack = await call(state.socket, "state:get", {});
+  if (ack.ok && ack.state) applyState(ack.state);
+});
+
+function checkMissed(poll) {
+  if (poll && missedChange(state.polls.get(poll.id), poll)) refreshState();
 }
 
 // -- state -------------------------------------------------------------------------
@@ -144,8 +167,7 @@ function upsert(incoming, results = null, redraw = true) {
   if (!incoming || !incoming.id) return;
   const known = state.polls.get(incoming.id);
   const merged = mergePoll(known, incoming);
-  const candidates = [known && known.results, incoming.results, results].filter(Boolean);
-  merged.results = candidates.reduce((a, b) => (!a || b.seq >= a.seq ? b : a), null);
+  merged.results = [known && known.results, incoming.results, results].reduce(newerResults, null);
   state.polls.set(incoming.id, merged);
   if (!state.order.includes(incoming.id)) {
     state.order.push(incoming.id);

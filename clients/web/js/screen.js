@@ -7,11 +7,15 @@ import {
   ResultsView,
   connectSocket,
   errorText,
+  call,
   mergePoll,
+  missedChange,
+  newerResults,
   normaliseCode,
   readParams,
   refreshWhenVisible,
   setText,
+  throttle,
   trackConnection,
 } from "./common.js";
 
@@ -44,12 +48,30 @@ function init() {
   socket.on("welcome", applyState);
   refreshWhenVisible(() => socket, applyState);
   socket.on("presence", (p) => setText("online", p.online ?? 0));
-  socket.on("poll:opened", (msg) => setPoll(msg.poll));
-  socket.on("poll:closed", (msg) => samePoll(msg.poll_id) && setPoll(msg.poll, msg.results));
-  socket.on("poll:revealed", (msg) => samePoll(msg.poll_id) && setPoll({ ...msg.poll, revealed: true }, msg.results));
+  const refreshState = throttle(async () => {
+    const ack = await call(socket, "state:get", {});
+    if (ack.ok && ack.state) applyState(ack.state);
+  });
+  const checkMissed = (poll) => missedChange(state.poll, poll) && refreshState();
+  socket.on("poll:opened", (msg) => {
+    checkMissed(msg.poll);
+    setPoll(msg.poll);
+  });
+  socket.on("poll:closed", (msg) => {
+    if (!samePoll(msg.poll_id)) return;
+    checkMissed(msg.poll);
+    setPoll(msg.poll, msg.results);
+  });
+  socket.on("poll:revealed", (msg) => {
+    if (!samePoll(msg.poll_id)) return;
+    checkMissed(msg.poll);
+    setPoll({ ...msg.poll, revealed: true }, msg.results);
+  });
   socket.on("poll:results", (results) => {
+    // Live results of a poll we do not show: we missed its poll:opened.
+    if (!samePoll(results.poll_id) && !results.final) refreshState();
     if (!samePoll(results.poll_id)) return;
-    if (!state.poll.results || results.seq > state.poll.results.seq) state.poll.results = results;
+    state.poll.results = newerResults(state.poll.results, results);
     chart.update(results);
     setTotalLabel();
   });
@@ -86,8 +108,7 @@ function setPoll(incoming, results = null) {
   }
   const known = samePoll(incoming.id) ? state.poll : null;
   const poll = mergePoll(known, incoming);
-  const candidates = [known && known.results, incoming.results, results].filter(Boolean);
-  poll.results = candidates.reduce((a, b) => (!a || b.seq >= a.seq ? b : a), null);
+  poll.results = [known && known.results, incoming.results, results].reduce(newerResults, null);
   state.poll = poll;
   $("screen-idle").hidden = true;
   $("screen-poll").hidden = false;
