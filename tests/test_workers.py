@@ -152,3 +152,44 @@ async def test_sigkill_mid_vote_loses_nothing(workers: Workers) -> None:
     assert victim.pid not in [c.pid for c in workers.worker_processes()]
     for c in [presenter, *people]:
         await c.disconnect()
+
+
+async def test_rolling_restart_mid_vote_loses_nothing(workers: Workers) -> None:
+    event = await asyncio.to_thread(create_event_sync, workers.url)
+    code = event["code"]
+    presenter = await clients.presenter(workers.url, code, event["presenter_key"], True)
+    people = await asyncio.gather(
+        *(clients.attendee(workers.url, code, f"R{i}", reconnection=True) for i in range(30))
+    )
+    created = await presenter.call_until_acked(
+        "poll:create", {"question": "Rolling?", "kind": "rating", "scale": 10}
+    )
+    poll_id = created["poll"]["id"]
+    await presenter.call_until_acked("poll:open", {"poll_id": poll_id})
+    before = {p.pid for p in workers.worker_processes()}
+    rng = random.Random(9)
+    plan = {i: rng.randint(1, 10) for i in range(len(people))}
+
+    async def vote(i: int) -> dict:
+        await asyncio.sleep(rng.random() * 4)
+        return await people[i].call_until_acked(
+            "poll:vote", {"poll_id": poll_id, "choice": plan[i], "vote_id": f"r-{i}"}
+        )
+
+    voting = asyncio.gather(*(vote(i) for i in range(len(people))))
+    await asyncio.sleep(0.3)
+    workers.proc.send_signal(signal.SIGHUP)
+    acks = await voting
+    assert all(ack["ok"] for ack in acks), acks
+    deadline = time.monotonic() + 30
+    while {p.pid for p in workers.worker_processes()} & before:
+        assert time.monotonic() < deadline, "rolling restart did not replace every worker"
+        await asyncio.sleep(0.2)
+    assert len(workers.worker_processes()) == 2
+    closed = await presenter.call_until_acked("poll:close", {"poll_id": poll_id})
+    expected = Counter(str(v) for v in plan.values())
+    assert closed["results"]["counts"] == {str(v): expected[str(v)] for v in range(1, 11)}
+    assert closed["results"]["total"] == 30
+    assert len({p.welcome["attendee"]["id"] for p in people}) == 30
+    for c in [presenter, *people]:
+        await c.disconnect()

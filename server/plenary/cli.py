@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import signal
 import sys
 import urllib.error
 import urllib.request
@@ -115,27 +117,47 @@ def show_banner(
 
 
 def run_worker(
-    settings: Settings, index: int, banner: Callable[[Services], None] | None = None
+    settings: Settings,
+    index: int,
+    ready: Any = None,
+    banner: Callable[[Services], None] | None = None,
 ) -> None:
-    """One server process (also the target of ``--workers`` child processes)."""
-    from aiohttp import web
-
-    from plenary.app import build_app
+    """One server process (also the target of ``--workers`` child processes). ``ready``
+    (a multiprocessing Event) is set and ``banner`` called once the port listens."""
     from plenary.logs import configure_logging
 
     configure_logging(settings.log_level)
     # Only the first of several workers makes the demo event: they share one Redis.
     if index > 0 and settings.demo:
         settings = replace(settings, demo=False)
-    web.run_app(
-        build_app(settings, on_ready=banner),
-        host=settings.host,
-        port=settings.port,
-        print=None,
-        shutdown_timeout=5,
-        access_log=None,
-        reuse_port=settings.workers > 1,
-    )
+    asyncio.run(_serve(settings, ready, banner))
+
+
+async def _serve(settings: Settings, ready: Any, banner: Callable[[Services], None] | None) -> None:
+    from aiohttp import web
+
+    from plenary.app import build_app
+    from plenary.services import SERVICES
+
+    app = build_app(settings)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port, reuse_port=settings.workers > 1)
+        await site.start()
+        if banner is not None:
+            banner(app[SERVICES])
+        if ready is not None:
+            ready.set()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+    finally:
+        # Graceful: stop listening, close websockets (clients reconnect elsewhere),
+        # stop background tasks, close the store.
+        await runner.cleanup()
 
 
 def create_event(args: argparse.Namespace) -> int:
