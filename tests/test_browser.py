@@ -593,3 +593,39 @@ async def test_common_module_rules(server: RunningServer, browser: Browser) -> N
     assert verdict["label"] == "<b>x</b>" and verdict["bold"] == 0
     assert verdict["count"] == "2" and verdict["pct"] == "33%"
     log.assert_clean()
+
+
+# -- i. refused connections are explained ------------------------------------------------------
+async def test_refused_connections_are_explained(server: RunningServer, browser: Browser) -> None:
+    event = await create_event(server.url)
+    attendee, _, log = await open_page(
+        browser, f"{server.url}/?event=ZZZZZZ", width=360, height=740
+    )
+    await attendee.fill("#name", "Nobody")
+    await attendee.click("#join")
+    await expect(attendee.locator("#join-error")).to_contain_text("No event has this join code")
+    await expect(attendee.locator("#connection")).to_have_attribute("data-state", "refused")
+    await expect(attendee.locator("#join")).to_be_enabled()
+
+    # Without a name the form says so before connecting.
+    await attendee.fill("#event-code", event["code"].lower())
+    await attendee.fill("#name", "  ")
+    await attendee.click("#join")
+    await expect(attendee.locator("#join-error")).to_have_text("Enter your name to join.")
+    # The code is case-insensitive.
+    await attendee.fill("#name", "Somebody")
+    await attendee.click("#join")
+    await expect(attendee.locator("#attendee-name")).to_have_text("Somebody")
+
+    presenter, _, plog = await open_page(
+        browser, f"{server.url}/presenter#event={event['code']}&key=wrong-key"
+    )
+    await expect(presenter.locator("#setup-error")).to_contain_text("presenter key is wrong")
+    await expect(presenter.locator("#console")).to_be_hidden()
+    # Entering the right key in the form opens the console.
+    await presenter.fill("#setup-key", event["presenter_key"])
+    await presenter.click("#setup-button")
+    await expect(presenter.locator("#console")).to_be_visible()
+    await expect(presenter.locator("#join-code")).to_have_text(event["code"])
+    log.assert_clean()
+    plog.assert_clean()

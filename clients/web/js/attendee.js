@@ -20,7 +20,7 @@ import {
   refreshWhenVisible,
   setText,
   showConnection,
-  throttle,
+  stateRefresher,
   trackConnection,
 } from "./common.js";
 
@@ -67,7 +67,6 @@ const state = {
   retryTimer: null,
   note: null, // {poll_id, kind: "error" | "info", text}
   builtFor: null, // poll id + kind the answer area was built for
-  refusedRetry: null,
 };
 
 const resultsView = new ResultsView($("results"), { totalEl: $("results-total") });
@@ -175,13 +174,6 @@ function onRefused(socket, info) {
     showJoin(info.code === "bad_token" ? "Your earlier session has expired: join again." : errorText(info));
     return;
   }
-  if (info.code === "unavailable") {
-    // The server refused for now (its store is down): try again a little later.
-    clearTimeout(state.refusedRetry);
-    state.refusedRetry = setTimeout(() => socket === state.socket && socket.connect(), 3000);
-    showConnection("reconnecting", "Server busy…");
-    return;
-  }
   showJoin(errorText(info));
 }
 
@@ -189,7 +181,6 @@ function onRefused(socket, info) {
 /** `welcome` (and `state:get`): the whole state; after a reconnect too. */
 function applyState(msg, isWelcome) {
   if (isWelcome && msg.token) storage.set(tokenKey(state.code), msg.token);
-  clearTimeout(state.refusedRetry);
   state.attendee = msg.attendee || state.attendee;
   $("join-view").hidden = true;
   $("event-view").hidden = false;
@@ -214,10 +205,11 @@ function applyState(msg, isWelcome) {
 }
 
 /** A missed broadcast (the poll's state_seq jumped): fetch the whole state. */
-const refreshState = throttle(async () => {
-  const ack = await call(state.socket, "state:get", {});
-  if (ack.ok && ack.state) applyState(ack.state, false);
-}, 2000, 3000);
+const refreshState = stateRefresher(
+  () => state.socket,
+  (snapshot) => applyState(snapshot, false),
+  { jitterMs: 3000 },
+);
 
 function checkMissed(poll) {
   if (missedChange(state.poll, poll)) refreshState();

@@ -74,6 +74,7 @@ const READABLE_ERRORS = {
   bad_role: "Unknown role.",
   unknown_event: "No event has this code. Check the code and try again.",
   name_required: "Enter a name to join.",
+  event_full: "This event is full: no more attendees can join.",
   bad_key: "The presenter key is wrong for this event.",
   bad_token: "Your earlier session was not found here; join again with your name.",
   unauthorized: "Not connected yet.",
@@ -99,7 +100,7 @@ export function errorText(error) {
 export function connectErrorInfo(err) {
   const data = err && err.data;
   if (data && typeof data === "object" && data.code) {
-    return { code: data.code, message: data.message || err.message, refused: true };
+    return { ...data, message: data.message || err.message, refused: true };
   }
   return { code: "offline", message: "Cannot reach the server; retrying…", refused: false };
 }
@@ -169,12 +170,22 @@ export function showConnection(state, text) {
   node.title = node.textContent;
 }
 
-/** Wire the standard connection-status handlers on a socket. */
+/** Refusals that only mean "not now": the page connects again by itself. */
+const TRY_AGAIN = new Set(["rate_limited", "unavailable"]);
+
+/**
+ * Wire the standard connection-status handlers on a socket. A refusal with
+ * `rate_limited` or `unavailable` is retried after `retry_after_ms` (or a few seconds),
+ * with jitter; any other refusal goes to `onRefused(info)`.
+ */
 export function trackConnection(socket, onRefused) {
   showConnection("connecting");
   let connects = 0;
+  let retryTimer = null;
+  let retries = 0;
   socket.on("connect", () => {
     connects += 1;
+    retries = 0;
     showConnection("connected");
     // How many times this page connected (1 + reconnects): handy for support and tests.
     const node = document.getElementById("connection");
@@ -186,6 +197,17 @@ export function trackConnection(socket, onRefused) {
   });
   socket.on("connect_error", (err) => {
     const info = connectErrorInfo(err);
+    if (info.refused && TRY_AGAIN.has(info.code)) {
+      // Refused for now (too many joins at once, or the store is down): try again later.
+      retries += 1;
+      const base = info.retry_after_ms || Math.min(30000, 2000 * 2 ** Math.min(retries - 1, 4));
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(() => {
+        if (!socket.connected && !socket.active) socket.connect();
+      }, base + Math.random() * 2000);
+      showConnection("reconnecting", info.code === "rate_limited" ? "Busy, retrying…" : "Server busy, retrying…");
+      return;
+    }
     if (info.refused || !socket.active) {
       showConnection("refused", "Not connected");
       if (onRefused) onRefused(info);
@@ -194,6 +216,33 @@ export function trackConnection(socket, onRefused) {
     }
   });
   socket.io.on("reconnect_attempt", () => showConnection("reconnecting"));
+}
+
+/**
+ * A function that fetches the whole state with `state:get` and hands it to `apply`: at
+ * most once per `minGapMs`, after up to `jitterMs` of random delay (so that thousands of
+ * pages that missed the same message do not ask at the same moment), retried with
+ * backoff while the server answers `unavailable` or does not answer.
+ */
+export function stateRefresher(getSocket, apply, { minGapMs = 2000, jitterMs = 0 } = {}) {
+  let failures = 0;
+  const refresh = throttle(async () => {
+    const socket = getSocket();
+    if (!socket || !socket.connected) return; // the next welcome brings the state
+    const ack = await call(socket, "state:get", {});
+    if (ack.ok && ack.state) {
+      failures = 0;
+      apply(ack.state);
+      return;
+    }
+    const code = ack.error && ack.error.code;
+    if (["unavailable", "timeout", "rate_limited", "internal"].includes(code) && failures < 8) {
+      failures += 1;
+      const wait = (ack.error.retry_after_ms || 1000 * 2 ** Math.min(failures, 5)) + Math.random() * jitterMs;
+      setTimeout(refresh, wait);
+    }
+  }, minGapMs, jitterMs);
+  return refresh;
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   readParams,
   refreshWhenVisible,
   setText,
-  throttle,
+  stateRefresher,
   trackConnection,
 } from "./common.js";
 
@@ -75,6 +75,7 @@ function onSetup(evt) {
 function showSetupError(text) {
   $("setup").hidden = false;
   $("console").hidden = true;
+  if (!$("setup-code").value) $("setup-code").value = state.code;
   const node = $("setup-error");
   node.hidden = !text;
   setText(node, text);
@@ -83,6 +84,7 @@ function showSetupError(text) {
 function start() {
   if (state.socket) state.socket.disconnect();
   $("setup").hidden = true;
+  $("setup-error").hidden = true;
   const joinUrl = `${window.location.origin}/?event=${encodeURIComponent(state.code)}`;
   setText("join-code", state.code);
   const link = $("join-url");
@@ -127,15 +129,16 @@ function start() {
       if (poll.id === state.selectedId) renderStage();
     }
   });
-  socket.on("error", (msg) => toast(errorText(msg && msg.error)));
+  socket.on("error", (msg) => {
+    // The server could not build our state: show why, and ask again a little later.
+    toast(errorText(msg && msg.error));
+    refreshState();
+  });
 
 }
 
 /** A missed broadcast (a poll's state_seq jumped): fetch the whole state. */
-const refreshState = throttle(async () => {
-  const ack = await call(state.socket, "state:get", {});
-  if (ack.ok && ack.state) applyState(ack.state);
-});
+const refreshState = stateRefresher(() => state.socket, (snapshot) => applyState(snapshot));
 
 function checkMissed(poll) {
   if (poll && missedChange(state.polls.get(poll.id), poll)) refreshState();
@@ -149,12 +152,17 @@ function applyState(msg) {
   setText("event-title", title);
   document.title = title ? `${title} · Presenter · Plenary` : "Presenter · Plenary";
   if (msg.event && msg.event.code) setText("join-code", msg.event.code);
+  // A welcome replaces our state: polls it does not list are gone. Each listed poll is
+  // still merged with our copy, which may be newer (a broadcast can overtake a welcome).
+  if (Array.isArray(msg.polls)) {
+    const listed = new Set(msg.polls.map((p) => p.id));
+    for (const id of [...state.polls.keys()]) if (!listed.has(id)) state.polls.delete(id);
+    state.order = state.order.filter((id) => listed.has(id));
+  }
   for (const poll of msg.polls || []) upsert(poll, null, false);
   const current = msg.activity && msg.activity.poll;
-  if (current) {
-    upsert(current, null, false);
-    state.currentId = current.id;
-  }
+  if (current) upsert(current, null, false);
+  state.currentId = current ? current.id : null;
   if (!state.selectedId || !state.polls.has(state.selectedId)) {
     state.selectedId = state.currentId || state.order[state.order.length - 1] || null;
   }

@@ -7,7 +7,6 @@ import {
   ResultsView,
   connectSocket,
   errorText,
-  call,
   mergePoll,
   missedChange,
   newerResults,
@@ -15,7 +14,7 @@ import {
   readParams,
   refreshWhenVisible,
   setText,
-  throttle,
+  stateRefresher,
   trackConnection,
 } from "./common.js";
 
@@ -48,10 +47,8 @@ function init() {
   socket.on("welcome", applyState);
   refreshWhenVisible(() => socket, applyState);
   socket.on("presence", (p) => setText("online", p.online ?? 0));
-  const refreshState = throttle(async () => {
-    const ack = await call(socket, "state:get", {});
-    if (ack.ok && ack.state) applyState(ack.state);
-  });
+  const refreshState = stateRefresher(() => socket, applyState);
+  socket.on("error", () => refreshState()); // the server could not build our state
   const checkMissed = (poll) => missedChange(state.poll, poll) && refreshState();
   socket.on("poll:opened", (msg) => {
     checkMissed(msg.poll);
