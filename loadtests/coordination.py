@@ -1,0 +1,348 @@
+"""Coordination between the one presenter and the attendees on every Locust process.
+
+Locust may run users in several processes (``--processes``) or on several machines
+(``--master``/``--worker``); the presenter lives in one of them. They talk through
+Locust's custom messages, always through the master:
+
+* worker -> master (``plenary:up``): ``expect`` (a broadcast every connected attendee
+  must receive), ``command`` (e.g. drop your connection), ``finished`` (the presenter's
+  report) and ``report`` (a worker's counts, after ``collect``);
+* master -> workers (``plenary:down``): ``expect``, ``command`` and ``collect``.
+
+A :class:`~locust.runners.LocalRunner` (no separate workers) plays both sides.
+
+When the presenter finishes, the master asks every worker to ``collect``: each worker
+checks its attendees against the expectations (an expected broadcast that did not arrive
+before its deadline is a ``MISSED`` failure), then sends its counts (acked votes per
+poll and option, ack errors, joins). The master writes everything to
+``plenary_results.json`` in the output directory and lets the shape end the test.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import gevent
+import gevent.event
+from locust.env import Environment
+from locust.runners import LocalRunner, MasterRunner, WorkerRunner
+
+from loadtests import names
+from loadtests.answers import counted_keys
+
+log = logging.getLogger("plenary.loadtest")
+
+COLLECT_TIMEOUT_S = 60.0
+#: a worker sends its statistics every 3 s: wait that long before stopping the test
+STATS_FLUSH_S = 3.5
+
+
+def now_ms() -> float:
+    """Wall-clock time in epoch milliseconds (the server's ``ts`` uses the same clock)."""
+    return time.time() * 1000.0
+
+
+class Tracked(Protocol):
+    """What an attendee user exposes for the expectation check."""
+
+    attendee_id: str | None
+    #: connection intervals [welcome received at, dropped at or None], epoch ms
+    intervals: list[list[float | None]]
+    #: (event, key) -> first receipt time, epoch ms
+    received: dict[tuple[str, str], float]
+
+
+@dataclass
+class ProcessState:
+    """Everything this Locust process knows about its attendees (reset per test)."""
+
+    attendees: list[Tracked] = field(default_factory=list)
+    expectations: list[dict[str, Any]] = field(default_factory=list)
+    #: poll id -> attendee id -> the keys its current (acked) answer is counted under
+    votes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    counters: Counter[str] = field(default_factory=Counter)
+    #: epoch second -> entry group -> rounded response time -> count (for the plots)
+    series: dict[int, dict[str, Counter[int]]] = field(default_factory=dict)
+    #: gevent loop lag samples: rounded ms -> count (see _watch_loop_lag)
+    loop_lag: Counter[int] = field(default_factory=Counter)
+    #: command kind -> handler(data), installed by the attendee class
+    command_handlers: dict[str, Callable[[dict[str, Any]], None]] = field(default_factory=dict)
+
+    def record_vote(self, poll_id: str, attendee_id: str, choice: Any) -> None:
+        """An ok ack (new or duplicate) for ``attendee_id``: its answer is stored."""
+        self.votes.setdefault(poll_id, {})[attendee_id] = counted_keys(choice)
+
+
+STATE = ProcessState()
+#: set on the master when the scenario is over and the results are written
+DONE = gevent.event.Event()
+_master: dict[str, Any] = {"presenter": None, "reports": [], "expectations": [], "commands": []}
+
+
+def reset() -> None:
+    """Forget everything (a new test starts)."""
+    STATE.attendees.clear()
+    STATE.expectations.clear()
+    STATE.votes.clear()
+    STATE.counters.clear()
+    STATE.series.clear()
+    STATE.loop_lag.clear()
+    DONE.clear()
+    _master.update(presenter=None, reports=[], expectations=[], commands=[])
+
+
+def install(environment: Environment) -> None:
+    """Register the message handlers on this process's runner."""
+    runner = environment.runner
+    if isinstance(runner, MasterRunner | LocalRunner):
+        runner.register_message(names.UP, _on_up)
+    if isinstance(runner, WorkerRunner | LocalRunner):
+        runner.register_message(names.DOWN, _on_down)
+        environment.events.request.add_listener(_record)
+        gevent.spawn(_watch_loop_lag)
+
+
+LAG_INTERVAL_S = 0.1
+
+
+def _watch_loop_lag() -> None:
+    """How late this process's gevent loop wakes a greenlet: when the load generator is
+    starved of CPU, every latency it measures includes this delay. Runs for the life of
+    the process (a daemon greenlet; gevent drops it when the process exits)."""
+    while True:
+        before = time.monotonic()
+        gevent.sleep(LAG_INTERVAL_S)
+        lag_ms = (time.monotonic() - before - LAG_INTERVAL_S) * 1000
+        STATE.loop_lag[rounded(max(0.0, lag_ms))] += 1
+
+
+def rounded(ms: float) -> int:
+    """Locust's rounding of response times (exact < 100 ms, then 10 ms, then 100 ms)."""
+    value = round(ms)
+    if value < 100:
+        return int(value)
+    if value < 1000:
+        return int(round(value, -1))
+    return int(round(value, -2))
+
+
+def _record(
+    request_type: str, name: str, response_time: float, exception: Any = None, **_: Any
+) -> None:
+    """Per-second histograms of every measurement, by the time it was taken."""
+    second = int(time.time())
+    groups = STATE.series.get(second)
+    if groups is None:
+        groups = STATE.series[second] = {}
+    group = f"{request_type} {name}" if exception is None else "failures"
+    histogram = groups.get(group)
+    if histogram is None:
+        histogram = groups[group] = Counter()
+    histogram[rounded(response_time or 0)] += 1
+
+
+def publish(environment: Environment, kind: str, **data: Any) -> None:
+    """Send a message to the master (from the presenter's or any worker's process)."""
+    assert environment.runner is not None
+    environment.runner.send_message(names.UP, {"kind": kind, **data})
+
+
+def _down(environment: Environment, kind: str, **data: Any) -> None:
+    runner = environment.runner
+    if isinstance(runner, LocalRunner | MasterRunner):
+        runner.send_message(names.DOWN, {"kind": kind, **data})
+
+
+# -- master side ------------------------------------------------------------------
+def _on_up(environment: Environment, msg: Any, **_: Any) -> None:
+    data = dict(msg.data)
+    kind = data.pop("kind")
+    if kind == "expect":
+        _master["expectations"].append(data)
+        _down(environment, "expect", **data)
+    elif kind == "command":
+        _master["commands"].append(data)
+        _down(environment, "command", **data)
+    elif kind == "report":
+        _master["reports"].append(data)
+    elif kind == "finished":
+        _master["presenter"] = data
+        gevent.spawn(_collect, environment)
+    else:
+        log.warning("unknown message %r", kind)
+
+
+def _collect(environment: Environment) -> None:
+    """Ask every worker for its counts, write the results file, end the test."""
+    runner = environment.runner
+    assert runner is not None
+    expected = max(1, int(runner.worker_count))
+    log.info("scenario finished; collecting results from %d Locust worker(s)", expected)
+    _down(environment, "collect")
+    deadline = time.monotonic() + COLLECT_TIMEOUT_S
+    while len(_master["reports"]) < expected and time.monotonic() < deadline:
+        gevent.sleep(0.1)
+    out = Path(getattr(environment.parsed_options, "plenary_out", None) or ".")
+    out.mkdir(parents=True, exist_ok=True)
+    results = {
+        "presenter": _master["presenter"],
+        "workers": _master["reports"],
+        "workers_expected": expected,
+        "expectations": _master["expectations"],
+        "commands": _master["commands"],
+        "written_at": now_ms(),
+    }
+    (out / names.RESULTS_FILE).write_text(json.dumps(results, indent=1))
+    log.info(
+        "results from %d/%d worker(s) written to %s",
+        len(_master["reports"]),
+        expected,
+        out / names.RESULTS_FILE,
+    )
+    if isinstance(runner, MasterRunner):
+        gevent.sleep(STATS_FLUSH_S)  # let the workers' last statistics arrive
+    DONE.set()
+
+
+# -- worker side ------------------------------------------------------------------
+def _on_down(environment: Environment, msg: Any, **_: Any) -> None:
+    data = dict(msg.data)
+    kind = data.pop("kind")
+    if kind == "expect":
+        STATE.expectations.append(data)
+    elif kind == "command":
+        handler = STATE.command_handlers.get(data["command"])
+        if handler is None:
+            log.warning("no handler for command %r", data["command"])
+        else:
+            handler(data)
+    elif kind == "collect":
+        gevent.spawn(_report, environment)
+
+
+def _report(environment: Environment) -> None:
+    """Wait for pending expectations (never past their deadlines), check, report."""
+    _wait_for_expectations()
+    missed = check_expectations(environment)
+    votes = {
+        poll_id: {
+            "voters": len(by_attendee),
+            "counts": dict(Counter(k for keys in by_attendee.values() for k in keys)),
+        }
+        for poll_id, by_attendee in STATE.votes.items()
+    }
+    runner = environment.runner
+    report = {
+        "worker": getattr(runner, "worker_index", 0),
+        "pid": os.getpid(),
+        "attendees": len(STATE.attendees),
+        "joined": sum(1 for a in STATE.attendees if a.intervals),
+        "votes": votes,
+        "missed": missed,
+        "counters": dict(STATE.counters),
+        "loop_lag": dict(STATE.loop_lag),
+        "series": {
+            str(second): {group: dict(h) for group, h in groups.items()}
+            for second, groups in STATE.series.items()
+        },
+    }
+    publish(environment, "report", **report)
+
+
+def _wait_for_expectations() -> None:
+    if not STATE.expectations:
+        return
+    last_deadline = max(e["sent_at"] + e["deadline_ms"] for e in STATE.expectations)
+    while now_ms() < last_deadline:
+        if all(_pending(a, e) is False for a in STATE.attendees for e in STATE.expectations):
+            return
+        gevent.sleep(0.2)
+
+
+def _pending(attendee: Tracked, expectation: dict[str, Any]) -> bool:
+    """True while an expected broadcast has not arrived and may still arrive in time."""
+    key = (expectation["event"], expectation["key"])
+    if key in attendee.received:
+        return False
+    return _eligible(attendee, expectation) is True
+
+
+def _eligible(attendee: Tracked, expectation: dict[str, Any]) -> bool | None:
+    """True: connected when it was sent and through its deadline (must receive it).
+    None: connected when sent but dropped before the deadline (exempt: its next welcome
+    carries the state). False: not connected when it was sent."""
+    sent = float(expectation["sent_at"])
+    deadline = sent + float(expectation["deadline_ms"])
+    for start, end in attendee.intervals:
+        assert start is not None
+        if start <= sent and (end is None or end >= sent):
+            return True if end is None or end >= deadline else None
+    return False
+
+
+def check_expectations(environment: Environment) -> dict[str, Any]:
+    """Fire a ``MISSED`` failure for every expected broadcast an attendee did not get
+    before its deadline; return the counts."""
+    missed: Counter[str] = Counter()
+    late: Counter[str] = Counter()
+    wrong: Counter[str] = Counter()
+    checked = exempt = 0
+    for expectation in STATE.expectations:
+        event = expectation["event"]
+        deadline = float(expectation["sent_at"]) + float(expectation["deadline_ms"])
+        for attendee in STATE.attendees:
+            eligible = _eligible(attendee, expectation)
+            if eligible is None:
+                exempt += 1
+            if not eligible:
+                continue
+            checked += 1
+            key = (event, expectation["key"])
+            received = attendee.received.get(key)
+            if received is not None and received <= deadline:
+                if "total" in expectation:
+                    shown = getattr(attendee, "values", {}).get(key, {})
+                    if shown.get("total") != expectation["total"]:
+                        wrong[event] += 1
+                        environment.events.request.fire(
+                            request_type=names.CHECK,
+                            name="final results match the close tally",
+                            response_time=0,
+                            response_length=0,
+                            exception=RuntimeError(
+                                f"attendee {attendee.attendee_id}: final total "
+                                f"{shown.get('total')}, close tally {expectation['total']}"
+                            ),
+                            context={},
+                        )
+                continue
+            if received is None:
+                missed[event] += 1
+                problem = f"never received (deadline {expectation['deadline_ms'] / 1000:g} s)"
+            else:
+                late[event] += 1
+                problem = f"received {(received - deadline) / 1000:.1f} s after its deadline"
+            environment.events.request.fire(
+                request_type=names.MISSED,
+                name=event,
+                response_time=0,
+                response_length=0,
+                exception=RuntimeError(f"attendee {attendee.attendee_id}: {event} {problem}"),
+                context={},
+            )
+    return {
+        "checked": checked,
+        "exempt": exempt,
+        "missed": dict(missed),
+        "late": dict(late),
+        "wrong": dict(wrong),
+        "total": sum(missed.values()) + sum(late.values()),
+    }

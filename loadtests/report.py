@@ -1,0 +1,530 @@
+"""After a run: read what Locust, the workers and the monitor left in the output
+directory, check the service-level objective, write ``summary.json``, ``summary.md`` and
+``timeline.png``."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from loadtests import monitor, names
+from loadtests.stats import merge, percentile
+
+
+@dataclass(frozen=True)
+class Slo:
+    """The default objective for 1,000 attendees on one 2-core machine."""
+
+    fanout_p99_ms: float = 250.0
+    ack_p99_ms: float = 250.0
+    join_max_ms: float = 5000.0
+    reconnect_max_ms: float = 5000.0
+
+
+def _load_json(path: Path) -> Any:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _entries(stats: dict[str, Any] | None, type_: str, prefix: str = "") -> list[dict[str, Any]]:
+    return [
+        e
+        for e in (stats or {}).get("entries", [])
+        if e["type"] == type_ and e["name"].startswith(prefix)
+    ]
+
+
+def _by_name(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: merge([e]) for e in sorted(entries, key=lambda e: e["name"])}
+
+
+def _tallies(results: dict[str, Any] | None, export: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Per poll: the server's final tally (close ack), the votes the users saw acked
+    (summed over workers) and the export; ``match`` only when all agree exactly."""
+    if not results or not results.get("presenter"):
+        return []
+    acked_voters: Counter[str] = Counter()
+    acked_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for worker in results.get("workers", []):
+        for poll_id, votes in worker.get("votes", {}).items():
+            acked_voters[poll_id] += int(votes["voters"])
+            acked_counts[poll_id].update({k: int(v) for k, v in votes["counts"].items()})
+    exported = {p["id"]: p for p in (export or {}).get("polls", [])}
+    out = []
+    for poll in results["presenter"].get("polls", []):
+        poll_id = poll["poll_id"]
+        server = poll.get("results") or {}
+        server_counts = {
+            k: v for k, v in (server.get("counts") or {}).items() if isinstance(v, int)
+        }
+        acked = dict(acked_counts.get(poll_id, {}))
+        ex = exported.get(poll_id, {})
+        ex_total = (ex.get("results") or {}).get("total")
+        ex_answers = len(ex.get("answers", [])) if ex else None
+        counts_match = all(acked.get(k, 0) == v for k, v in server_counts.items()) and all(
+            k in server_counts for k in acked
+        )
+        match = (
+            server.get("total") is not None
+            and server.get("total") == acked_voters.get(poll_id, 0) == ex_total == ex_answers
+            and counts_match
+        )
+        out.append(
+            {
+                "poll_id": poll_id,
+                "kind": poll.get("kind"),
+                "server_total": server.get("total"),
+                "acked_voters": acked_voters.get(poll_id, 0),
+                "export_total": ex_total,
+                "export_answers": ex_answers,
+                "server_counts": server_counts,
+                "acked_counts": acked,
+                "match": bool(match),
+            }
+        )
+    return out
+
+
+def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
+    """Everything a reader needs, as one JSON-able dict, with the SLO verdict."""
+    stats = _load_json(out / names.STATS_FILE)
+    results = _load_json(out / names.RESULTS_FILE)
+    export = meta.pop("export", None)
+    workers = (results or {}).get("workers", [])
+    presenter = (results or {}).get("presenter") or {}
+
+    join = _entries(stats, names.JOIN)
+    fanout = _entries(stats, names.FANOUT)
+    votes = _entries(stats, names.ACK, "poll:vote")
+    acks = _entries(stats, names.ACK)
+    reconnect = _entries(stats, names.RECONNECT)
+    latency = {
+        "join": merge(join),
+        "join_by_name": _by_name(join),
+        "fanout": merge(fanout),
+        "fanout_attendees": merge(e for e in fanout if not e["name"].endswith(names.STAFF_SUFFIX)),
+        "fanout_by_event": _by_name(fanout),
+        "ack_vote": merge(votes),
+        "ack_by_name": _by_name(acks),
+        "reconnect": merge(reconnect),
+    }
+    all_entries = (stats or {}).get("entries", [])
+    failures = {
+        "total": sum(int(e["failures"]) for e in all_entries),
+        "by_entry": [
+            {"type": e["type"], "name": e["name"], "failures": e["failures"]}
+            for e in all_entries
+            if e["failures"]
+        ],
+        "errors": sorted((stats or {}).get("errors", []), key=lambda e: -int(e["occurrences"]))[
+            :25
+        ],
+    }
+    missed: dict[str, Any] = {"total": 0, "checked": 0, "exempt": 0}
+    for key in ("missed", "late", "wrong"):
+        missed[key] = dict(
+            sum((Counter(w["missed"].get(key, {})) for w in workers), Counter[str]())
+        )
+    for w in workers:
+        missed["total"] += int(w["missed"]["total"])
+        missed["checked"] += int(w["missed"]["checked"])
+        missed["exempt"] += int(w["missed"]["exempt"])
+    counters: Counter[str] = Counter()
+    for w in workers:
+        counters.update(w.get("counters", {}))
+    attendees = int(meta.get("users", 0)) - 1
+    joins = {
+        "expected": attendees,
+        "joined": sum(int(w["joined"]) for w in workers),
+        "gave_up": counters.get("join_gave_up", 0),
+        "presence_max": presenter.get("online_max"),
+    }
+    tallies = _tallies(results, export)
+    lag: Counter[float] = Counter()
+    for w in workers:
+        lag.update({float(k): int(v) for k, v in w.get("loop_lag", {}).items()})
+    loop_lag = {
+        "samples": sum(lag.values()),
+        "p50": percentile(lag, 0.5),
+        "p99": percentile(lag, 0.99),
+        "max": max(lag) if lag else 0.0,
+    }
+    resources = monitor.summarise(monitor.load(out / names.RESOURCES_CSV))
+
+    summary: dict[str, Any] = {
+        "run": meta,
+        "scenario": {
+            "completed": bool(presenter.get("ok")),
+            "error": presenter.get("error")
+            or (None if results else "the scenario did not finish (no results file)"),
+            "workers_reported": len(workers),
+            "workers_expected": (results or {}).get("workers_expected"),
+            "timeline": presenter.get("timeline", []),
+        },
+        "latency": latency,
+        "failures": failures,
+        "missed": missed,
+        "joins": joins,
+        "tally": tallies,
+        "counters": dict(counters),
+        "resources": resources,
+        "generator_loop_lag_ms": loop_lag,
+        "slo": asdict(slo),
+    }
+    summary["checks"] = checks(summary, slo)
+    summary["verdict"] = "PASS" if all(c["ok"] for c in summary["checks"]) else "FAIL"
+    return summary
+
+
+def _check(name: str, target: str, actual: Any, ok: bool) -> dict[str, Any]:
+    return {"name": name, "target": target, "actual": actual, "ok": bool(ok)}
+
+
+def checks(s: dict[str, Any], slo: Slo) -> list[dict[str, Any]]:
+    """The SLO, one line per figure."""
+    lat = s["latency"]
+    out = [
+        _check(
+            "scenario completed",
+            "yes",
+            "yes" if s["scenario"]["completed"] else f"no: {s['scenario']['error']}",
+            s["scenario"]["completed"]
+            and s["scenario"]["workers_reported"] == s["scenario"]["workers_expected"],
+        ),
+        _check(
+            "server processes stayed up",
+            "all",
+            ", ".join(s["run"].get("crashed") or []) or "all",
+            not s["run"].get("crashed"),
+        ),
+        _check("failures", "0", s["failures"]["total"], s["failures"]["total"] == 0),
+        _check(
+            "missed broadcasts",
+            "0",
+            f"{s['missed']['total']} of {s['missed']['checked']} expected deliveries",
+            s["missed"]["total"] == 0 and s["missed"]["checked"] > 0,
+        ),
+        _check(
+            "exact tally (server = acked votes = export)",
+            "every poll",
+            "; ".join(
+                f"{t['poll_id']}: server {t['server_total']}, acked {t['acked_voters']}, "
+                f"export {t['export_total']}"
+                for t in s["tally"]
+            )
+            or "no poll",
+            bool(s["tally"]) and all(t["match"] for t in s["tally"]),
+        ),
+        _check(
+            "every attendee joined",
+            str(s["joins"]["expected"]),
+            s["joins"]["joined"],
+            s["joins"]["joined"] == s["joins"]["expected"],
+        ),
+        _check(
+            "join time max",
+            f"<= {slo.join_max_ms:g} ms",
+            lat["join"]["max"],
+            lat["join"]["count"] > 0 and lat["join"]["max"] <= slo.join_max_ms,
+        ),
+        _check(
+            "fan-out p99",
+            f"<= {slo.fanout_p99_ms:g} ms",
+            lat["fanout"]["p99"],
+            lat["fanout"]["count"] > 0 and lat["fanout"]["p99"] <= slo.fanout_p99_ms,
+        ),
+        _check(
+            "vote ack p99",
+            f"<= {slo.ack_p99_ms:g} ms",
+            lat["ack_vote"]["p99"],
+            lat["ack_vote"]["count"] > 0 and lat["ack_vote"]["p99"] <= slo.ack_p99_ms,
+        ),
+    ]
+    if lat["reconnect"]["count"] or s["run"].get("scenario") == "reconnect_storm":
+        out.append(
+            _check(
+                "back within (drop -> welcome) max",
+                f"<= {slo.reconnect_max_ms:g} ms",
+                lat["reconnect"]["max"],
+                lat["reconnect"]["count"] > 0 and lat["reconnect"]["max"] <= slo.reconnect_max_ms,
+            )
+        )
+    return out
+
+
+# -- writing ---------------------------------------------------------------------------
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.1f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def markdown(s: dict[str, Any]) -> str:
+    """``summary.md``."""
+    run = s["run"]
+    lines = [
+        f"# Load test: {run['scenario']}, {run['users']:,} users, {run['mode']} mode: "
+        f"**{s['verdict']}**",
+        "",
+        f"{run.get('scenario_summary', '')}",
+        "",
+        f"- servers: {run['server_desc']}; load generator: {run['locust_desc']}",
+        f"- started {run['started']}, {run['duration_s']:.0f} s; output `{run['out']}`",
+        "",
+        "## SLO",
+        "",
+        "| check | target | actual | |",
+        "|---|---|---|---|",
+    ]
+    for c in s["checks"]:
+        status = "ok" if c["ok"] else "**FAIL**"
+        lines.append(f"| {c['name']} | {c['target']} | {_fmt(c['actual'])} | {status} |")
+    lines += [
+        "",
+        "## Latency (ms)",
+        "",
+        "| measure | count | p50 | p90 | p99 | max | failures |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lat = s["latency"]
+    rows = [("join (connect -> welcome)", lat["join"])]
+    rows += [(f"&nbsp;&nbsp;{n}", v) for n, v in lat["join_by_name"].items()]
+    rows += [("fan-out (receipt - ts), all broadcasts", lat["fanout"])]
+    rows += [(f"&nbsp;&nbsp;{n}", v) for n, v in lat["fanout_by_event"].items()]
+    rows += [("ack", lat["ack_vote"])]
+    rows += [(f"&nbsp;&nbsp;{n}", v) for n, v in lat["ack_by_name"].items()]
+    if lat["reconnect"]["count"]:
+        rows += [("reconnect (drop -> welcome)", lat["reconnect"])]
+    for label, m in rows:
+        lines.append(
+            f"| {label} | {_fmt(m['count'])} | {_fmt(m['p50'])} | {_fmt(m['p90'])} | "
+            f"{_fmt(m['p99'])} | {_fmt(m['max'])} | {_fmt(m['failures'])} |"
+        )
+    lines += ["", "## Tally", ""]
+    if s["tally"]:
+        lines += ["| poll | server total | acked votes | export | counts (server / acked) | |"]
+        lines += ["|---|---|---|---|---|---|"]
+        for t in s["tally"]:
+            counts = ", ".join(
+                f"{k}: {v}/{t['acked_counts'].get(k, 0)}" for k, v in t["server_counts"].items()
+            )
+            lines.append(
+                f"| {t['poll_id']} | {t['server_total']} | {t['acked_voters']} | "
+                f"{t['export_total']} | {counts} | {'ok' if t['match'] else '**MISMATCH**'} |"
+            )
+    else:
+        lines.append("No poll was closed: no tally to compare.")
+    m = s["missed"]
+    lines += [
+        "",
+        f"Expected deliveries checked: {m['checked']:,} (exempt, attendee dropped before the "
+        f"deadline: {m['exempt']:,}); missed: {m['missed'] or 0}; late: {m['late'] or 0}; "
+        f"wrong final total: {m['wrong'] or 0}.",
+        "",
+        f"## Resources (CPU in % of one core; this machine has {run.get('cores')} cores)",
+        "",
+        "| role | processes | CPU mean | CPU peak | busiest process mean / peak | "
+        "peak memory (MB) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for role, r in sorted(s["resources"].items()):
+        lines.append(
+            f"| {role} | {r['processes']} | {r['cpu_mean']} | {r['cpu_peak']} | "
+            f"{r['busiest_process_cpu_mean']} / {r['busiest_process_cpu_peak']} | "
+            f"{r['rss_peak_mb']} |"
+        )
+    lag = s["generator_loop_lag_ms"]
+    lines += [
+        "",
+        f"Load generator event-loop lag (how late a 100 ms timer fires in a Locust worker; "
+        f"measured latencies include it): p50 {_fmt(lag['p50'])} ms, p99 {_fmt(lag['p99'])} "
+        f"ms, max {_fmt(lag['max'])} ms. `other` is CPU used by programs outside this test.",
+    ]
+    if s["failures"]["errors"]:
+        lines += ["", "## Errors (top 25)", "", "| type | name | error | count |"]
+        lines += ["|---|---|---|---|"]
+        for e in s["failures"]["errors"]:
+            error = e["error"].replace("|", "/")[:160]
+            lines.append(f"| {e['type']} | {e['name']} | {error} | {e['occurrences']} |")
+    lines += [
+        "",
+        "## Counters (all attendees)",
+        "",
+        ", ".join(f"{k}: {v:,}" for k, v in sorted(s["counters"].items())) or "-",
+        "",
+        "## Files",
+        "",
+        f"![timeline]({names.TIMELINE_PNG})",
+        "",
+        f"Locust: `{names.HTML_REPORT}`, `{names.LOCUST_PREFIX}_stats.csv`, "
+        f"`{names.LOCUST_PREFIX}_stats_history.csv`, `{names.LOCUST_PREFIX}_failures.csv`; "
+        f"raw: `{names.STATS_FILE}`, `{names.RESULTS_FILE}`, `{names.RESOURCES_CSV}`; "
+        "logs: `locust.log`, `server-*.log`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _series(out: Path) -> dict[int, dict[str, Counter[float]]]:
+    """Per-second histograms, merged over workers."""
+    results = _load_json(out / names.RESULTS_FILE) or {}
+    merged: dict[int, dict[str, Counter[float]]] = defaultdict(lambda: defaultdict(Counter))
+    for worker in results.get("workers", []):
+        for second, groups in worker.get("series", {}).items():
+            for group, histogram in groups.items():
+                merged[int(second)][group].update({float(k): v for k, v in histogram.items()})
+    return merged
+
+
+def plot_timeline(out: Path, s: dict[str, Any]) -> Path | None:
+    """``timeline.png``: latency percentiles per second, users and messages, failures,
+    CPU; the presenter's steps as vertical lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    series = _series(out)
+    resources = monitor.load(out / names.RESOURCES_CSV)
+    users = []
+    history = out / f"{names.LOCUST_PREFIX}_stats_history.csv"
+    if history.exists():
+        with history.open() as handle:
+            users = [
+                (int(r["Timestamp"]), int(r["User Count"]))
+                for r in csv.DictReader(handle)
+                if r["Name"] == "Aggregated"
+            ]
+    starts = [min(series)] if series else []
+    starts += [users[0][0]] if users else []
+    starts += [resources[0]["t"]] if resources else []
+    if not starts:
+        return None
+    t0 = min(starts)
+
+    fig, axes = plt.subplots(4, 1, figsize=(11, 12), sharex=True)
+    ax_lat, ax_users, ax_fail, ax_cpu = axes
+    groups = {
+        "fan-out": lambda g: g.startswith(names.FANOUT + " "),
+        "vote ack": lambda g: g.startswith(names.ACK + " poll:vote"),
+        "join": lambda g: g.startswith(names.JOIN + " "),
+        "reconnect": lambda g: g.startswith(names.RECONNECT + " "),
+    }
+    seconds = sorted(series)
+    for label, wanted in groups.items():
+        xs, p50, p99, mx = [], [], [], []
+        for second in seconds:
+            h: Counter[float] = Counter()
+            for group, histogram in series[second].items():
+                if wanted(group):
+                    h.update(histogram)
+            if h:
+                xs.append(second - t0)
+                p50.append(max(0.5, percentile(h, 0.5)))
+                p99.append(max(0.5, percentile(h, 0.99)))
+                mx.append(max(0.5, max(h)))
+        if not xs:
+            continue
+        (line,) = ax_lat.plot(xs, p99, marker=".", label=f"{label} p99")
+        ax_lat.plot(xs, p50, marker=".", ls="--", color=line.get_color(), label=f"{label} p50")
+    slo = s["slo"]
+    ax_lat.axhline(slo["fanout_p99_ms"], color="red", lw=0.8, ls=":", label="SLO p99")
+    ax_lat.set_yscale("log")
+    ax_lat.set_ylabel("ms (per second, log)")
+    ax_lat.set_title(
+        f"{s['run']['scenario']}, {s['run']['users']:,} users, {s['run']['mode']}: {s['verdict']}"
+    )
+    ax_lat.legend(fontsize=7, ncol=4)
+
+    if users:
+        ax_users.plot([t - t0 for t, _ in users], [u for _, u in users], color="black")
+    ax_users.set_ylabel("users")
+    ax_msgs = ax_users.twinx()
+    rate = [
+        sum(
+            sum(h.values())
+            for group, h in series[second].items()
+            if group.startswith(names.FANOUT + " ")
+        )
+        for second in seconds
+    ]
+    ax_msgs.bar([sec - t0 for sec in seconds], rate, width=1.0, alpha=0.3, color="tab:blue")
+    ax_msgs.set_ylabel("broadcasts received / s", color="tab:blue")
+
+    fails = [sum(series[sec].get("failures", Counter()).values()) for sec in seconds]
+    ax_fail.bar([sec - t0 for sec in seconds], fails, width=1.0, color="tab:red")
+    ax_fail.set_ylabel("failures / s")
+
+    by_role: dict[str, dict[float, float]] = defaultdict(lambda: defaultdict(float))
+    for row in resources:
+        by_role[row["role"]][row["t"]] += row["cpu"]
+    for role, points in sorted(by_role.items()):
+        times = sorted(points)
+        ax_cpu.plot([t - t0 for t in times], [points[t] for t in times], label=role)
+    ax_cpu.set_ylabel("CPU % of one core")
+    ax_cpu.set_xlabel("seconds since start")
+    ax_cpu.legend(fontsize=7)
+
+    for mark in s["scenario"]["timeline"]:
+        x = mark["t"] / 1000 - t0
+        for ax in axes:
+            ax.axvline(x, color="grey", lw=0.6, ls=":")
+        ax_lat.annotate(
+            mark["what"][:24],
+            (x, 1),
+            xycoords=("data", "axes fraction"),
+            rotation=90,
+            fontsize=6,
+            va="top",
+        )
+    fig.tight_layout()
+    path = out / names.TIMELINE_PNG
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def write(out: Path, summary: dict[str, Any]) -> None:
+    """``summary.json``, ``summary.md`` and ``timeline.png`` into ``out``."""
+    (out / names.SUMMARY_JSON).write_text(json.dumps(summary, indent=1, default=str))
+    plot_timeline(out, summary)
+    (out / names.SUMMARY_MD).write_text(markdown(summary))
+
+
+def verdict_text(s: dict[str, Any]) -> str:
+    """The lines printed at the end of a run."""
+    lat = s["latency"]
+    lines = [
+        f"{s['run']['scenario']} with {s['run']['users']:,} users ({s['run']['mode']}): "
+        f"{s['verdict']}",
+        f"  join max {_fmt(lat['join']['max'])} ms, fan-out p50/p99 "
+        f"{_fmt(lat['fanout']['p50'])}/{_fmt(lat['fanout']['p99'])} ms over "
+        f"{lat['fanout']['count']:,} broadcasts, vote ack p99 {_fmt(lat['ack_vote']['p99'])} ms",
+    ]
+    res = s["resources"]
+    server = res.get("server", {})
+    gen = res.get("locust", {})
+    lines.append(
+        f"  server CPU mean/peak {server.get('cpu_mean', '-')}/{server.get('cpu_peak', '-')} %,"
+        f" peak memory {server.get('rss_peak_mb', '-')} MB; load generator CPU mean/peak "
+        f"{gen.get('cpu_mean', '-')}/{gen.get('cpu_peak', '-')} % "
+        f"({gen.get('processes', '-')} processes)"
+    )
+    lag = s["generator_loop_lag_ms"]
+    other = res.get("other", {})
+    lines.append(
+        f"  load generator loop lag p99/max {_fmt(lag['p99'])}/{_fmt(lag['max'])} ms; "
+        f"other programs' CPU mean/peak {other.get('cpu_mean', '-')}/"
+        f"{other.get('cpu_peak', '-')} %"
+    )
+    for c in s["checks"]:
+        mark = "ok  " if c["ok"] else "FAIL"
+        lines.append(f"  [{mark}] {c['name']}: {_fmt(c['actual'])} (target {c['target']})")
+    return "\n".join(lines)

@@ -1,0 +1,418 @@
+"""One command for a load test: ``./scripts/dev loadtest [options]``
+(= ``python -m loadtests.run``).
+
+It starts Plenary (embedded: one ``plenary serve`` with the memory store; redis: N
+``plenary serve`` processes on different ports sharing a redis-server it starts on a free
+port), creates an event, runs Locust headless (``--processes`` workers, or a separate
+master and worker processes with ``--distributed``), samples CPU and memory, then writes
+Locust's CSV and HTML report plus ``summary.md``/``summary.json``/``timeline.png`` and
+prints an SLO verdict. The exit status is 0 only when every check passes.
+
+Examples::
+
+    ./scripts/dev loadtest                                   # plenary_poll, 1,000 users
+    ./scripts/dev loadtest --scenario all                    # every scenario in turn
+    ./scripts/dev loadtest --mode redis --server-processes 2 --users 2000
+    ./scripts/dev loadtest --distributed 2                   # master + 2 worker processes
+    ./scripts/dev loadtest --sweep                           # capacity sweep
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import psutil
+
+from loadtests import names, report, scenarios
+from loadtests.monitor import ResourceMonitor, wait_until_quiet, with_children
+from loadtests.report import Slo
+from loadtests.servers import Deployment, free_port
+from loadtests.settings import DEFAULT_DEADLINE_S
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCUSTFILE = ROOT / "loadtests" / "locustfile.py"
+#: beyond the scenario's own time limit: Locust start-up, stopping, final reports
+WALL_MARGIN_S = 120.0
+
+
+def say(message: str) -> None:
+    """A phase message (bold, on stderr like Locust's log)."""
+    sys.stderr.write(f"\033[1m==> {message}\033[0m\n")
+    sys.stderr.flush()
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="loadtest",
+        description="Run a Plenary load test with Locust and judge it against the SLO.",
+    )
+    p.add_argument(
+        "--scenario",
+        default="plenary_poll",
+        choices=[*scenarios.SCENARIOS, "all"],
+        help="scenario to run, or all of them in turn (default plenary_poll)",
+    )
+    p.add_argument("--users", type=int, default=1000, help="attendees (default 1000)")
+    p.add_argument("--mode", choices=["embedded", "redis"], default="embedded")
+    p.add_argument(
+        "--server-processes",
+        type=int,
+        default=2,
+        help="plenary serve processes in redis mode (default 2)",
+    )
+    p.add_argument(
+        "--locust-processes",
+        type=int,
+        default=2,
+        help="Locust worker processes (--processes); 0 runs Locust in one process "
+        "(default 2: one per core of a 2-core machine)",
+    )
+    p.add_argument(
+        "--distributed",
+        type=int,
+        default=0,
+        metavar="W",
+        help="run a Locust master and W separate worker processes (--master/--worker) "
+        "instead of --processes, as on several machines",
+    )
+    p.add_argument(
+        "--external-workers",
+        type=int,
+        default=0,
+        metavar="W",
+        help="start only the Locust master and wait for W workers started elsewhere "
+        "(see docs/loadtest.md)",
+    )
+    p.add_argument(
+        "--master-bind-host",
+        default="127.0.0.1",
+        help="where the Locust master listens for workers (default 127.0.0.1)",
+    )
+    p.add_argument("--master-port", type=int, default=0, help="master port (default: free)")
+    p.add_argument(
+        "--target",
+        default="",
+        help="comma-separated URLs of a running deployment (no server is started)",
+    )
+    p.add_argument("--admin-token", default="", help="admin token of --target")
+    p.add_argument("--out", default="", help="output directory (default reports/<run>)")
+    p.add_argument("--vote-window", type=float, default=None, help="override, seconds")
+    p.add_argument("--join-rate", type=float, default=None, help="override, joins/s")
+    p.add_argument(
+        "--deadline",
+        type=float,
+        default=DEFAULT_DEADLINE_S,
+        help="seconds an expected broadcast may take (default 5)",
+    )
+    p.add_argument("--time-limit", type=float, default=0, help="seconds (default: scenario's)")
+    p.add_argument("--slo-fanout-p99", type=float, default=Slo.fanout_p99_ms, help="ms")
+    p.add_argument("--slo-ack-p99", type=float, default=Slo.ack_p99_ms, help="ms")
+    p.add_argument("--slo-join-max", type=float, default=Slo.join_max_ms, help="ms")
+    p.add_argument("--slo-reconnect-max", type=float, default=Slo.reconnect_max_ms, help="ms")
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no periodic Locust statistics tables (phase messages only)",
+    )
+    p.add_argument("--server-log-level", default="WARNING")
+    p.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="before starting Locust, wait up to S seconds for the machine's CPU to drop "
+        "under 40 %% of one core (other programs skew the figures); 0 to skip",
+    )
+    p.add_argument("--sweep", action="store_true", help="run the capacity sweep instead")
+    return p
+
+
+class Output:
+    """Copies child output lines to our stdout and a log file (one thread per pipe)."""
+
+    def __init__(self, log: Path) -> None:
+        self.handle = log.open("a", buffering=1)
+        self.lock = threading.Lock()
+        self.threads: list[threading.Thread] = []
+
+    def pump(self, pipe: IO[bytes], prefix: str = "") -> None:
+        def run() -> None:
+            for raw in iter(pipe.readline, b""):
+                line = prefix + raw.decode(errors="replace")
+                with self.lock:
+                    sys.stdout.write(line)
+                    self.handle.write(line)
+            sys.stdout.flush()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def close(self) -> None:
+        for thread in self.threads:
+            thread.join(5)
+        self.handle.close()
+
+
+def locust_command(
+    args: argparse.Namespace,
+    scenario: scenarios.Scenario,
+    urls: list[str],
+    event: dict[str, Any],
+    out: Path,
+    master_port: int,
+) -> list[str]:
+    """The Locust master's (or single process's) command line."""
+    users = args.users + 1  # the attendees and the presenter
+    cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"]
+    cmd += ["-u", str(users), "-H", urls[0], "--stop-timeout", "15"]
+    cmd += ["--plenary-urls", ",".join(urls), "--plenary-event", event["code"]]
+    cmd += ["--plenary-key", event["presenter_key"], "--plenary-scenario", scenario.name]
+    cmd += ["--plenary-users", str(users), "--plenary-deadline", str(args.deadline)]
+    cmd += ["--plenary-out", str(out), "--plenary-time-limit", str(time_limit(args, scenario))]
+    if args.vote_window is not None:
+        cmd += ["--plenary-vote-window", str(args.vote_window)]
+    if args.join_rate is not None:
+        cmd += ["--plenary-join-rate", str(args.join_rate)]
+    prefix = out / names.LOCUST_PREFIX
+    cmd += ["--csv", str(prefix), "--csv-full-history", "--html", str(out / names.HTML_REPORT)]
+    if args.quiet:
+        cmd += ["--only-summary"]
+    workers = args.distributed or args.external_workers
+    if workers:
+        cmd += ["--master", "--expect-workers", str(workers)]
+        cmd += ["--master-bind-host", args.master_bind_host]
+        cmd += ["--master-bind-port", str(master_port), "--expect-workers-max-wait", "120"]
+    elif args.locust_processes > 0:
+        cmd += ["--processes", str(args.locust_processes)]
+        cmd += ["--master-bind-host", "127.0.0.1", "--master-bind-port", str(master_port)]
+        cmd += ["--master-port", str(master_port)]
+    return cmd
+
+
+def worker_command(
+    master_host: str, master_port: int, locustfile: str = str(LOCUSTFILE)
+) -> list[str]:
+    """A Locust worker's command line (run it on any machine that can reach the master
+    and the servers; ``-f -`` would fetch the locustfile from the master, but the
+    ``loadtests`` package must be importable there anyway)."""
+    return [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        locustfile,
+        "--worker",
+        "--master-host",
+        master_host,
+        "--master-port",
+        str(master_port),
+    ]
+
+
+def time_limit(args: argparse.Namespace, scenario: scenarios.Scenario) -> float:
+    return float(args.time_limit or scenario.time_limit_s(args.users + 1))
+
+
+def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, Any]:
+    """Run one scenario end to end; returns its summary."""
+    scenario = scenarios.get(name).with_overrides(
+        vote_window_s=args.vote_window, join_rate=args.join_rate
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    out = out.resolve()
+    started = time.time()
+    say(f"scenario {name}: {scenario.summary}")
+    say(f"output in {out}")
+    if args.target:
+        deployment = Deployment(
+            mode="external",
+            external_urls=tuple(u.strip().rstrip("/") for u in args.target.split(",")),
+            admin_token=args.admin_token,
+            log_dir=out,
+        )
+    else:
+        deployment = Deployment(
+            mode=args.mode,
+            processes=args.server_processes,
+            log_dir=out,
+            log_level=args.server_log_level,
+        )
+    meta: dict[str, Any] = {
+        "scenario": name,
+        "scenario_summary": scenario.summary,
+        "users": args.users + 1,
+        "attendees": args.users,
+        "mode": deployment.mode,
+        "server_processes": len(deployment.urls)
+        if args.target
+        else (args.server_processes if args.mode == "redis" else 1),
+        "started": datetime.fromtimestamp(started).isoformat(timespec="seconds"),
+        "out": str(out),
+        "cores": psutil.cpu_count(),
+        "argv": sys.argv[1:],
+        "crashed": [],
+    }
+    monitor = ResourceMonitor(out / names.RESOURCES_CSV)
+    output = Output(out / "locust.log")
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        say("starting the server" + ("" if args.target else f" ({args.mode} mode)"))
+        deployment.start(say)
+        urls = deployment.urls
+        event = deployment.create_event(f"Load test {name} ({args.users} attendees)")
+        say(f"event {event['code']} created on {urls[0]}")
+        meta["urls"] = urls
+        meta["server_desc"] = (
+            f"{len(urls)} x plenary serve" + (" + redis-server" if deployment.redis else "")
+            if not args.target
+            else f"external: {', '.join(urls)}"
+        )
+        monitor.add("server", deployment.server_processes)
+        if deployment.redis:
+            monitor.add("redis", deployment.redis_processes)
+
+        if args.wait_quiet > 0:
+            samples = wait_until_quiet(args.wait_quiet, 40.0, say)
+            meta["machine_cpu_before"] = samples[-3:]
+        master_port = args.master_port or free_port()
+        cmd = locust_command(args, scenario, urls, event, out, master_port)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
+        limit = time_limit(args, scenario)
+        workers = args.distributed or args.external_workers
+        if workers:
+            meta["locust_desc"] = f"Locust master + {workers} worker processes (--master/--worker)"
+        elif args.locust_processes:
+            meta["locust_desc"] = f"Locust --processes {args.locust_processes} (+ master)"
+        else:
+            meta["locust_desc"] = "Locust in one process"
+        say(
+            f"running Locust: {args.users} attendees + 1 presenter, joins at "
+            f"{scenario.spawn_rate(args.users + 1):.0f}/s, {meta['locust_desc']}, "
+            f"limit {limit:.0f} s"
+        )
+        master = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        children.append(master)
+        output.pump(master.stdout)  # type: ignore[arg-type]
+        generator = [master]
+        if args.distributed:
+            time.sleep(1.0)  # let the master bind its port
+            for i in range(args.distributed):
+                worker = subprocess.Popen(
+                    worker_command("127.0.0.1", master_port),
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                )
+                children.append(worker)
+                generator.append(worker)
+                output.pump(worker.stdout, prefix=f"[worker {i}] ")  # type: ignore[arg-type]
+        elif args.external_workers:
+            say(
+                f"waiting for {args.external_workers} worker(s); on each machine run:\n    "
+                + " ".join(
+                    worker_command(args.master_bind_host, master_port, "loadtests/locustfile.py")[
+                        1:
+                    ]
+                ).replace("-m locust", "locust")
+            )
+        monitor.add(
+            "locust",
+            lambda: [p for proc in generator for p in with_children(proc.pid)],
+        )
+        monitor.start()
+        try:
+            master.wait(timeout=limit + WALL_MARGIN_S)
+        except subprocess.TimeoutExpired:
+            say(f"Locust did not stop within {limit + WALL_MARGIN_S:.0f} s: stopping it")
+            meta["crashed"].append("locust (hung)")
+        for child in children:
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                for proc in reversed(with_children(child.pid)):
+                    proc.kill()
+                child.wait(10)
+        monitor.stop()
+        meta["locust_exit_code"] = master.returncode
+        meta["duration_s"] = time.time() - started
+        meta["crashed"] += deployment.check_alive()
+        try:
+            meta["export"] = deployment.export(event["code"], event["presenter_key"])
+        except Exception as exc:  # recorded; the tally check then fails
+            say(f"export failed: {exc}")
+            meta["export_error"] = str(exc)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                for proc in reversed(with_children(child.pid)):
+                    with contextlib.suppress(psutil.Error):
+                        proc.kill()
+        if monitor.running:
+            monitor.stop()
+        say("stopping the server")
+        meta["server_exit_codes"] = deployment.stop()
+        output.close()
+    meta.setdefault("duration_s", time.time() - started)
+    meta.setdefault("locust_desc", "-")
+    meta.setdefault("server_desc", "-")
+    slo = Slo(
+        fanout_p99_ms=args.slo_fanout_p99,
+        ack_p99_ms=args.slo_ack_p99,
+        join_max_ms=args.slo_join_max,
+        reconnect_max_ms=args.slo_reconnect_max,
+    )
+    summary = report.build(out, meta, slo)
+    report.write(out, summary)
+    return summary
+
+
+def default_out(args: argparse.Namespace, name: str) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    mode = "external" if args.target else args.mode
+    if args.mode == "redis" and not args.target:
+        mode = f"redis{args.server_processes}"
+    return ROOT / "reports" / f"{stamp}-{name}-{mode}-{args.users}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--sweep" in argv:
+        from loadtests import sweep
+
+        return sweep.main([a for a in argv if a != "--sweep"])
+    args = parser().parse_args(argv)
+    if args.users < 1:
+        raise SystemExit("--users must be at least 1")
+    names_to_run = list(scenarios.SCENARIOS) if args.scenario == "all" else [args.scenario]
+    base = Path(args.out) if args.out else None
+    verdicts: list[tuple[str, str, Path]] = []
+    for name in names_to_run:
+        if base is None:
+            out = default_out(args, name)
+        else:
+            out = base / name if len(names_to_run) > 1 else base
+        summary = run_scenario(args, name, out)
+        say("verdict\n" + report.verdict_text(summary))
+        say(f"report: {out / names.SUMMARY_MD}  (Locust: {out / names.HTML_REPORT})")
+        verdicts.append((name, summary["verdict"], out))
+    if len(verdicts) > 1:
+        say("all scenarios: " + ", ".join(f"{n} {v}" for n, v, _ in verdicts))
+    return 0 if all(v == "PASS" for _, v, _ in verdicts) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

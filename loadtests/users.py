@@ -1,0 +1,642 @@
+"""The Locust users: attendees and the one presenter, speaking Socket.IO over real
+websockets with python-socketio's synchronous client (``locust.contrib.socketio``),
+which runs on gevent like the rest of Locust.
+
+Every measurement is a Locust request event:
+
+* ``JOIN attendee`` / ``JOIN attendee (resume)`` / ``JOIN presenter``: connect -> ``welcome``;
+* ``RECONNECT attendee``: connection dropped -> ``welcome`` again (the attendee's outage);
+* ``FANOUT <event>``: receipt time minus the broadcast's ``ts`` (same clock: same host,
+  or NTP-synchronised hosts);
+* ``ACK <event>``: emit -> ack, failed when the ack is an error or does not come;
+* ``CHECK ...``: resume kept the identity and the answer, a retried vote counted once;
+* ``MISSED <event>`` (see :mod:`loadtests.coordination`) and ``SETUP ...`` failures.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import random
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import gevent
+import gevent.event
+import gevent.queue
+import socketio
+from locust import User, constant, task
+from locust.contrib.socketio import SocketIOClient, SocketIOUser
+from locust.env import Environment
+
+from loadtests import coordination, names
+from loadtests.answers import ANSWERERS, identity
+from loadtests.coordination import STATE, now_ms
+from loadtests.scenarios import PollSpec, ScenarioError
+from loadtests.settings import RunSettings, from_options
+
+log = logging.getLogger("plenary.loadtest")
+
+JOIN_TIMEOUT_S = 10.0
+ACK_TIMEOUT_S = 10.0
+JOIN_ATTEMPTS = 3
+RESUME_ATTEMPTS = 5
+SEND_ATTEMPTS = 5
+TRACKED_EVENTS = ("poll:opened", "poll:revealed", "poll:closed")
+
+_settings: dict[int, RunSettings] = {}
+_counter = itertools.count()
+
+
+def run_settings(environment: Environment) -> RunSettings:
+    """This process's :class:`RunSettings` (parsed once)."""
+    cached = _settings.get(id(environment))
+    if cached is None:
+        cached = from_options(environment.parsed_options, environment.host)
+        _settings[id(environment)] = cached
+    return cached
+
+
+def ack_error(ack: Any) -> tuple[str, str, dict[str, Any]]:
+    """(code, message, error) of an error ack, or of something that is not an ack."""
+    if not isinstance(ack, dict):
+        return "bad_ack", f"not an ack: {ack!r}", {}
+    error = ack.get("error") or {}
+    return str(error.get("code", "unknown")), str(error.get("message", "")), error
+
+
+class MeasuredClient(SocketIOClient):
+    """Locust's :class:`SocketIOClient` (the synchronous python-socketio client) without
+    its automatic entries: it records every emit and received message with a response
+    time of 0 and times connects up to the namespace CONNECT. The users measure what
+    matters themselves (join to ``welcome``, fan-out from ``ts``, emit to ack)."""
+
+    def connect(self, *args: Any, **kwargs: Any) -> None:
+        socketio.Client.connect(self, *args, **kwargs)
+
+    def emit(self, *args: Any, **kwargs: Any) -> None:
+        socketio.Client.emit(self, *args, **kwargs)
+
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        return socketio.Client.call(self, *args, **kwargs)
+
+
+class PlenaryUser(SocketIOUser):
+    """Shared plumbing: one python-socketio client per user, websocket transport only,
+    our own bounded reconnection (python-socketio's is off), measurements."""
+
+    abstract = True
+    options: ClassVar[dict[str, Any]] = {"reconnection": False, "handle_sigint": False}
+    wait_time = constant(0)
+    sio: MeasuredClient
+
+    def __init__(self, environment: Environment) -> None:
+        # SocketIOUser.__init__ would build a plain SocketIOClient and park a greenlet in
+        # its wait(); the client's own reader and writer greenlets are all we need.
+        User.__init__(self, environment)
+        self.sio = MeasuredClient(environment.events.request, **self.options)
+        self.cfg = run_settings(environment)
+        self.index = next(_counter)
+        self.rng = random.Random()
+        worker = getattr(environment.runner, "worker_index", 0) or 0
+        self.url = self.cfg.urls[(self.index + worker) % len(self.cfg.urls)]
+        self.welcomed = gevent.event.Event()
+        self.welcome_data: dict[str, Any] = {}
+        self.stopping = False
+        # Broadcasts without a handler of their own are still measured.
+        self.sio.on("*", self._on_other)
+        self.sio.on("welcome", self._on_welcome)
+        self.sio.on("error", self._on_error)
+
+    # -- measurements ------------------------------------------------------------
+    def fire(
+        self,
+        request_type: str,
+        name: str,
+        response_time: float,
+        error: str | None = None,
+    ) -> None:
+        """One Locust request event (a failure when ``error`` is given)."""
+        self.environment.events.request.fire(
+            request_type=request_type,
+            name=name,
+            response_time=response_time,
+            response_length=0,
+            exception=RuntimeError(error) if error else None,
+            context={},
+        )
+
+    def fanout(self, event: str, data: Any) -> float:
+        """Measure a broadcast's fan-out latency; returns the receipt time (epoch ms)."""
+        received = now_ms()
+        if isinstance(data, dict) and isinstance(data.get("ts"), int | float):
+            self.fire(names.FANOUT, event + self.fanout_suffix, max(0.0, received - data["ts"]))
+        return received
+
+    fanout_suffix = ""
+
+    def _on_other(self, event: str, data: Any = None, *_: Any) -> None:
+        self.fanout(event, data)
+
+    def _on_error(self, data: Any = None, *_: Any) -> None:
+        self.fire(names.CHECK, "server error message", 0, f"server sent error: {data!r}")
+
+    def _on_welcome(self, data: Any) -> None:
+        self.welcome_data = data if isinstance(data, dict) else {}
+        self.on_welcome(now_ms())
+        self.welcomed.set()
+
+    def on_welcome(self, received: float) -> None:
+        """Hook: a ``welcome`` arrived (runs in the client's reader greenlet)."""
+
+    # -- connecting --------------------------------------------------------------
+    def auth(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.sio.connected)
+
+    def connect_once(self, entry: str) -> float | None:
+        """Connect and wait for ``welcome``; returns the welcome's receipt time, or None
+        after recording the failure."""
+        self.welcomed.clear()
+        self._wait_disconnected()
+        started = now_ms()
+        try:
+            self.sio.connect(
+                self.url,
+                auth=self.auth(),
+                transports=["websocket"],
+                wait_timeout=JOIN_TIMEOUT_S,
+            )
+        except (socketio.exceptions.ConnectionError, ValueError) as exc:
+            self.fire(names.JOIN, entry, now_ms() - started, f"connect failed: {exc}")
+            return None
+        if not self.welcomed.wait(timeout=max(0.1, JOIN_TIMEOUT_S - (now_ms() - started) / 1e3)):
+            self.fire(names.JOIN, entry, now_ms() - started, "no welcome within 10 s")
+            self.disconnect()
+            return None
+        welcomed_at = self.welcome_received_at
+        self.fire(names.JOIN, entry, welcomed_at - started)
+        return welcomed_at
+
+    welcome_received_at = 0.0
+
+    def _wait_disconnected(self) -> None:
+        """After a dropped transport, python-socketio resets its state a moment later."""
+        for _ in range(50):
+            if self.sio.eio.state == "disconnected" and not self.sio.connected:
+                return
+            gevent.sleep(0.05)
+
+    def disconnect(self) -> None:
+        try:
+            self.sio.disconnect()
+        except Exception:  # a half-closed client: nothing left to close
+            log.debug("disconnect failed", exc_info=True)
+
+    def call(self, event: str, payload: dict[str, Any], name: str | None = None) -> Any:
+        """Emit with an ack and measure it (``ACK name``); returns the ack, or None when
+        it did not come (recorded as a failure)."""
+        started = now_ms()
+        try:
+            ack = self.sio.call(event, payload, timeout=ACK_TIMEOUT_S)
+        except socketio.exceptions.TimeoutError:
+            self.fire(names.ACK, name or event, now_ms() - started, "no ack within 10 s")
+            return None
+        except (socketio.exceptions.BadNamespaceError, socketio.exceptions.DisconnectedError):
+            self.fire(names.ACK, name or event, now_ms() - started, "not connected")
+            return None
+        elapsed = now_ms() - started
+        if isinstance(ack, dict) and ack.get("ok") is True:
+            self.fire(names.ACK, name or event, elapsed)
+        else:
+            code, message, _ = ack_error(ack)
+            self.fire(names.ACK, name or event, elapsed, f"{code}: {message}")
+        return ack
+
+    def on_stop(self) -> None:
+        self.stopping = True
+        if self.connected:
+            self.disconnect()
+
+
+@dataclass
+class Answer:
+    """An answer this attendee sent and the server acked."""
+
+    vote_id: str
+    event: str
+    payload: dict[str, Any]
+    stored: Any
+
+
+class Attendee(PlenaryUser):
+    """Joins with a name, country and organisation; answers whatever activity goes live
+    (after a random delay within the scenario's vote window); reconnects with its resume
+    token when dropped, checking it is still the same attendee with the same answers."""
+
+    weight = 1
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        self.scenario = self.cfg.scenario
+        self.identity = identity(self.rng, self.index)
+        self.token: str | None = None
+        self.attendee_id: str | None = None
+        self.intervals: list[list[float | None]] = []
+        self.received: dict[tuple[str, str], float] = {}
+        self.values: dict[tuple[str, str], Any] = {}
+        self.answers: dict[str, Answer] = {}
+        self.planned: set[str] = set()
+        self.jobs: gevent.queue.Queue[Callable[[], None]] = gevent.queue.Queue()
+        self.dropped_at: float | None = None
+        self.reconnect_delay_s: float | None = None
+        for event in TRACKED_EVENTS:
+            self.sio.on(event, self._tracker(event))
+        self.sio.on("poll:results", self._on_results)
+        self.sio.on("disconnect", self._on_disconnect)
+        STATE.attendees.append(self)
+
+    # -- Socket.IO handlers (reader greenlets: keep them short) ---------------------
+    def _tracker(self, event: str) -> Callable[[Any], None]:
+        def handle(data: Any) -> None:
+            received = self.fanout(event, data)
+            poll = data.get("poll") if isinstance(data, dict) else None
+            if isinstance(poll, dict):
+                self.received.setdefault((event, str(poll.get("id"))), received)
+                if event == "poll:opened":
+                    self.plan_answer({"type": "poll", "poll": poll})
+
+        return handle
+
+    def _on_results(self, data: Any) -> None:
+        received = self.fanout("poll:results", data)
+        if isinstance(data, dict) and data.get("final"):
+            key = ("poll:results:final", str(data.get("poll_id")))
+            self.received.setdefault(key, received)
+            self.values[key] = {"total": data.get("total"), "seq": data.get("seq")}
+
+    def on_welcome(self, received: float) -> None:
+        self.welcome_received_at = received
+        self.intervals.append([received, None])
+
+    def _on_disconnect(self, *_: Any) -> None:
+        when = now_ms()
+        if self.intervals and self.intervals[-1][1] is None:
+            self.intervals[-1][1] = when
+        if self.stopping:
+            return
+        if self.dropped_at is None:
+            self.dropped_at = when
+        delay = self.reconnect_delay_s
+        if delay is None:
+            delay = self.rng.uniform(0.5, 1.5)
+        self.reconnect_delay_s = None
+        STATE.counters["drops"] += 1
+        self.jobs.put(lambda: self.reconnect(delay))
+
+    # -- life cycle ----------------------------------------------------------------
+    def auth(self) -> dict[str, Any]:
+        body = {"event": self.cfg.event, "role": "attendee", **self.identity}
+        if self.token:
+            body["token"] = self.token
+        return body
+
+    def on_start(self) -> None:
+        for attempt in range(JOIN_ATTEMPTS):
+            if self.connect_once(names.ATTENDEE) is not None:
+                self.after_welcome(resumed=False)
+                STATE.counters["joined"] += 1
+                return
+            gevent.sleep(min(4.0, 0.5 * 2**attempt) * self.rng.uniform(0.5, 1.5))
+        STATE.counters["join_gave_up"] += 1
+
+    @task
+    def work(self) -> None:
+        """Run the next job (an answer, a drop, a reconnect); each waits at most 1 s."""
+        try:
+            job = self.jobs.get(timeout=1.0)
+        except gevent.queue.Empty:
+            return
+        job()
+
+    def after_welcome(self, resumed: bool) -> None:
+        """Take the welcome in: keep the token, check a resume, answer the live activity."""
+        data = self.welcome_data
+        attendee = data.get("attendee") or {}
+        self.token = data.get("token") or self.token
+        if resumed:
+            same = attendee.get("id") == self.attendee_id
+            self.fire(
+                names.CHECK,
+                "resume keeps identity",
+                0,
+                None if same else f"was {self.attendee_id}, now {attendee.get('id')}",
+            )
+        else:
+            self.attendee_id = attendee.get("id")
+        activity = data.get("activity")
+        if not isinstance(activity, dict) or activity.get("type") != "poll":
+            return
+        poll = activity.get("poll") or {}
+        poll_id = str(poll.get("id"))
+        mine = self.answers.get(poll_id)
+        if mine is not None:
+            kept = poll.get("my_answer") == mine.stored
+            self.fire(
+                names.CHECK,
+                "resume keeps answer",
+                0,
+                None if kept else f"acked {mine.stored!r}, welcome says {poll.get('my_answer')!r}",
+            )
+            if resumed and self.scenario.revote_after_resume and poll.get("status") == "open":
+                self.jobs.put(lambda: self.send_answer(poll_id, mine, retry=True))
+        elif poll.get("status") == "open" and poll.get("my_answer") is None:
+            self.plan_answer(activity)
+
+    def plan_answer(self, activity: dict[str, Any]) -> None:
+        """Answer ``activity`` once, at a random moment within the vote window."""
+        answerer = ANSWERERS.get(str(activity.get("type")))
+        poll = activity.get("poll") or {}
+        poll_id = str(poll.get("id"))
+        if answerer is None or poll_id in self.planned or poll.get("status") != "open":
+            return
+        self.planned.add(poll_id)
+        event, payload = answerer(activity, self.rng)
+        due = now_ms() + self.rng.uniform(0, self.scenario.vote_window_s) * 1000
+        answer = Answer(uuid.uuid4().hex, event, payload, None)
+        self.jobs.put(lambda: self.send_answer(poll_id, answer, due=due))
+
+    def send_answer(
+        self, poll_id: str, answer: Answer, due: float | None = None, retry: bool = False
+    ) -> None:
+        """Send an answer; retry with the same ``vote_id`` when the ack is lost, the
+        connection is down or the server asks to; bounded attempts."""
+        if due is not None:
+            gevent.sleep(max(0.0, (due - now_ms()) / 1000))
+        name = f"{answer.event} (retry)" if retry else answer.event
+        body = {**answer.payload, "vote_id": answer.vote_id}
+        for _ in range(SEND_ATTEMPTS):
+            if not self.connected:
+                STATE.counters["answer_waited_for_connection"] += 1
+                self.welcomed.wait(timeout=JOIN_TIMEOUT_S)
+                continue
+            ack = self.call(answer.event, body, name=name)
+            if ack is None:
+                STATE.counters["ack_lost"] += 1
+                continue
+            if ack.get("ok") is True:
+                answer.stored = ack.get("choice")
+                self.answers[poll_id] = answer
+                assert self.attendee_id is not None
+                STATE.record_vote(poll_id, self.attendee_id, answer.stored)
+                STATE.counters["ack_duplicate" if ack.get("duplicate") else "ack_ok"] += 1
+                if retry:
+                    self.fire(
+                        names.CHECK,
+                        "retried vote counts once",
+                        0,
+                        None
+                        if ack.get("duplicate")
+                        else "a retry with the same vote_id "
+                        "was stored as a new answer (no duplicate: true)",
+                    )
+                return
+            code, _, error = ack_error(ack)
+            STATE.counters[f"ack_error_{code}"] += 1
+            if code == "rate_limited":
+                gevent.sleep(float(error.get("retry_after_ms", 100)) / 1000)
+            elif code == "unavailable":
+                gevent.sleep(0.5)
+            else:
+                return
+        STATE.counters["answer_gave_up"] += 1
+
+    def drop(self, delay_s: float, after_s: float = 0.0) -> None:
+        """In ``after_s``, lose the connection abruptly (no Socket.IO or Engine.IO
+        goodbye), like a network drop; the disconnect handler reconnects after ``delay_s``."""
+        gevent.sleep(after_s)
+        if not self.connected:
+            return
+        ws = getattr(self.sio.eio, "ws", None)
+        sock = getattr(ws, "sock", None)
+        if sock is None:
+            return
+        self.reconnect_delay_s = delay_s
+        self.dropped_at = now_ms()
+        STATE.counters["planned_drops"] += 1
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            log.debug("shutdown failed", exc_info=True)
+
+    def reconnect(self, delay_s: float) -> None:
+        """Come back with the resume token; bounded attempts with backoff."""
+        gevent.sleep(delay_s)
+        for attempt in range(RESUME_ATTEMPTS):
+            if self.stopping:
+                return
+            welcomed = self.connect_once(names.ATTENDEE_RESUME)
+            if welcomed is not None:
+                if self.dropped_at is not None:
+                    self.fire(names.RECONNECT, names.ATTENDEE, welcomed - self.dropped_at)
+                self.dropped_at = None
+                STATE.counters["resumed"] += 1
+                self.after_welcome(resumed=True)
+                return
+            gevent.sleep(min(4.0, 0.5 * 2**attempt) * self.rng.uniform(0.5, 1.5))
+        STATE.counters["resume_gave_up"] += 1
+
+
+def _drop_everyone(data: dict[str, Any]) -> None:
+    """The ``drop`` command: every connected attendee of this process drops at a random
+    moment within ``window_s`` and comes back after ``delay_min_s``-``delay_max_s``."""
+    rng = random.Random()
+    for user in STATE.attendees:
+        if not isinstance(user, Attendee) or not user.connected:
+            continue
+        at = rng.uniform(0, float(data["window_s"]))
+        delay = rng.uniform(float(data["delay_min_s"]), float(data["delay_max_s"]))
+        user.jobs.put(functools.partial(user.drop, delay, after_s=at))
+
+
+STATE.command_handlers["drop"] = _drop_everyone
+
+
+class Presenter(PlenaryUser):
+    """Exactly one in the whole test (``fixed_count``): runs the scenario's script."""
+
+    fixed_count = 1
+    fanout_suffix = names.STAFF_SUFFIX
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        self.url = self.cfg.urls[0]
+        self.online = 0
+        self.online_max = 0
+        self.totals: dict[str, int] = {}
+        self.finished = False
+        self.timeline: list[dict[str, Any]] = []
+        self.polls: list[dict[str, Any]] = []
+        self.sio.on("presence", self._on_presence)
+        self.sio.on("poll:results", self._on_results)
+
+    # -- handlers ------------------------------------------------------------------
+    def _on_presence(self, data: Any) -> None:
+        self.fanout("presence", data)
+        if isinstance(data, dict):
+            self._set_online(int(data.get("online", 0)))
+
+    def _set_online(self, online: int) -> None:
+        self.online = online
+        self.online_max = max(self.online_max, online)
+
+    def _on_results(self, data: Any) -> None:
+        self.fanout("poll:results", data)
+        if isinstance(data, dict):
+            poll_id = str(data.get("poll_id"))
+            self.totals[poll_id] = max(self.totals.get(poll_id, 0), int(data.get("total", 0)))
+
+    def on_welcome(self, received: float) -> None:
+        self.welcome_received_at = received
+        presence = self.welcome_data.get("presence") or {}
+        self._set_online(int(presence.get("online", 0)))
+
+    def auth(self) -> dict[str, Any]:
+        return {"event": self.cfg.event, "role": "presenter", "key": self.cfg.key}
+
+    def on_start(self) -> None:
+        for attempt in range(JOIN_ATTEMPTS):
+            if self.connect_once(names.PRESENTER) is not None:
+                return
+            gevent.sleep(1.0 + attempt)
+
+    @task
+    def drive(self) -> None:
+        """Run the scenario once, then report to the master and idle."""
+        if self.finished:
+            gevent.sleep(1.0)
+            return
+        self.finished = True
+        error = None
+        scenario = self.cfg.scenario
+        self.mark(f"scenario {scenario.name} starts ({self.attendees_expected} attendees)")
+        try:
+            if not self.connected:
+                raise ScenarioError("the presenter could not connect")
+            scenario.run(self)
+        except ScenarioError as exc:
+            error = str(exc)
+            self.fire(names.SETUP, "scenario", 0, error)
+        except Exception as exc:  # report it rather than hang the test
+            log.exception("scenario %s crashed", scenario.name)
+            error = f"scenario crashed: {exc!r}"
+            self.fire(names.SETUP, "scenario", 0, error)
+        self.mark("scenario finished" if error is None else f"scenario failed: {error}")
+        coordination.publish(
+            self.environment,
+            "finished",
+            ok=error is None,
+            error=error,
+            scenario=scenario.name,
+            attendees_expected=self.attendees_expected,
+            online_max=self.online_max,
+            polls=self.polls,
+            timeline=self.timeline,
+        )
+
+    # -- Director (see loadtests.scenarios) ------------------------------------------
+    @property
+    def attendees_expected(self) -> int:
+        return self.cfg.attendees
+
+    def mark(self, what: str) -> None:
+        self.timeline.append({"t": now_ms(), "what": what})
+        log.info("scenario: %s", what)
+
+    def sleep(self, seconds: float) -> None:
+        gevent.sleep(seconds)
+
+    def _require(self, event: str, payload: dict[str, Any]) -> dict[str, Any]:
+        ack = self.call(event, payload)
+        if not isinstance(ack, dict) or ack.get("ok") is not True:
+            code, message, _ = ack_error(ack) if ack is not None else ("no_ack", "", {})
+            raise ScenarioError(f"{event} failed: {code} {message}".strip())
+        return ack
+
+    def _expect(self, event: str, key: str, sent_at: float, **extra: Any) -> None:
+        coordination.publish(
+            self.environment,
+            "expect",
+            event=event,
+            key=key,
+            sent_at=sent_at,
+            deadline_ms=self.cfg.deadline_ms,
+            **extra,
+        )
+
+    def wait_for_attendees(self, count: int, timeout_s: float) -> int:
+        deadline = now_ms() + timeout_s * 1000
+        while self.online < count and now_ms() < deadline:
+            gevent.sleep(0.2)
+        if self.online < count:
+            self.fire(
+                names.SETUP,
+                "attendees online",
+                0,
+                f"{self.online}/{count} attendees online after {timeout_s:.0f} s",
+            )
+        return self.online
+
+    def create_poll(self, spec: PollSpec) -> str:
+        ack = self._require("poll:create", spec.payload())
+        poll = ack["poll"]
+        self.polls.append({"poll_id": poll["id"], "kind": poll["kind"], "results": None})
+        return str(poll["id"])
+
+    def open_poll(self, poll_id: str) -> None:
+        sent = now_ms()
+        self._require("poll:open", {"poll_id": poll_id})
+        self._expect("poll:opened", poll_id, sent)
+
+    def reveal_poll(self, poll_id: str) -> None:
+        sent = now_ms()
+        self._require("poll:reveal", {"poll_id": poll_id})
+        self._expect("poll:revealed", poll_id, sent)
+
+    def wait_for_answers(self, poll_id: str, count: int, timeout_s: float) -> int:
+        deadline = now_ms() + timeout_s * 1000
+        while self.totals.get(poll_id, 0) < count and now_ms() < deadline:
+            gevent.sleep(0.2)
+        total = self.totals.get(poll_id, 0)
+        self.mark(f"{total} answers")
+        if total < count:
+            self.fire(
+                names.SETUP,
+                "answers",
+                0,
+                f"poll {poll_id}: {total}/{count} answers after {timeout_s:.0f} s",
+            )
+        return total
+
+    def close_poll(self, poll_id: str) -> dict[str, Any]:
+        sent = now_ms()
+        ack = self._require("poll:close", {"poll_id": poll_id})
+        results: dict[str, Any] = ack["results"]
+        for poll in self.polls:
+            if poll["poll_id"] == poll_id:
+                poll["results"] = results
+        self._expect("poll:closed", poll_id, sent)
+        self._expect(
+            "poll:results:final", poll_id, sent, total=results["total"], seq=results["seq"]
+        )
+        return results
+
+    def command_attendees(self, kind: str, **data: Any) -> None:
+        coordination.publish(self.environment, "command", command=kind, sent_at=now_ms(), **data)
