@@ -28,7 +28,7 @@ async def test_pubsub_messages_are_msgpack(redis_proc: RedisProcess) -> None:
     redis_proc.flush()
     listener = aioredis.Redis.from_url(redis_proc.url)
     pubsub = listener.pubsub()
-    await pubsub.subscribe(CHANNEL)
+    await pubsub.psubscribe(CHANNEL + "*")
     async with running_server(redis_proc.url) as server:
         event = await create_event(server.url)
         presenter = await clients.presenter(server.url, event["code"], event["presenter_key"])
@@ -36,13 +36,14 @@ async def test_pubsub_messages_are_msgpack(redis_proc: RedisProcess) -> None:
         emitted = None
         for _ in range(50):
             message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.2)
-            if message and message["type"] == "message":
+            if message and message["type"] == "pmessage":
                 data = message["data"]
                 with pytest.raises((UnicodeDecodeError, json.JSONDecodeError)):
                     json.loads(data)
                 decoded = msgpack.unpackb(data)
                 if decoded.get("event") == "poll:created":
                     emitted = decoded
+                    assert message["channel"] == f"{CHANNEL}:{event['code']}".encode()
                     break
         assert emitted is not None
         assert emitted["data"][0]["poll"]["question"] == "Wire?"

@@ -83,3 +83,39 @@ async def test_poll_across_two_processes(two_servers: tuple[ServerProcess, Serve
     await presenter.wait_for("presence", lambda m: m["joined"] == 30 and m["online"] == 30)
     for c in [presenter, screen, moved, *on_one[1:], *on_two]:
         await c.disconnect()
+
+
+async def test_a_process_listens_only_to_events_it_has_clients_of(
+    two_servers: tuple[ServerProcess, ServerProcess], redis_proc: RedisProcess
+) -> None:
+    import redis.asyncio as aioredis
+
+    from plenary.realtime.fanout import event_channel
+
+    one, two = two_servers
+    event = await asyncio.to_thread(create_event_sync, one.url)
+    channel = event_channel(event["code"])
+    raw = aioredis.Redis.from_url(redis_proc.url)
+
+    async def subscribers() -> int:
+        return int(dict(await raw.pubsub_numsub(channel))[channel.encode()])
+
+    assert await subscribers() == 0
+    ada = await clients.attendee(one.url, event["code"], "Ada")
+    bob = await clients.attendee(one.url, event["code"], "Bob")
+    assert await subscribers() == 1  # only process one follows the event
+    cy = await clients.attendee(two.url, event["code"], "Cy")
+    assert await subscribers() == 2
+    presenter = await clients.presenter(one.url, event["code"], event["presenter_key"])
+    created = await presenter.call("poll:create", {"question": "Q", "kind": "rating"})
+    await presenter.call("poll:open", {"poll_id": created["poll"]["id"]})
+    await cy.wait_for("poll:opened")  # reached process two through the event's channel
+    await cy.disconnect()
+    for _ in range(50):
+        if await subscribers() == 1:
+            break
+        await asyncio.sleep(0.05)
+    assert await subscribers() == 1  # process two let go of the event
+    for c in (ada, bob, presenter):
+        await c.disconnect()
+    await raw.aclose()

@@ -21,7 +21,7 @@ from plenary.activities.polls.service import PollService
 from plenary.event_service import EventService
 from plenary.http_api import page_urls, setup_routes
 from plenary.realtime.broadcast import Broadcaster
-from plenary.realtime.fanout import MsgpackRedisManager
+from plenary.realtime.fanout import PlenaryRedisManager
 from plenary.realtime.gateway import Gateway
 from plenary.realtime.presence import Presence
 from plenary.realtime.router import Router
@@ -53,7 +53,7 @@ def create_sio(settings: Settings) -> socketio.AsyncServer:
     sio_logger.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
     manager = None
     if settings.redis_url:
-        manager = MsgpackRedisManager(settings.redis_url, logger=sio_logger)
+        manager = PlenaryRedisManager(settings.redis_url, logger=sio_logger)
     origins: Any = list(settings.cors_allowed_origins)
     if origins == ["*"]:
         origins = "*"
@@ -96,7 +96,7 @@ def build_app(
         settings.limits,
         trust_forwarded_for=settings.trust_forwarded_for,
     )
-    if isinstance(sio.manager, MsgpackRedisManager):
+    if isinstance(sio.manager, PlenaryRedisManager):
         sio.manager.on_resubscribe = gateway.resync_all
     router = Router(sessions)
     gateway.attach(router)

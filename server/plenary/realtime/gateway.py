@@ -19,6 +19,7 @@ from plenary.event_service import EventService
 from plenary.realtime import rooms
 from plenary.realtime.admission import JoinLimiter, client_ip
 from plenary.realtime.broadcast import Broadcaster
+from plenary.realtime.fanout import PlenaryRedisManager
 from plenary.realtime.presence import Presence
 from plenary.realtime.ratelimit import TokenBucket
 from plenary.realtime.router import Router
@@ -62,6 +63,8 @@ class Gateway:
         self._limits = limits
         self._joins = JoinLimiter(limits.joins_per_second_per_ip, limits.joins_burst_per_ip)
         self._trust_forwarded_for = trust_forwarded_for
+        manager = sio.manager
+        self._fanout = manager if isinstance(manager, PlenaryRedisManager) else None
         self.tasks = TaskOwner("welcome")
 
     def attach(self, router: Router) -> None:
@@ -89,6 +92,10 @@ class Gateway:
             limiter=TokenBucket(self._limits.events_per_second, self._limits.events_burst),
             attendee=identity.attendee,
         )
+        if self._fanout is not None:
+            # Listen to the event's channel before joining its rooms: no broadcast
+            # between now and the welcome snapshot can be missed.
+            await self._fanout.follow(code)
         await self._sio.enter_room(sid, rooms.everyone(code))
         group = rooms.attendees(code) if identity.role is Role.ATTENDEE else rooms.staff(code)
         await self._sio.enter_room(sid, group)
@@ -99,7 +106,9 @@ class Gateway:
         return True
 
     async def disconnect(self, sid: str, *_: Any) -> None:
-        self._sessions.remove(sid)
+        session = self._sessions.remove(sid)
+        if session is not None and self._fanout is not None:
+            await self._fanout.unfollow(session.code)
 
     async def _welcome(self, session: Session, token: str | None) -> None:
         delay = 0.1
