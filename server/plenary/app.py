@@ -20,6 +20,7 @@ from plenary.activities.polls.handlers import PollsModule
 from plenary.activities.polls.service import PollService
 from plenary.event_service import EventService
 from plenary.http_api import page_urls, setup_routes
+from plenary.metrics import Metrics
 from plenary.realtime.broadcast import Broadcaster
 from plenary.realtime.fanout import PlenaryRedisManager
 from plenary.realtime.gateway import Gateway
@@ -79,12 +80,13 @@ def build_app(
     sio.attach(app)
     store = store_for(settings)
     sessions = Sessions()
-    broadcaster = Broadcaster(sio)
+    metrics = Metrics()
+    broadcaster = Broadcaster(sio, metrics)
     events = EventService(store, settings.limits)
     polls = PollService(store, broadcaster, settings.limits, settings.results_interval_ms)
     modules: dict[str, ActivityModule] = {PollsModule.type: PollsModule(polls)}
     process_id = ids.new_id("proc")
-    presence = Presence(store, sessions, broadcaster, process_id)
+    presence = Presence(store, sessions, broadcaster, process_id, metrics)
     gateway = Gateway(
         sio,
         store,
@@ -94,11 +96,17 @@ def build_app(
         broadcaster,
         presence,
         settings.limits,
+        metrics,
         trust_forwarded_for=settings.trust_forwarded_for,
     )
     if isinstance(sio.manager, PlenaryRedisManager):
-        sio.manager.on_resubscribe = gateway.resync_all
-    router = Router(sessions)
+
+        async def on_resubscribe() -> None:
+            metrics.redis_reconnects.inc()
+            await gateway.resync_all()
+
+        sio.manager.on_resubscribe = on_resubscribe
+    router = Router(sessions, metrics)
     gateway.attach(router)
     for module in modules.values():
         module.register(router)
@@ -114,6 +122,7 @@ def build_app(
         presence=presence,
         gateway=gateway,
         process_id=process_id,
+        metrics=metrics,
     )
     if on_ready is not None:
         services.on_ready.append(on_ready)
@@ -143,6 +152,7 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         run_forever("presence", services.presence.tick, settings.presence_interval_ms / 1000),
         name="presence",
     )
+    loops.spawn(run_forever("loop-lag", services.metrics.measure_loop_lag, 0.0), name="loop-lag")
     if settings.create_demo:
         services.demo = await create_demo(services)
     log.info(

@@ -11,6 +11,7 @@ from aiohttp import web
 from plenary import ids
 from plenary.errors import ErrorCode, PlenaryError, bad_request
 from plenary.export import build_export, to_csv, to_json
+from plenary.metrics import CONTENT_TYPE_LATEST
 from plenary.services import SERVICES, SETTINGS
 
 HTTP_STATUS = {
@@ -100,6 +101,25 @@ async def export_event(request: web.Request) -> web.Response:
     return web.Response(text=to_json(data), content_type="application/json", headers=disposition)
 
 
+LOOPBACK = ("127.0.0.1", "::1")
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus metrics: with a metrics token configured, for its bearer; without one,
+    only for requests from this machine (so a scraper on the host, not the world)."""
+    settings = request.app[SETTINGS]
+    if settings.metrics_token:
+        if not ids.same_secret(bearer(request), settings.metrics_token):
+            raise PlenaryError(ErrorCode.BAD_KEY, "The metrics token is wrong.")
+    elif request.remote not in LOOPBACK:
+        raise PlenaryError(
+            ErrorCode.FORBIDDEN,
+            "Metrics are served to localhost only unless --metrics-token is set.",
+        )
+    body = request.app[SERVICES].metrics.render()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
 async def healthz(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     ok = await services.store.ping()
@@ -124,6 +144,7 @@ def setup_routes(app: web.Application, web_root: Path) -> None:
     app.router.add_get("/api/events/{code}", get_event)
     app.router.add_get("/api/events/{code}/export", export_event)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
     for route, filename in PAGES.items():
         app.router.add_get(route, page_handler(web_root / filename))
     app.router.add_static("/static/", web_root, show_index=False)

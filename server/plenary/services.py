@@ -11,6 +11,7 @@ from aiohttp import web
 
 from plenary.activities.polls.service import PollService
 from plenary.event_service import EventService
+from plenary.metrics import Metrics
 from plenary.realtime.gateway import Gateway
 from plenary.realtime.presence import Presence
 from plenary.realtime.session import Sessions
@@ -40,6 +41,7 @@ class Services:
     presence: Presence
     gateway: Gateway
     process_id: str
+    metrics: Metrics
     demo: Demo | None = None
     on_ready: list[Callable[[Services], Any]] = field(default_factory=list)
 

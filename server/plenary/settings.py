@@ -95,6 +95,11 @@ class Settings:
         "engine.io transports, comma-separated (default: polling,websocket; only "
         "websocket with several workers)",
     )
+    metrics_token: str | None = option(
+        None,
+        "bearer token for GET /metrics; unset: /metrics answers requests from localhost only",
+        secret=True,
+    )
     trust_forwarded_for: bool = option(
         False, "take the client IP from X-Forwarded-For (only behind a trusted proxy)"
     )

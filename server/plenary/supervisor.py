@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable
@@ -20,6 +22,7 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
+from plenary.metrics import MULTIPROC_ENV, mark_worker_dead
 from plenary.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -87,10 +90,16 @@ class Supervisor:
             if old.is_alive():
                 old.kill()
                 old.join()
+            if old.pid is not None:
+                mark_worker_dead(old.pid)
             log.info("worker %d replaced (pid %s -> %s)", index, old.pid, self._workers[index].pid)
         log.info("rolling restart done")
 
     def run(self) -> int:
+        # Workers share their metrics through files here (prometheus-client's
+        # multi-process mode); a fresh directory per run, so no stale values count.
+        self._metrics_dir = tempfile.TemporaryDirectory(prefix="plenary-metrics-")
+        os.environ[MULTIPROC_ENV] = self._metrics_dir.name
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGHUP, self._on_hangup)
@@ -118,6 +127,8 @@ class Supervisor:
                     self._stopping = True
                     status = 1
                     break
+                if process.pid is not None:
+                    mark_worker_dead(process.pid)
                 log.warning(
                     "worker %d (pid %s) exited with %s; restarting",
                     index,

@@ -16,6 +16,7 @@ from plenary.activities.base import ActivityModule
 from plenary.clock import now_ms
 from plenary.errors import PlenaryError, StoreUnavailable
 from plenary.event_service import EventService
+from plenary.metrics import Metrics
 from plenary.realtime import rooms
 from plenary.realtime.admission import JoinLimiter, client_ip
 from plenary.realtime.broadcast import Broadcaster
@@ -51,8 +52,10 @@ class Gateway:
         broadcaster: Broadcaster,
         presence: Presence,
         limits: Limits,
+        metrics: Metrics,
         trust_forwarded_for: bool = False,
     ) -> None:
+        self._metrics = metrics
         self._sio = sio
         self._store = store
         self._sessions = sessions
@@ -80,7 +83,8 @@ class Gateway:
             self._joins.check(client_ip(environ, self._trust_forwarded_for))
             identity = await self._events.authenticate(auth)
         except PlenaryError as exc:
-            log.info("connection refused: %s", exc.code)
+            self._metrics.refused.labels(str(exc.code)).inc()
+            log.info("connection refused: %s", exc.code, extra={"event": _event_field(auth)})
             raise socketio.exceptions.ConnectionRefusedError(
                 exc.message, exc.to_payload()
             ) from None
@@ -100,6 +104,8 @@ class Gateway:
         group = rooms.attendees(code) if identity.role is Role.ATTENDEE else rooms.staff(code)
         await self._sio.enter_room(sid, group)
         self._sessions.add(session)
+        self._metrics.joins.labels(str(identity.role)).inc()
+        self._metrics.connected.labels(str(identity.role), code).inc()
         # Sent from a task so it follows the CONNECT packet that python-socketio sends
         # once this handler returns; rooms are joined first so nothing falls in between.
         self.tasks.spawn(self._welcome(session, identity.token), name=f"welcome:{sid}")
@@ -107,7 +113,11 @@ class Gateway:
 
     async def disconnect(self, sid: str, *_: Any) -> None:
         session = self._sessions.remove(sid)
-        if session is not None and self._fanout is not None:
+        if session is None:
+            return
+        self._metrics.disconnects.labels(str(session.role)).inc()
+        self._metrics.connected.labels(str(session.role), session.code).dec()
+        if self._fanout is not None:
             await self._fanout.unfollow(session.code)
 
     async def _welcome(self, session: Session, token: str | None) -> None:
@@ -160,3 +170,9 @@ class Gateway:
         if session.role is not Role.ATTENDEE:
             state["presence"] = await self._presence.counts(code)
         return state
+
+
+def _event_field(auth: Any) -> str | None:
+    """The event code a refused client asked for, for the log line (never a secret)."""
+    code = auth.get("event") if isinstance(auth, dict) else None
+    return code[:16] if isinstance(code, str) else None

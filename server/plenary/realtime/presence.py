@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from plenary.clock import now_ms
+from plenary.metrics import Metrics
 from plenary.realtime.broadcast import Broadcaster
 from plenary.realtime.session import Sessions
 from plenary.store import Store
@@ -13,8 +14,14 @@ class Presence:
     """Publishes this process's attendee counts and tells staff the totals."""
 
     def __init__(
-        self, store: Store, sessions: Sessions, broadcaster: Broadcaster, process_id: str
+        self,
+        store: Store,
+        sessions: Sessions,
+        broadcaster: Broadcaster,
+        process_id: str,
+        metrics: Metrics,
     ) -> None:
+        self._metrics = metrics
         self._store = store
         self._sessions = sessions
         self._out = broadcaster
@@ -29,6 +36,8 @@ class Presence:
 
     async def tick(self) -> None:
         """One heartbeat; run every second by the app."""
+        with self._metrics.timed(self._metrics.redis_roundtrip):
+            await self._store.ping()
         await self._store.set_presence(
             self.process_id, dict(self._sessions.attendees_online), now_ms()
         )

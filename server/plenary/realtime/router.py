@@ -13,6 +13,7 @@ import socketio
 from pydantic import BaseModel, ValidationError
 
 from plenary.errors import ErrorCode, PlenaryError, bad_request
+from plenary.metrics import Metrics
 from plenary.realtime.session import Session, Sessions
 from plenary.roles import Role
 from plenary.validation import validation_error
@@ -34,8 +35,9 @@ class Route:
 class Router:
     """Registry of client events; :meth:`attach` wires them into python-socketio."""
 
-    def __init__(self, sessions: Sessions) -> None:
+    def __init__(self, sessions: Sessions, metrics: Metrics) -> None:
         self._sessions = sessions
+        self._metrics = metrics
         self.routes: dict[str, Route] = {}
 
     def on(
@@ -62,6 +64,14 @@ class Router:
         return handle
 
     async def dispatch(self, route: Route, sid: str, args: tuple[Any, ...]) -> dict[str, Any]:
+        self._metrics.messages_in.labels(route.event).inc()
+        with self._metrics.timed(self._metrics.ack_seconds, route.event):
+            ack = await self._dispatch(route, sid, args)
+        if not ack["ok"]:
+            self._metrics.error_acks.labels(ack["error"]["code"]).inc()
+        return ack
+
+    async def _dispatch(self, route: Route, sid: str, args: tuple[Any, ...]) -> dict[str, Any]:
         session = self._sessions.get(sid)
         if session is None:
             return PlenaryError(

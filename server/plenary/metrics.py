@@ -1,0 +1,136 @@
+"""Prometheus metrics (``GET /metrics``), one set per application.
+
+With several workers (``--workers N``) the supervisor points ``PROMETHEUS_MULTIPROC_DIR``
+at a shared directory before the workers start; each worker then writes its values
+there and whichever worker answers a scrape reports the sum over all of them
+(prometheus-client's multi-process mode). In one process the metrics live in a registry
+of their own, so tests can run several apps side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client import multiprocess as prometheus_multiprocess
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+LOOP_LAG_INTERVAL_S = 0.5
+
+__all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
+
+
+class Metrics:
+    """Every metric the server exports."""
+
+    def __init__(self) -> None:
+        self.multiprocess_dir = os.environ.get(MULTIPROC_ENV) or None
+        # In multi-process mode values go to files, not to a registry.
+        self.registry = None if self.multiprocess_dir else CollectorRegistry()
+        r = self.registry
+        self.connected = Gauge(
+            "plenary_connected_clients",
+            "Connected Socket.IO clients",
+            ["role", "event"],
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+        self.joins = Counter("plenary_joins", "Accepted connections", ["role"], registry=r)
+        self.disconnects = Counter(
+            "plenary_disconnects", "Closed connections", ["role"], registry=r
+        )
+        self.refused = Counter(
+            "plenary_connections_refused",
+            "Refused connections by error code",
+            ["code"],
+            registry=r,
+        )
+        self.messages_in = Counter(
+            "plenary_messages_in", "Client events received, by event name", ["event"], registry=r
+        )
+        self.messages_out = Counter(
+            "plenary_messages_out",
+            "Broadcasts and personal messages sent, by event name",
+            ["event"],
+            registry=r,
+        )
+        self.broadcast_seconds = Histogram(
+            "plenary_broadcast_seconds",
+            "Time to fan one message out to its room",
+            ["event"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.ack_seconds = Histogram(
+            "plenary_ack_seconds",
+            "Time from a client event to its ack",
+            ["event"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.error_acks = Counter(
+            "plenary_error_acks",
+            "Error acks by code (rate_limited included)",
+            ["code"],
+            registry=r,
+        )
+        self.redis_roundtrip = Histogram(
+            "plenary_redis_roundtrip_seconds",
+            "Round trip of a PING to the store",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.redis_reconnects = Counter(
+            "plenary_redis_reconnects",
+            "Times the pub/sub link to Redis was regained",
+            registry=r,
+        )
+        self.loop_lag = Gauge(
+            "plenary_event_loop_lag_seconds",
+            "How late a timer fired on the event loop",
+            registry=r,
+            multiprocess_mode="max",
+        )
+
+    @contextmanager
+    def timed(self, histogram: Histogram, *labels: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            histogram.labels(*labels).observe(time.perf_counter() - start)
+
+    def render(self) -> bytes:
+        """The text exposition format, over all workers in multi-process mode."""
+        if self.multiprocess_dir:
+            registry = CollectorRegistry()
+            prometheus_multiprocess.MultiProcessCollector(  # type: ignore[no-untyped-call]
+                registry, path=self.multiprocess_dir
+            )
+            return generate_latest(registry)
+        assert self.registry is not None
+        return generate_latest(self.registry)
+
+    async def measure_loop_lag(self) -> None:
+        """One measurement: sleep a fixed interval and record how late we woke up."""
+        start = time.perf_counter()
+        await asyncio.sleep(LOOP_LAG_INTERVAL_S)
+        self.loop_lag.set(max(0.0, time.perf_counter() - start - LOOP_LAG_INTERVAL_S))
+
+
+def mark_worker_dead(pid: int) -> None:
+    """Tell the multi-process collector a worker is gone (its live gauges stop counting)."""
+    if os.environ.get(MULTIPROC_ENV):
+        prometheus_multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
