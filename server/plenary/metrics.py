@@ -110,7 +110,8 @@ class Metrics:
         try:
             yield
         finally:
-            histogram.labels(*labels).observe(time.perf_counter() - start)
+            elapsed = time.perf_counter() - start
+            (histogram.labels(*labels) if labels else histogram).observe(elapsed)
 
     def render(self) -> bytes:
         """The text exposition format, over all workers in multi-process mode."""
