@@ -63,7 +63,7 @@ async def test_counters_follow_a_scenario(redis_url: str | None) -> None:
         assert value(text, "plenary_connected_clients", role="attendee", event=code) == 0
         assert value(text, "plenary_disconnects_total", role="attendee") == 1
         assert "plenary_event_loop_lag_seconds" in text
-        assert "plenary_redis_roundtrip_seconds_count" in text
+        assert value(text, "plenary_redis_roundtrip_seconds_count") >= 1  # heartbeat ran
         await presenter.disconnect()
 
 
