@@ -115,6 +115,13 @@ function onJoin(evt) {
     $("name").focus();
     return;
   }
+  const previous = storage.get(PROFILE_KEY) || {};
+  if (previous.name !== profile.name) {
+    // Someone else (or a new name) on this device: join as a new attendee.
+    storage.set(tokenKey(code), null);
+    storage.set(answersKey(code), null);
+    storage.set(pendingKey(code), null);
+  }
   storage.set(PROFILE_KEY, profile);
   const url = new URL(window.location.href);
   url.searchParams.set("event", code);
