@@ -73,7 +73,7 @@ def serve(args: argparse.Namespace) -> int:
     generated_token = settings.admin_token is None
     if generated_token:
         settings = replace(settings, admin_token=ids.new_secret())
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if settings.workers < 1:
         sys.stderr.write("plenary: --workers must be at least 1\n")
         return 2
@@ -126,7 +126,7 @@ def run_worker(
     (a multiprocessing Event) is set and ``banner`` called once the port listens."""
     from plenary.logs import configure_logging
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # Only the first of several workers makes the demo event: they share one Redis.
     if index > 0 and settings.demo:
         settings = replace(settings, demo=False)

@@ -3,6 +3,7 @@ verified role (presenter key check, attendee join or resume)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -16,6 +17,8 @@ from plenary.settings import Limits
 from plenary.store import AttendeeRecord, EventRecord, Store
 from plenary.text import clean_text
 from plenary.validation import validation_error
+
+log = logging.getLogger(__name__)
 
 
 class ConnectAuth(BaseModel):
@@ -62,6 +65,7 @@ class EventService:
         for _ in range(20):
             record = EventRecord(ids.new_join_code(), title, ids.digest(key), now_ms())
             if await self._store.create_event(record):
+                log.info("event created", extra={"event": record.code})
                 return record, key
         raise PlenaryError(ErrorCode.INTERNAL, "Could not find a free join code; try again.")
 

@@ -104,6 +104,9 @@ class Settings:
         False, "take the client IP from X-Forwarded-For (only behind a trusted proxy)"
     )
     log_level: str = option("INFO", "DEBUG, INFO, WARNING or ERROR")
+    log_format: str = option(
+        "auto", "json (one object per line), text, or auto (text on a terminal, else json)"
+    )
     limits: Limits = field(default_factory=Limits)
 
     @property

@@ -61,7 +61,7 @@ class Supervisor:
         # Keep the Event alive: the child unpickles it after start() returns, and a
         # collected semaphore makes the child die with FileNotFoundError.
         self._ready[index] = ready
-        log.info("worker %d started (pid %s)", index, process.pid)
+        log.info("worker %d started (pid %s)", index, process.pid, extra={"worker": index})
         return ready
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:

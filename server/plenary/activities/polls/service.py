@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from plenary import ids
@@ -20,6 +21,8 @@ from plenary.errors import ErrorCode, PlenaryError, bad_request, not_found
 from plenary.realtime.broadcast import Broadcaster
 from plenary.settings import Limits
 from plenary.store import Activity, RecordOutcome, Store, Tally
+
+log = logging.getLogger(__name__)
 
 
 def poll_view(activity: Activity) -> dict[str, Any]:
@@ -87,6 +90,7 @@ class PollService:
         if updated is None:
             raise not_found(f"Poll {poll_id!r}")
         await self._store.set_current(code, poll_id)
+        log.info("poll opened", extra={"event": code, "activity": poll_id})
         view = poll_view(updated)
         await self._out.to_everyone(code, "poll:opened", {"poll": view})
         await self.publish_results(code, poll_id)
@@ -107,6 +111,11 @@ class PollService:
         results = results_payload(poll, tally)
         view = poll_view(updated)
         if activity.status == PollStatus.OPEN:
+            log.info(
+                "poll closed with %d answers",
+                tally.total,
+                extra={"event": code, "activity": poll_id},
+            )
             await self._out.to_staff(
                 code, "poll:closed", {"poll_id": poll_id, "poll": view, "results": results}
             )
