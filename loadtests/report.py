@@ -200,6 +200,17 @@ def checks(s: dict[str, Any], slo: Slo) -> list[dict[str, Any]]:
             ", ".join(s["run"].get("crashed") or []) or "all",
             not s["run"].get("crashed"),
         ),
+        _check(
+            "server logged no errors",
+            "0",
+            f"{len(s['run'].get('server_log_errors') or [])}"
+            + (
+                f" (first: {s['run']['server_log_errors'][0][:200]})"
+                if s["run"].get("server_log_errors")
+                else ""
+            ),
+            not s["run"].get("server_log_errors"),
+        ),
         _check("failures", "0", s["failures"]["total"], s["failures"]["total"] == 0),
         _check(
             "missed broadcasts",

@@ -41,6 +41,13 @@ from loadtests.settings import DEFAULT_DEADLINE_S
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCUSTFILE = ROOT / "loadtests" / "locustfile.py"
+#: Every simulated attendee connects from 127.0.0.1, so the server's per-IP join limit
+#: (default 100/s, bursts of 1,000) would throttle what are, in production, thousands of
+#: different addresses. Raise it for load tests; every other setting stays at its default.
+SERVER_ENV = {
+    "PLENARY_JOINS_PER_SECOND_PER_IP": "1000000",
+    "PLENARY_JOINS_BURST_PER_IP": "1000000",
+}
 #: beyond the scenario's own time limit: Locust start-up, stopping, final reports
 WALL_MARGIN_S = 120.0
 
@@ -247,6 +254,7 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
             processes=args.server_processes,
             log_dir=out,
             log_level=args.server_log_level,
+            env=SERVER_ENV,
         )
     meta: dict[str, Any] = {
         "scenario": name,
@@ -350,6 +358,7 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
         meta["locust_exit_code"] = master.returncode
         meta["duration_s"] = time.time() - started
         meta["crashed"] += deployment.check_alive()
+        meta["server_log_errors"] = deployment.log_errors()
         try:
             meta["export"] = deployment.export(event["code"], event["presenter_key"])
         except Exception as exc:  # recorded; the tally check then fails

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -88,6 +89,8 @@ class Deployment:
     admin_token: str = field(default_factory=lambda: os.urandom(12).hex())
     external_urls: tuple[str, ...] = ()
     log_level: str = "WARNING"
+    #: extra environment for the server processes (PLENARY_* settings)
+    env: dict[str, str] = field(default_factory=dict)
     servers: list[Child] = field(default_factory=list)
     redis: Child | None = None
     redis_url: str | None = None
@@ -151,7 +154,7 @@ class Deployment:
         args += ["--log-level", self.log_level]
         if self.redis_url:
             args += ["--redis-url", self.redis_url]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         with log.open("wb") as handle:
             proc = subprocess.Popen(args, env=env, stdout=handle, stderr=subprocess.STDOUT)
         self.servers.append(Child(f"server-{index}", proc, log))
@@ -176,6 +179,16 @@ class Deployment:
         if self.redis and not self.redis.alive():
             dead.append("redis")
         return dead
+
+    def log_errors(self) -> list[str]:
+        """Lines of the server logs that report an error (ERROR, CRITICAL, tracebacks)."""
+        found = []
+        for child in self.servers:
+            if child.log.exists():
+                for line in child.log.read_text(errors="replace").splitlines():
+                    if re.search(r"\b(ERROR|CRITICAL)\b|^Traceback", line):
+                        found.append(f"{child.name}: {line.strip()}")
+        return found
 
     def create_event(self, title: str) -> dict[str, Any]:
         """POST /api/events with the admin token."""
