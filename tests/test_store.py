@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from plenary.clock import now_ms
 from plenary.settings import Settings
 from plenary.store import (
     AttendeeRecord,
@@ -17,6 +18,7 @@ from plenary.store import (
     EventRecord,
     RecordOutcome,
     Store,
+    Tally,
     store_for,
 )
 from plenary.store.base import PRESENCE_TTL_MS
@@ -203,3 +205,30 @@ async def test_presence_sums_live_processes_only(store: Store) -> None:
     assert await store.count_online(CODE, now) == 7
     assert await store.count_online("OTHER1", now) == 9
     assert await store.count_online("NOBODY", now) == 0
+
+
+async def test_end_expire_and_purge_events(store: Store) -> None:
+    await open_activity(store)
+    await store.add_attendee(CODE, AttendeeRecord("a_1", "Ada"), "tok")
+    await store.record_answer(CODE, "p_1", "a_1", "v1", ("a",), "a", 0)
+    ended = await store.end_event(CODE, 500)
+    assert ended is not None and ended.ended_at == 500
+    again = await store.end_event(CODE, 900)
+    assert again is not None and again.ended_at == 500  # the first end time stays
+    assert await store.end_event("NOPE00", 1) is None
+    await store.create_event(EventRecord("OTHER2", "Other", "d", 2))
+    await store.expire_event(CODE, 1)
+    assert await store.get_event(CODE) is not None  # not yet
+    await asyncio.sleep(1.1)
+    await store.sweep(now_ms())
+    assert await store.get_event(CODE) is None
+    assert await store.get_tally(CODE, "p_1") == Tally({}, 0, 0)
+    assert await store.find_attendee(CODE, "tok") is None
+    assert [e.code for e in await store.list_events()] == ["OTHER2"]
+    await store.purge_event("OTHER2")
+    assert await store.list_events() == []
+
+
+async def test_list_presence(store: Store) -> None:
+    await store.set_presence("proc-a", {CODE: 2}, 1234)
+    assert await store.list_presence() == {"proc-a": (1234, {CODE: 2})}

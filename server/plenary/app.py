@@ -18,6 +18,7 @@ from plenary import ids
 from plenary.activities.base import ActivityModule
 from plenary.activities.polls.handlers import PollsModule
 from plenary.activities.polls.service import PollService
+from plenary.clock import now_ms
 from plenary.event_service import EventService
 from plenary.http_api import page_urls, setup_routes
 from plenary.metrics import Metrics
@@ -27,12 +28,15 @@ from plenary.realtime.gateway import Gateway
 from plenary.realtime.presence import Presence
 from plenary.realtime.router import Router
 from plenary.realtime.session import Sessions
+from plenary.retention import EventRetention, ExportArchive
 from plenary.services import SERVICES, SETTINGS, Demo, Services
 from plenary.settings import Settings
 from plenary.store import store_for
 from plenary.tasks import TaskOwner, run_forever
 
 log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL_S = 30.0
 
 DEFAULT_WEB_ROOT = Path(__file__).resolve().parents[2] / "clients" / "web"
 
@@ -112,6 +116,13 @@ def build_app(
         module.register(router)
     router.attach(sio)
 
+    retention = EventRetention(
+        store,
+        polls,
+        broadcaster,
+        ExportArchive(Path(settings.export_dir)),
+        settings.retention_s,
+    )
     services = Services(
         settings=settings,
         store=store,
@@ -123,6 +134,7 @@ def build_app(
         gateway=gateway,
         process_id=process_id,
         metrics=metrics,
+        retention=retention,
     )
     if on_ready is not None:
         services.on_ready.append(on_ready)
@@ -153,6 +165,11 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         name="presence",
     )
     loops.spawn(run_forever("loop-lag", services.metrics.measure_loop_lag, 0.0), name="loop-lag")
+
+    async def sweep() -> None:
+        await services.store.sweep(now_ms())
+
+    loops.spawn(run_forever("expiry-sweep", sweep, SWEEP_INTERVAL_S), name="expiry-sweep")
     if settings.create_demo:
         services.demo = await create_demo(services)
     log.info(

@@ -28,6 +28,7 @@ class ErrorCode(StrEnum):
     BAD_CHOICE = "bad_choice"
     RATE_LIMITED = "rate_limited"
     EVENT_FULL = "event_full"
+    EVENT_ENDED = "event_ended"
     UNAVAILABLE = "unavailable"
     INTERNAL = "internal"
 

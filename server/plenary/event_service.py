@@ -69,7 +69,7 @@ class EventService:
                 return record, key
         raise PlenaryError(ErrorCode.INTERNAL, "Could not find a free join code; try again.")
 
-    async def event_or_error(self, code: Any) -> EventRecord:
+    async def event_or_error(self, code: Any, allow_ended: bool = True) -> EventRecord:
         if not isinstance(code, str) or not code.strip():
             raise bad_request("event must be a join code.")
         event = await self._store.get_event(ids.normalise_join_code(code))
@@ -77,11 +77,15 @@ class EventService:
             raise PlenaryError(
                 ErrorCode.UNKNOWN_EVENT, "No event has this join code; check the code and retry."
             )
+        if event.ended_at is not None and not allow_ended:
+            raise PlenaryError(ErrorCode.EVENT_ENDED, "This event has ended. Thank you!")
         return event
 
-    async def check_presenter_key(self, code: Any, key: Any) -> EventRecord:
+    async def check_presenter_key(
+        self, code: Any, key: Any, allow_ended: bool = True
+    ) -> EventRecord:
         """The event, if ``key`` is its presenter key."""
-        event = await self.event_or_error(code)
+        event = await self.event_or_error(code, allow_ended)
         if not isinstance(key, str) or not ids.secret_matches(key, event.presenter_key_digest):
             raise PlenaryError(ErrorCode.BAD_KEY, "The presenter key is wrong for this event.")
         return event
@@ -100,9 +104,9 @@ class EventService:
         except ValidationError as exc:
             raise validation_error(exc) from None
         if payload.role is Role.PRESENTER:
-            event = await self.check_presenter_key(payload.event, payload.key)
+            event = await self.check_presenter_key(payload.event, payload.key, allow_ended=False)
             return Identity(Role.PRESENTER, event)
-        event = await self.event_or_error(payload.event)
+        event = await self.event_or_error(payload.event, allow_ended=False)
         if payload.role is Role.SCREEN:
             return Identity(Role.SCREEN, event)
         return await self._attendee(event, payload)

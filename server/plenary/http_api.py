@@ -26,7 +26,12 @@ HTTP_STATUS = {
     ErrorCode.UNAVAILABLE: 503,
 }
 
-PAGES = {"/": "attendee.html", "/presenter": "presenter.html", "/screen": "screen.html"}
+PAGES = {
+    "/": "attendee.html",
+    "/presenter": "presenter.html",
+    "/screen": "screen.html",
+    "/admin": "admin.html",
+}
 
 
 def error_response(exc: PlenaryError) -> web.Response:
@@ -49,11 +54,16 @@ def bearer(request: web.Request) -> str:
     return token.strip()
 
 
-async def create_event(request: web.Request) -> web.Response:
+def require_admin(request: web.Request) -> None:
     settings = request.app[SETTINGS]
     token = bearer(request)
     if not settings.admin_token or not ids.same_secret(token, settings.admin_token):
         raise PlenaryError(ErrorCode.BAD_KEY, "The admin token is wrong.")
+
+
+async def create_event(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    require_admin(request)
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -80,6 +90,25 @@ def page_urls(base: str, code: str, key: str) -> dict[str, str]:
         "presenter": f"{base}/presenter#event={code}&key={key}",
         "screen": f"{base}/screen?event={code}",
     }
+
+
+async def end_event(request: web.Request) -> web.Response:
+    require_admin(request)
+    services = request.app[SERVICES]
+    event = await services.events.event_or_error(request.match_info["code"])
+    return web.json_response(await services.retention.end(event.code))
+
+
+async def purge_event(request: web.Request) -> web.Response:
+    require_admin(request)
+    services = request.app[SERVICES]
+    event = await services.events.event_or_error(request.match_info["code"])
+    return web.json_response(await services.retention.purge(event.code))
+
+
+async def admin_overview(request: web.Request) -> web.Response:
+    require_admin(request)
+    return web.json_response(await request.app[SERVICES].overview())
 
 
 async def get_event(request: web.Request) -> web.Response:
@@ -142,6 +171,9 @@ def setup_routes(app: web.Application, web_root: Path) -> None:
     app.middlewares.append(errors_middleware)
     app.router.add_post("/api/events", create_event)
     app.router.add_get("/api/events/{code}", get_event)
+    app.router.add_post("/api/events/{code}/end", end_event)
+    app.router.add_delete("/api/events/{code}", purge_event)
+    app.router.add_get("/api/admin/overview", admin_overview)
     app.router.add_get("/api/events/{code}/export", export_event)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

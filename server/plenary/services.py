@@ -10,13 +10,16 @@ import socketio
 from aiohttp import web
 
 from plenary.activities.polls.service import PollService
+from plenary.clock import now_ms
 from plenary.event_service import EventService
 from plenary.metrics import Metrics
 from plenary.realtime.gateway import Gateway
 from plenary.realtime.presence import Presence
 from plenary.realtime.session import Sessions
+from plenary.retention import EventRetention
 from plenary.settings import Settings
 from plenary.store import Store
+from plenary.store.base import PRESENCE_TTL_MS
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,54 @@ class Services:
     gateway: Gateway
     process_id: str
     metrics: Metrics
+    retention: EventRetention
     demo: Demo | None = None
     on_ready: list[Callable[[Services], Any]] = field(default_factory=list)
+
+    async def overview(self) -> dict[str, Any]:
+        """What the admin view shows: store health, processes, events."""
+        now = now_ms()
+        ok = await self.store.ping()
+        body: dict[str, Any] = {
+            "store": {"backend": self.store.backend, "ok": ok},
+            "process": self.process_id,
+            "processes": [],
+            "events": [],
+        }
+        if not ok:
+            return body
+        for process_id, (seen, counts) in sorted((await self.store.list_presence()).items()):
+            body["processes"].append(
+                {
+                    "id": process_id,
+                    "last_seen_ms": now - seen,
+                    "alive": now - seen <= PRESENCE_TTL_MS,
+                    "attendees_online": sum(counts.values()),
+                }
+            )
+        for event in await self.store.list_events():
+            current_id = await self.store.get_current(event.code)
+            current = await self.store.get_activity(event.code, current_id) if current_id else None
+            body["events"].append(
+                {
+                    "code": event.code,
+                    "title": event.title,
+                    "created_at": event.created_at,
+                    "ended_at": event.ended_at,
+                    "joined": await self.store.count_attendees(event.code),
+                    "online": await self.store.count_online(event.code, now),
+                    "activities": len(await self.store.list_activities(event.code)),
+                    "current": None
+                    if current is None
+                    else {
+                        "id": current.id,
+                        "type": current.definition.get("type"),
+                        "question": current.definition.get("question"),
+                        "status": current.status,
+                    },
+                }
+            )
+        return body
 
 
 SETTINGS = web.AppKey("settings", Settings)

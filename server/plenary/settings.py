@@ -103,6 +103,12 @@ class Settings:
     trust_forwarded_for: bool = option(
         False, "take the client IP from X-Forwarded-For (only behind a trusted proxy)"
     )
+    export_dir: str = option(
+        "exports", "directory where an ended event's export (JSON and CSV) is written"
+    )
+    retention_s: int = option(
+        7 * 24 * 3600, "seconds an ended event's live state is kept before it expires"
+    )
     log_level: str = option("INFO", "DEBUG, INFO, WARNING or ERROR")
     log_format: str = option(
         "auto", "json (one object per line), text, or auto (text on a terminal, else json)"

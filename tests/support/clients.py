@@ -15,6 +15,7 @@ SERVER_EVENTS = (
     "welcome",
     "presence",
     "error",
+    "event:ended",
     "poll:created",
     "poll:opened",
     "poll:results",

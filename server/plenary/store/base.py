@@ -30,6 +30,7 @@ class EventRecord:
     title: str
     presenter_key_digest: str
     created_at: int
+    ended_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,21 @@ class Store(abc.ABC):
     async def list_events(self) -> list[EventRecord]:
         """All events, oldest first."""
 
+    @abc.abstractmethod
+    async def end_event(self, code: str, ended_at: int) -> EventRecord | None:
+        """Mark the event ended (idempotent: the first end time stays); None if missing."""
+
+    @abc.abstractmethod
+    async def expire_event(self, code: str, ttl_s: int) -> None:
+        """Let every record of the event disappear ``ttl_s`` seconds from now."""
+
+    @abc.abstractmethod
+    async def purge_event(self, code: str) -> None:
+        """Remove every record of the event now."""
+
+    async def sweep(self, now: int) -> None:  # noqa: B027 - optional hook
+        """Drop what has expired (backends without native expiry)."""
+
     # -- attendees ----------------------------------------------------------
     @abc.abstractmethod
     async def add_attendee(self, code: str, attendee: AttendeeRecord, token_digest: str) -> None:
@@ -227,3 +243,7 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def count_online(self, code: str, now: int) -> int:
         """Connected attendees of an event over all live processes."""
+
+    @abc.abstractmethod
+    async def list_presence(self) -> dict[str, tuple[int, dict[str, int]]]:
+        """Every process's last heartbeat: process id -> (time ms, attendees per event)."""

@@ -4,7 +4,7 @@ no method awaits between reading and writing, which makes each call atomic."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from plenary.store.base import (
@@ -58,6 +58,7 @@ class MemoryStore(Store):
 
         self._now = clock_ms or now_ms
         self._events: dict[str, _EventState] = {}
+        self._expiry_ms: dict[str, int] = {}
         self._presence: dict[str, tuple[int, dict[str, int]]] = {}
 
     async def ping(self) -> bool:
@@ -83,6 +84,27 @@ class MemoryStore(Store):
 
     async def list_events(self) -> list[EventRecord]:
         return sorted((e.record for e in self._events.values()), key=lambda r: r.created_at)
+
+    async def end_event(self, code: str, ended_at: int) -> EventRecord | None:
+        event = self._event(code)
+        if event is None:
+            return None
+        if event.record.ended_at is None:
+            event.record = replace(event.record, ended_at=ended_at)
+        return event.record
+
+    async def expire_event(self, code: str, ttl_s: int) -> None:
+        if code in self._events:
+            self._expiry_ms[code] = self._now() + ttl_s * 1000
+
+    async def purge_event(self, code: str) -> None:
+        self._events.pop(code, None)
+        self._expiry_ms.pop(code, None)
+
+    async def sweep(self, now: int) -> None:
+        for code, when in list(self._expiry_ms.items()):
+            if when <= now:
+                await self.purge_event(code)
 
     # -- attendees ----------------------------------------------------------
     async def add_attendee(self, code: str, attendee: AttendeeRecord, token_digest: str) -> None:
@@ -205,6 +227,9 @@ class MemoryStore(Store):
     # -- presence -----------------------------------------------------------
     async def set_presence(self, process_id: str, counts: Mapping[str, int], now: int) -> None:
         self._presence[process_id] = (now, dict(counts))
+
+    async def list_presence(self) -> dict[str, tuple[int, dict[str, int]]]:
+        return {pid: (seen, dict(counts)) for pid, (seen, counts) in self._presence.items()}
 
     async def count_online(self, code: str, now: int) -> int:
         return sum(

@@ -211,14 +211,46 @@ class RedisStore(Store):
 
     @_unavailable_on_connection_errors
     async def get_event(self, code: str) -> EventRecord | None:
-        raw = await self.redis.hget(Keys.event(code), "rec")
-        return EventRecord(*codec.unpack(raw)) if raw else None
+        raw, ended = await self.redis.hmget(Keys.event(code), "rec", "ended")
+        if not raw:
+            return None
+        code_, title, key_digest, created_at = codec.unpack(raw)
+        return EventRecord(code_, title, key_digest, created_at, int(ended) if ended else None)
 
     @_unavailable_on_connection_errors
     async def list_events(self) -> list[EventRecord]:
         codes = await self.redis.zrange(Keys.EVENTS, 0, -1)
         events = [await self.get_event(c.decode()) for c in codes]
+        gone = [c for c, e in zip(codes, events, strict=True) if e is None]
+        if gone:  # expired events leave their code in the index: tidy up
+            await self.redis.zrem(Keys.EVENTS, *gone)
         return [e for e in events if e is not None]
+
+    @_unavailable_on_connection_errors
+    async def end_event(self, code: str, ended_at: int) -> EventRecord | None:
+        if not await self.redis.exists(Keys.event(code)):
+            return None
+        await self.redis.hsetnx(Keys.event(code), "ended", ended_at)
+        return await self.get_event(code)
+
+    async def _event_keys(self, code: str) -> list[bytes]:
+        # The {code} hash tag makes this pattern match exactly this event's keys.
+        return [key async for key in self.redis.scan_iter(match=f"pl:{{{code}}}:*", count=500)]
+
+    @_unavailable_on_connection_errors
+    async def expire_event(self, code: str, ttl_s: int) -> None:
+        keys = await self._event_keys(code)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.expire(key, ttl_s)
+            await pipe.execute()
+
+    @_unavailable_on_connection_errors
+    async def purge_event(self, code: str) -> None:
+        keys = await self._event_keys(code)
+        if keys:
+            await self.redis.delete(*keys)
+        await self.redis.zrem(Keys.EVENTS, code)
 
     # -- attendees ----------------------------------------------------------
     @_unavailable_on_connection_errors
@@ -377,6 +409,11 @@ class RedisStore(Store):
     @_unavailable_on_connection_errors
     async def set_presence(self, process_id: str, counts: Mapping[str, int], now: int) -> None:
         await self.redis.hset(Keys.PRESENCE, process_id, codec.pack([now, dict(counts)]))
+
+    @_unavailable_on_connection_errors
+    async def list_presence(self) -> dict[str, tuple[int, dict[str, int]]]:
+        raw = await self.redis.hgetall(Keys.PRESENCE)
+        return {pid.decode(): tuple(codec.unpack(value)) for pid, value in raw.items()}
 
     @_unavailable_on_connection_errors
     async def count_online(self, code: str, now: int) -> int:
