@@ -14,12 +14,13 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, Route, WebSocketRoute, expect
 
 from tests.support import clients
 from tests.support.browser import chromium, chromium_path, open_page
-from tests.support.server import RunningServer, create_event, running_server
+from tests.support.server import ADMIN_TOKEN, RunningServer, create_event, running_server
 
 pytestmark = [
     pytest.mark.browser,
@@ -629,3 +630,43 @@ async def test_refused_connections_are_explained(server: RunningServer, browser:
     await expect(presenter.locator("#join-code")).to_have_text(event["code"])
     log.assert_clean()
     plog.assert_clean()
+
+
+# -- j. the organiser ends the event ---------------------------------------------------------
+async def test_event_end_shows_thank_you(browser: Browser, tmp_path: Path) -> None:
+    async with running_server(export_dir=str(tmp_path)) as server:
+        event = await create_event(server.url)
+        code = event["code"]
+        presenter = await open_presenter(browser, server, event)
+        attendee = await open_attendee(browser, server, code, "Katherine")
+        screen, _, screen_log = await open_page(browser, f"{server.url}/screen?event={code}")
+        await expect(screen.locator("#connection")).to_have_attribute("data-state", "connected")
+        poll_id = await create_poll(presenter, "Last one?", "single", ["Yes", "No"])
+        await open_poll(presenter, poll_id)
+        await attendee.locator('#answer-area [data-option="a"]').click()
+        await expect(attendee.locator("#answer-status")).to_have_text("Your answer: Yes")
+
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"{server.url}/api/events/{code}/end",
+                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            ) as response,
+        ):
+            assert response.status == 200, await response.text()
+
+        await expect(attendee.locator("#ended-view")).to_be_visible()
+        await expect(attendee.locator("#event-view")).to_be_hidden()
+        await expect(screen.locator("#screen-ended")).to_be_visible()
+        await expect(presenter.locator("#ended-banner")).to_be_visible()
+        await expect(presenter.locator("#create-button")).to_be_disabled()
+        row = presenter.locator(f'#polls [data-poll-id="{poll_id}"]')
+        await expect(row).to_have_attribute("data-status", "closed")
+        await expect(row.locator('[data-action="open"]')).to_be_disabled()
+
+        # A reload is refused with event_ended: the thank-you stays.
+        await attendee.reload()
+        await expect(attendee.locator("#ended-view")).to_be_visible()
+        await expect(attendee.locator("#join-view")).to_be_hidden()
+        assert_clean(presenter, attendee)
+        screen_log.assert_clean()

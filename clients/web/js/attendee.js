@@ -171,17 +171,36 @@ function startSession(code) {
   socket.on("poll:revealed", onRevealed);
   socket.on("poll:results", onResults);
   socket.on("error", onServerError);
+  socket.on("event:ended", () => showEnded(socket));
   socket.on("disconnect", () => renderStatus());
 }
 
 function onRefused(socket, info) {
   if (socket !== state.socket) return;
+  if (info.code === "event_ended") {
+    showEnded(socket);
+    return;
+  }
   if (info.code === "bad_token" || info.code === "name_required") {
     storage.set(tokenKey(state.code), null);
     showJoin(info.code === "bad_token" ? "Your earlier session has expired: join again." : errorText(info));
     return;
   }
   showJoin(errorText(info));
+}
+
+/** The organiser ended the event: nothing more to answer, no reconnecting. */
+function showEnded(socket) {
+  if (socket !== state.socket) return;
+  socket.disconnect();
+  clearTimeout(state.retryTimer);
+  state.pending = null;
+  state.queued = null;
+  storage.set(pendingKey(state.code), null);
+  $("join-view").hidden = true;
+  $("event-view").hidden = true;
+  $("ended-view").hidden = false;
+  showConnection("offline", "Event ended");
 }
 
 // -- server messages ----------------------------------------------------------------

@@ -75,6 +75,7 @@ const READABLE_ERRORS = {
   unknown_event: "No event has this code. Check the code and try again.",
   name_required: "Enter a name to join.",
   event_full: "This event is full: no more attendees can join.",
+  event_ended: "This event has ended.",
   bad_key: "The presenter key is wrong for this event.",
   bad_token: "Your earlier session was not found here; join again with your name.",
   unauthorized: "Not connected yet.",

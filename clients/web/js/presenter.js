@@ -16,6 +16,7 @@ import {
   readParams,
   refreshWhenVisible,
   setText,
+  showConnection,
   stateRefresher,
   trackConnection,
 } from "./common.js";
@@ -30,6 +31,7 @@ const state = {
   order: [], // poll ids, oldest first
   currentId: null, // the poll on stage (last opened)
   selectedId: null, // the poll shown in the chart
+  ended: false,
 };
 
 const chart = new ResultsView($("chart"), { totalEl: $("total") });
@@ -99,6 +101,14 @@ function start() {
   });
   socket.on("welcome", applyState);
   socket.on("presence", showPresence);
+  socket.on("event:ended", () => {
+    state.ended = true;
+    $("ended-banner").hidden = false;
+    $("console").classList.add("ended");
+    socket.disconnect(); // new connections are refused from now on
+    showConnection("offline", "Event ended");
+    render();
+  });
   socket.on("poll:created", (msg) => upsert(msg.poll));
   socket.on("poll:opened", (msg) => {
     checkMissed(msg.poll);
@@ -191,6 +201,7 @@ function showPresence(presence) {
 
 // -- rendering -----------------------------------------------------------------------
 function render() {
+  $("create-button").disabled = state.ended;
   renderList();
   renderStage();
 }
@@ -242,7 +253,11 @@ function renderList() {
 }
 
 function actionButton(action, label, disabled) {
-  return el("button", { type: "button", class: "button small-button", dataset: { action }, disabled }, label);
+  return el(
+    "button",
+    { type: "button", class: "button small-button", dataset: { action }, disabled: disabled || state.ended },
+    label,
+  );
 }
 
 function renderStage() {
@@ -275,7 +290,7 @@ function renderStage() {
   };
   for (const b of document.querySelectorAll("[data-stage-action]")) {
     const action = b.dataset.stageAction;
-    b.disabled = disabled[action];
+    b.disabled = disabled[action] || state.ended;
     if (action === "open") setText(b, poll.status === "closed" ? "Reopen" : "Open");
     if (action === "reveal") setText(b, poll.revealed ? "Revealed" : "Reveal results");
   }

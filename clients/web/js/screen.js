@@ -14,6 +14,7 @@ import {
   readParams,
   refreshWhenVisible,
   setText,
+  showConnection,
   stateRefresher,
   trackConnection,
 } from "./common.js";
@@ -43,10 +44,14 @@ function init() {
   $("join-url").title = joinUrl;
 
   const socket = connectSocket({ event: state.code, role: "screen" });
-  trackConnection(socket, (info) => showError(errorText(info)));
+  trackConnection(socket, (info) => (info.code === "event_ended" ? showEnded() : showError(errorText(info))));
   socket.on("welcome", applyState);
   refreshWhenVisible(() => socket, applyState);
   socket.on("presence", (p) => setText("online", p.online ?? 0));
+  socket.on("event:ended", () => {
+    socket.disconnect(); // new connections are refused from now on
+    showEnded();
+  });
   const refreshState = stateRefresher(() => socket, applyState);
   socket.on("error", () => refreshState()); // the server could not build our state
   const checkMissed = (poll) => missedChange(state.poll, poll) && refreshState();
@@ -83,6 +88,13 @@ function applyState(msg) {
   if (msg.presence) setText("online", msg.presence.online ?? 0);
   const current = msg.activity && msg.activity.poll;
   setPoll(current || null);
+}
+
+function showEnded() {
+  $("screen-idle").hidden = true;
+  $("screen-poll").hidden = true;
+  $("screen-ended").hidden = false;
+  showConnection("offline", "Event ended");
 }
 
 function samePoll(pollId) {
