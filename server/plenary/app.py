@@ -110,6 +110,7 @@ def build_app(
             await gateway.resync_all()
 
         sio.manager.on_resubscribe = on_resubscribe
+        sio.manager.metrics = metrics
     router = Router(sessions, metrics)
     gateway.attach(router)
     for module in modules.values():

@@ -97,6 +97,12 @@ class Metrics:
             "Times the pub/sub link to Redis was regained",
             registry=r,
         )
+        self.pubsub_messages = Counter(
+            "plenary_pubsub_messages",
+            "Messages published to / received from Redis pub/sub",
+            ["direction"],
+            registry=r,
+        )
         self.loop_lag = Gauge(
             "plenary_event_loop_lag_seconds",
             "How late a timer fired on the event loop",

@@ -19,6 +19,7 @@ from typing import Any
 import socketio
 
 from plenary.codec import MsgpackAsJson
+from plenary.metrics import Metrics
 from plenary.realtime import rooms
 
 CHANNEL = "plenary"
@@ -53,7 +54,7 @@ class PlenaryRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         )
         self.on_resubscribe: Callable[[], Coroutine[Any, Any, None]] | None = None
         self.resubscriptions = 0
-        self.published: Counter[str] = Counter()  # channel -> messages, for measurements
+        self.metrics: Metrics | None = None
         self._log = logger
         self._hook_tasks: set[asyncio.Task[None]] = set()
         self._followers: Counter[str] = Counter()  # event code -> local sockets
@@ -115,8 +116,10 @@ class PlenaryRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             try:
                 if not self.connected:  # type: ignore[has-type]
                     self._redis_connect()
-                self.published[channel] += 1
-                return await self.redis.publish(channel, self.json.dumps(data))
+                result = await self.redis.publish(channel, self.json.dumps(data))
+                if self.metrics is not None:
+                    self.metrics.pubsub_messages.labels("out").inc()
+                return result
             except Exception as exc:
                 self.connected = False
                 if retries_left:
@@ -174,4 +177,6 @@ class PlenaryRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
                 if confirmed is not None:
                     confirmed.set()
             elif message["type"] == "message" and "data" in message:
+                if self.metrics is not None:
+                    self.metrics.pubsub_messages.labels("in").inc()
                 yield message["data"]
