@@ -104,6 +104,7 @@ def show_banner(
     lines = [f"Plenary {__version__} on {settings.base_url} ({backend} store{workers})"]
     if generated_token:
         lines.append(f"  admin token (POST /api/events): {settings.admin_token}")
+        lines.append(f"  admin view      {settings.base_url}/admin#token={settings.admin_token}")
     if services is not None and services.demo is not None:
         urls = services.demo.urls
         lines += [

@@ -1,0 +1,148 @@
+// The admin view: events on this deployment, attendee counts, what is on stage, the
+// health of every server process and of the store; end or purge an event.
+// Token in the URL fragment (`/admin#token=...`, never sent to server logs) or typed in.
+// Talks to GET /api/admin/overview, POST /api/events/{code}/end and
+// DELETE /api/events/{code} (docs/protocol.md). Text from people goes in as text only.
+
+import { el, readParams, setText, showConnection } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+const REFRESH_MS = 2000;
+let token = readParams().token || "";
+let timer = null;
+
+async function api(method, path) {
+  const response = await fetch(path, {
+    method,
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const message = body.error ? body.error.message : `HTTP ${response.status}`;
+    throw Object.assign(new Error(message), { status: response.status });
+  }
+  return body;
+}
+
+function showError(text) {
+  const node = $("admin-error");
+  node.hidden = !text;
+  setText(node, text || "");
+}
+
+function ago(ms) {
+  return ms < 1500 ? "just now" : `${Math.round(ms / 1000)} s ago`;
+}
+
+function renderProcesses(processes) {
+  const body = $("processes").querySelector("tbody");
+  body.replaceChildren(
+    ...processes.map((p) =>
+      el(
+        "tr",
+        { dataset: { process: p.id } },
+        el("td", {}, el("code", {}, p.id)),
+        el("td", { class: p.alive ? "" : "error" }, p.alive ? ago(p.last_seen_ms) : `silent (${ago(p.last_seen_ms)})`),
+        el("td", { class: "num" }, String(p.attendees_online)),
+      ),
+    ),
+  );
+}
+
+function actionButton(label, code, action) {
+  return el("button", {
+    class: "button small-button",
+    type: "button",
+    dataset: { action, code },
+    onclick: () => act(action, code),
+  }, label);
+}
+
+function renderEvents(events) {
+  const body = $("events").querySelector("tbody");
+  $("no-events").hidden = events.length > 0;
+  body.replaceChildren(
+    ...events.map((e) => {
+      const stage = e.current ? `${e.current.question || e.current.type} (${e.current.status})` : "—";
+      const ended = e.ended_at !== null && e.ended_at !== undefined;
+      return el(
+        "tr",
+        { dataset: { event: e.code }, class: ended ? "state-ended" : "" },
+        el("td", {}, el("code", {}, e.code)),
+        el("td", {}, e.title),
+        el("td", { class: "num", dataset: { field: "online" } }, String(e.online)),
+        el("td", { class: "num", dataset: { field: "joined" } }, String(e.joined)),
+        el("td", {}, stage),
+        el("td", { dataset: { field: "state" } }, ended ? "ended" : "live"),
+        el(
+          "td",
+          { class: "actions" },
+          ended ? null : actionButton("End", e.code, "end"),
+          actionButton("Purge", e.code, "purge"),
+        ),
+      );
+    }),
+  );
+}
+
+async function act(action, code) {
+  const question =
+    action === "end"
+      ? `End event ${code}? The open poll closes, nobody can join any more, and the answers are exported.`
+      : `Purge event ${code}? Its live data is deleted now (after an export to disk).`;
+  if (!window.confirm(question)) return;
+  try {
+    if (action === "end") await api("POST", `/api/events/${encodeURIComponent(code)}/end`);
+    else await api("DELETE", `/api/events/${encodeURIComponent(code)}`);
+    showError("");
+  } catch (err) {
+    showError(`${action} ${code}: ${err.message}`);
+  }
+  await refresh();
+}
+
+async function refresh() {
+  try {
+    const data = await api("GET", "/api/admin/overview");
+    $("login").hidden = true;
+    $("overview").hidden = false;
+    showError("");
+    showConnection("connected", "Live");
+    setText("store-backend", data.store.backend);
+    $("store-ok").dataset.ok = String(data.store.ok);
+    setText("answering-process", data.process);
+    renderProcesses(data.processes);
+    renderEvents(data.events);
+  } catch (err) {
+    if (err.status === 401 || err.status === 403) {
+      stop();
+      $("overview").hidden = true;
+      $("login").hidden = false;
+      showConnection("refused", "Token refused");
+      showError(err.message);
+    } else {
+      showConnection("reconnecting", "Retrying");
+      showError(`Cannot load the overview: ${err.message}`);
+    }
+  }
+}
+
+function stop() {
+  if (timer !== null) clearInterval(timer);
+  timer = null;
+}
+
+function start() {
+  stop();
+  refresh();
+  timer = setInterval(refresh, REFRESH_MS);
+}
+
+$("login-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  token = $("token-input").value.trim();
+  start();
+});
+
+if (token) start();
+else $("login").hidden = false;
