@@ -213,3 +213,17 @@ def test_rest_endpoints(
     assert export.status_code in (200, 400, 403, 404), export.text
     info = requests.get(f"{url}/api/events/{code or 'X'}", timeout=10)
     assert info.status_code in (200, 400, 404)
+    # Admin endpoints: only the admin token may end, purge or look.
+    for method, path in [
+        ("POST", f"/api/events/{code or 'X'}/end"),
+        ("DELETE", f"/api/events/{code or 'X'}"),
+        ("GET", "/api/admin/overview"),
+    ]:
+        if token == ADMIN_TOKEN and path != "/api/admin/overview":
+            continue  # the valid token would really end events; tested elsewhere
+        answer = requests.request(method, url + path, headers=headers, timeout=10)
+        if token != ADMIN_TOKEN:
+            assert answer.status_code in (401, 403), (method, path, answer.text)
+        else:
+            assert answer.status_code == 200
+    assert harness["h"].run(harness["h"].services.store.get_event(harness["code"])) is not None
