@@ -95,6 +95,7 @@ class Gateway:
             code=code,
             limiter=TokenBucket(self._limits.events_per_second, self._limits.events_burst),
             attendee=identity.attendee,
+            token=identity.token,
         )
         if self._fanout is not None:
             # Listen to the event's channel before joining its rooms: no broadcast
@@ -108,7 +109,7 @@ class Gateway:
         self._metrics.connected.labels(str(identity.role), code).inc()
         # Sent from a task so it follows the CONNECT packet that python-socketio sends
         # once this handler returns; rooms are joined first so nothing falls in between.
-        self.tasks.spawn(self._welcome(session, identity.token), name=f"welcome:{sid}")
+        self.tasks.spawn(self._welcome(session), name=f"welcome:{sid}")
         return True
 
     async def disconnect(self, sid: str, *_: Any) -> None:
@@ -120,7 +121,7 @@ class Gateway:
         if self._fanout is not None:
             await self._fanout.unfollow(session.code)
 
-    async def _welcome(self, session: Session, token: str | None) -> None:
+    async def _welcome(self, session: Session) -> None:
         delay = 0.1
         while True:
             try:
@@ -131,21 +132,22 @@ class Gateway:
                 # the client is better served by a late welcome than by none.
                 if delay > WELCOME_RETRY_MAX_S or self._sessions.get(session.sid) is None:
                     log.warning("welcome for %s failed: %s", session.code, exc.code)
-                    await self._out.to_socket(session.sid, "error", {"error": exc.to_payload()})
+                    body: dict[str, Any] = {"error": exc.to_payload()}
+                    if session.token is not None:
+                        body["token"] = session.token  # so a new attendee can resume
+                    await self._out.to_socket(session.sid, "error", body)
                     return
                 await asyncio.sleep(delay)
                 delay *= 2
-        if token is not None:
-            state["token"] = token
         await self._out.to_socket(session.sid, "welcome", state)
 
     async def resync_all(self) -> None:
-        """Send every client of this process a fresh ``welcome`` (without token): used
-        after this process may have missed broadcasts (its Redis link was down)."""
+        """Send every client of this process a fresh ``welcome``: used after this
+        process may have missed broadcasts (its Redis link was down)."""
         for sid in self._sessions.sids():
             session = self._sessions.get(sid)
             if session is not None:
-                self.tasks.spawn(self._welcome(session, None), name=f"resync:{sid}")
+                self.tasks.spawn(self._welcome(session), name=f"resync:{sid}")
 
     async def snapshot(self, session: Session) -> dict[str, Any]:
         """Everything a (re)connecting client needs to show the current state."""
@@ -159,6 +161,7 @@ class Gateway:
         }
         if session.attendee is not None:
             state["attendee"] = asdict(session.attendee)
+            state["token"] = session.token
         current_id = await self._store.get_current(code)
         if current_id:
             activity = await self._store.get_activity(code, current_id)

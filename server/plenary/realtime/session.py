@@ -19,6 +19,9 @@ class Session:
     code: str
     limiter: TokenBucket
     attendee: AttendeeRecord | None = None
+    #: The attendee's resume token, kept for this connection only so that every
+    #: welcome and state:get can hand it back (it is never stored in clear).
+    token: str | None = None
 
     @property
     def attendee_id(self) -> str:
