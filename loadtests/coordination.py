@@ -111,17 +111,23 @@ def install(environment: Environment) -> None:
 
 
 LAG_INTERVAL_S = 0.1
+MAX_WATCH_S = 12 * 3600.0
 
 
 def _watch_loop_lag() -> None:
     """How late this process's gevent loop wakes a greenlet: when the load generator is
     starved of CPU, every latency it measures includes this delay. Runs for the life of
-    the process (a daemon greenlet; gevent drops it when the process exits)."""
-    while True:
+    the process (at most 12 h; gevent drops it when the process exits)."""
+    end = time.monotonic() + MAX_WATCH_S
+    while time.monotonic() < end:
         before = time.monotonic()
         gevent.sleep(LAG_INTERVAL_S)
         lag_ms = (time.monotonic() - before - LAG_INTERVAL_S) * 1000
         STATE.loop_lag[rounded(max(0.0, lag_ms))] += 1
+        _histogram(int(time.time()), "LAG loop")[rounded(max(0.0, lag_ms))] += 1
+        if lag_ms > 1000 and STATE.counters["long_stalls"] < 20:
+            STATE.counters["long_stalls"] += 1
+            log.warning("this Locust process's event loop stalled for %.1f s", lag_ms / 1000)
 
 
 def rounded(ms: float) -> int:
@@ -138,15 +144,18 @@ def _record(
     request_type: str, name: str, response_time: float, exception: Any = None, **_: Any
 ) -> None:
     """Per-second histograms of every measurement, by the time it was taken."""
-    second = int(time.time())
+    group = f"{request_type} {name}" if exception is None else "failures"
+    _histogram(int(time.time()), group)[rounded(response_time or 0)] += 1
+
+
+def _histogram(second: int, group: str) -> Counter[int]:
     groups = STATE.series.get(second)
     if groups is None:
         groups = STATE.series[second] = {}
-    group = f"{request_type} {name}" if exception is None else "failures"
     histogram = groups.get(group)
     if histogram is None:
         histogram = groups[group] = Counter()
-    histogram[rounded(response_time or 0)] += 1
+    return histogram
 
 
 def publish(environment: Environment, kind: str, **data: Any) -> None:

@@ -7,8 +7,10 @@ CPU is in percent of one core (200 % = both cores of a 2-core machine)."""
 from __future__ import annotations
 
 import csv
+import re
 import threading
 import time
+import urllib.request
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -37,9 +39,16 @@ class ResourceMonitor:
         self.roles: dict[str, Finder] = {}
         self.rows: list[dict[str, Any]] = []
         self._known: dict[int, psutil.Process] = {}
+        self._others: dict[int, psutil.Process] = {}
+        #: CPU seconds used by programs outside the test, by process name
+        self.other_cpu_s: dict[str, float] = defaultdict(float)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="resource-monitor", daemon=True)
         self.started_at = 0.0
+        #: server base URLs whose GET /metrics (Prometheus text) is sampled, if present
+        self.metrics_urls: list[str] = []
+        #: (t, url, event loop lag in seconds) as the server itself reports it
+        self.server_lag: list[tuple[float, str, float]] = []
 
     def add(self, role: str, finder: Finder) -> None:
         self.roles[role] = finder
@@ -86,6 +95,12 @@ class ResourceMonitor:
                     self.rows.append(
                         {"t": now, "role": role, "pid": proc.pid, "cpu": cpu, "rss_mb": rss}
                     )
+            self._sample_others(now)
+            for url in self.metrics_urls:
+                metrics = scrape(url)
+                lag = metrics.get("plenary_event_loop_lag_seconds")
+                if lag is not None:
+                    self.server_lag.append((now, url, lag))
             cores = psutil.cpu_count() or 1
             self.rows.append(
                 {
@@ -98,6 +113,36 @@ class ResourceMonitor:
                 }
             )
 
+    def _sample_others(self, now: float) -> None:
+        """Attribute the rest of the machine's CPU to named programs (e.g. a browser test
+        running next to us), so the report can say who competed for the cores."""
+        tracked = {row["pid"] for row in self.rows if row["t"] == now}
+        seen = set()
+        for proc in psutil.process_iter(["name"]):
+            pid = proc.pid
+            seen.add(pid)
+            if pid in tracked:
+                continue
+            known = self._others.get(pid)
+            try:
+                if known is None:
+                    self._others[pid] = proc
+                    proc.cpu_percent(None)
+                    continue
+                cpu = known.cpu_percent(None)
+            except psutil.Error:
+                continue
+            if cpu > 0:
+                name = proc.info.get("name") or str(pid)
+                self.other_cpu_s[name] += cpu / 100 * self.interval_s
+        for pid in set(self._others) - seen:
+            del self._others[pid]
+
+    def top_others(self, count: int = 5) -> list[tuple[str, float]]:
+        """The programs outside the test that used the most CPU (name, CPU seconds)."""
+        ranked = sorted(self.other_cpu_s.items(), key=lambda item: -item[1])
+        return [(name, round(seconds, 1)) for name, seconds in ranked[:count]]
+
     def _write(self) -> None:
         with self.csv_path.open("w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=["t", "role", "pid", "cpu", "rss_mb"])
@@ -105,6 +150,44 @@ class ResourceMonitor:
             for row in self.rows:
                 rounded = {"cpu": round(row["cpu"], 1), "rss_mb": round(row["rss_mb"], 1)}
                 writer.writerow({**row, **rounded})
+
+
+TIMING = re.compile(r'plenary_(broadcast|ack)_seconds_(sum|count)\{event="([^"]+)"\}')
+
+
+def scrape(url: str, timeout: float = 0.5) -> dict[str, float]:
+    """A server's ``GET /metrics`` as {sample with labels: value}; {} when it has none."""
+    try:
+        with urllib.request.urlopen(url + "/metrics", timeout=timeout) as response:
+            text = response.read().decode()
+    except (OSError, ValueError):
+        return {}
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            try:
+                samples[name] = float(value)
+            except ValueError:
+                continue
+    return samples
+
+
+def server_view(urls: list[str]) -> dict[str, Any]:
+    """What the servers measured themselves (from /metrics, summed over processes): the
+    mean time to emit one broadcast to a room and to handle one acked event, by event."""
+    sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for url in urls:
+        for sample, value in scrape(url, timeout=5).items():
+            match = TIMING.match(sample)
+            if match:
+                kind, field, event = match.groups()
+                sums[f"{kind} {event}"][field] += value
+    return {
+        key: {"count": int(v["count"]), "mean_ms": round(v["sum"] / v["count"] * 1000, 2)}
+        for key, v in sorted(sums.items())
+        if v.get("count")
+    }
 
 
 def machine_cpu(seconds: float = 1.0) -> float:

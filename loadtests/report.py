@@ -356,8 +356,25 @@ def markdown(s: dict[str, Any]) -> str:
         "",
         f"Load generator event-loop lag (how late a 100 ms timer fires in a Locust worker; "
         f"measured latencies include it): p50 {_fmt(lag['p50'])} ms, p99 {_fmt(lag['p99'])} "
-        f"ms, max {_fmt(lag['max'])} ms. `other` is CPU used by programs outside this test.",
+        f"ms, max {_fmt(lag['max'])} ms. `other` is CPU used by programs outside this test"
+        + (
+            ": " + ", ".join(f"{n} {sec:g} CPU-s" for n, sec in run.get("other_programs_cpu_s", []))
+            if run.get("other_programs_cpu_s")
+            else "."
+        ),
     ]
+    lag_server = run.get("server_loop_lag_ms")
+    view = run.get("server_view") or {}
+    if lag_server or view:
+        lines += ["", "## The server's own view (GET /metrics)", ""]
+        if lag_server:
+            lines.append(
+                f"Server event-loop lag, sampled once a second: max {lag_server['max']} ms "
+                f"over {lag_server['samples']} samples."
+            )
+        if view:
+            lines += ["", "| server timing | count | mean (ms) |", "|---|---|---|"]
+            lines += [f"| {k} | {v['count']:,} | {v['mean_ms']} |" for k, v in view.items()]
     if s["failures"]["errors"]:
         lines += ["", "## Errors (top 25)", "", "| type | name | error | count |"]
         lines += ["|---|---|---|---|"]
@@ -427,6 +444,7 @@ def plot_timeline(out: Path, s: dict[str, Any]) -> Path | None:
         "vote ack": lambda g: g.startswith(names.ACK + " poll:vote"),
         "join": lambda g: g.startswith(names.JOIN + " "),
         "reconnect": lambda g: g.startswith(names.RECONNECT + " "),
+        "generator loop lag": lambda g: g == "LAG loop",
     }
     seconds = sorted(series)
     for label, wanted in groups.items():
@@ -534,6 +552,15 @@ def verdict_text(s: dict[str, Any]) -> str:
         f"  load generator loop lag p99/max {_fmt(lag['p99'])}/{_fmt(lag['max'])} ms; "
         f"other programs' CPU mean/peak {other.get('cpu_mean', '-')}/"
         f"{other.get('cpu_peak', '-')} %"
+        + (
+            " ("
+            + ", ".join(
+                f"{n} {sec:g} CPU-s" for n, sec in s["run"].get("other_programs_cpu_s", [])[:3]
+            )
+            + ")"
+            if s["run"].get("other_programs_cpu_s")
+            else ""
+        )
     )
     for c in s["checks"]:
         mark = "ok  " if c["ok"] else "FAIL"

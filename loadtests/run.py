@@ -34,7 +34,7 @@ from typing import IO, Any
 import psutil
 
 from loadtests import names, report, scenarios
-from loadtests.monitor import ResourceMonitor, wait_until_quiet, with_children
+from loadtests.monitor import ResourceMonitor, server_view, wait_until_quiet, with_children
 from loadtests.report import Slo
 from loadtests.servers import Deployment, free_port
 from loadtests.settings import DEFAULT_DEADLINE_S
@@ -287,6 +287,7 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
             else f"external: {', '.join(urls)}"
         )
         monitor.add("server", deployment.server_processes)
+        monitor.metrics_urls = list(urls)
         if deployment.redis:
             monitor.add("redis", deployment.redis_processes)
 
@@ -355,6 +356,12 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
                     proc.kill()
                 child.wait(10)
         monitor.stop()
+        meta["other_programs_cpu_s"] = monitor.top_others()
+        lags = [lag for _, _, lag in monitor.server_lag]
+        meta["server_loop_lag_ms"] = (
+            {"samples": len(lags), "max": round(max(lags) * 1000, 1)} if lags else None
+        )
+        meta["server_view"] = server_view(list(urls))
         meta["locust_exit_code"] = master.returncode
         meta["duration_s"] = time.time() - started
         meta["crashed"] += deployment.check_alive()
