@@ -14,6 +14,9 @@ from typing import Any
 from loadtests import monitor, names
 from loadtests.stats import merge, percentile
 
+#: mean CPU (% of one core) of other programs above which a run is flagged as contended
+CONTENDED_CPU = 30.0
+
 
 @dataclass(frozen=True)
 class Slo:
@@ -562,6 +565,11 @@ def verdict_text(s: dict[str, Any]) -> str:
             else ""
         )
     )
+    if (other.get("cpu_mean") or 0) > CONTENDED_CPU:
+        lines.append(
+            f"  WARNING: other programs used {other['cpu_mean']} % of a core on average during "
+            "this run: the figures are pessimistic (run again on a quiet machine)"
+        )
     for c in s["checks"]:
         mark = "ok  " if c["ok"] else "FAIL"
         lines.append(f"  [{mark}] {c['name']}: {_fmt(c['actual'])} (target {c['target']})")

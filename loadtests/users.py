@@ -389,6 +389,10 @@ class Attendee(PlenaryUser):
         return body
 
     def on_start(self) -> None:
+        # Locust hands each worker its share of a second's joins at once; arrive spread
+        # over that second instead, like people do (and so the load generator does not
+        # spend the second's CPU on one burst of handshakes).
+        gevent.sleep(self.rng.uniform(0, 1.0))
         first = now_ms()
         for attempt in range(JOIN_ATTEMPTS):
             if self.connect_once(names.ATTENDEE, since=first) is not None:

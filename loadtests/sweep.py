@@ -1,0 +1,262 @@
+"""Capacity sweep: the plenary poll scenario at growing attendee counts, for the embedded
+server and for several server processes on Redis, one fresh deployment per point.
+
+    ./scripts/dev loadtest --sweep                      # 500, 1000, 2000, 5000; both modes
+    python -m loadtests.sweep --points 500,1000 --modes embedded --docs
+
+Writes ``capacity.json``, ``capacity.md`` and ``capacity.png`` into the output directory;
+with ``--docs`` also ``docs/img/capacity.png`` and the table in ``docs/capacity.md``
+(between the ``sweep:begin``/``sweep:end`` markers). A mode stops at the first point that
+breaks (the scenario did not complete, or more than 1 % of attendees saw a failure or a
+missed broadcast): larger points would only break harder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from loadtests import names
+from loadtests.run import ROOT, say
+
+DOC = ROOT / "docs" / "capacity.md"
+DOC_IMG = ROOT / "docs" / "img" / "capacity.png"
+BEGIN, END = "<!-- sweep:begin -->", "<!-- sweep:end -->"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="loadtest --sweep", description=__doc__.split("\n")[0])
+    p.add_argument("--points", default="500,1000,2000,5000", help="attendee counts")
+    p.add_argument("--modes", default="embedded,redis", help="embedded and/or redis")
+    p.add_argument("--server-processes", type=int, default=2, help="in redis mode")
+    p.add_argument("--locust-processes", type=int, default=2)
+    p.add_argument("--scenario", default="plenary_poll")
+    p.add_argument("--out", default="", help="default reports/sweep-<time>")
+    p.add_argument("--docs", action="store_true", help="update docs/capacity.md and its plot")
+    p.add_argument("--keep-going", action="store_true", help="run every point even after a break")
+    p.add_argument("run_args", nargs=argparse.REMAINDER, help="-- then options for each run")
+    return p
+
+
+def broke(summary: dict[str, Any]) -> bool:
+    """The point is past what the setup can do at all (not merely over the SLO)."""
+    attendees = max(1, int(summary["run"]["attendees"]))
+    bad = summary["failures"]["total"] + summary["missed"]["total"]
+    return not summary["scenario"]["completed"] or bad > 0.01 * attendees
+
+
+def point_row(mode: str, summary: dict[str, Any]) -> dict[str, Any]:
+    """The figures of one point, flat."""
+    lat = summary["latency"]
+    res = summary["resources"]
+    server = res.get("server", {})
+    redis = res.get("redis", {})
+    gen = res.get("locust", {})
+    other = res.get("other", {})
+    return {
+        "mode": mode,
+        "attendees": summary["run"]["attendees"],
+        "verdict": summary["verdict"],
+        "broke": broke(summary),
+        "failed_checks": [c["name"] for c in summary["checks"] if not c["ok"]],
+        "fanout_p50": lat["fanout"]["p50"],
+        "fanout_p99": lat["fanout"]["p99"],
+        "fanout_count": lat["fanout"]["count"],
+        "ack_p99": lat["ack_vote"]["p99"],
+        "join_max": lat["join"]["max"],
+        "failures": summary["failures"]["total"],
+        "missed": summary["missed"]["total"],
+        "tally_exact": bool(summary["tally"]) and all(t["match"] for t in summary["tally"]),
+        "server_cpu_mean": server.get("cpu_mean"),
+        "server_cpu_peak": server.get("cpu_peak"),
+        "server_rss_peak_mb": server.get("rss_peak_mb"),
+        "redis_cpu_peak": redis.get("cpu_peak"),
+        "generator_cpu_mean": gen.get("cpu_mean"),
+        "generator_cpu_peak": gen.get("cpu_peak"),
+        "generator_lag_p99": summary["generator_loop_lag_ms"]["p99"],
+        "other_cpu_mean": other.get("cpu_mean"),
+        "out": summary["run"]["out"],
+    }
+
+
+def run_point(args: argparse.Namespace, mode: str, users: int, out: Path) -> dict[str, Any] | None:
+    cmd = [sys.executable, "-m", "loadtests.run", "--scenario", args.scenario]
+    cmd += ["--users", str(users), "--mode", mode, "--out", str(out), "--quiet"]
+    cmd += ["--server-processes", str(args.server_processes)]
+    cmd += ["--locust-processes", str(args.locust_processes)]
+    cmd += [a for a in args.run_args if a != "--"]
+    say(f"sweep point: {users} attendees, {mode} mode -> {out}")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # Each run bounds itself (scenario time limit + margin); this is a last resort.
+    try:
+        subprocess.run(cmd, cwd=ROOT, env=env, timeout=3600, check=False)
+    except subprocess.TimeoutExpired:
+        say(f"the run for {users} attendees ({mode}) did not end within an hour")
+    path = out / names.SUMMARY_JSON
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "**no**"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value >= 10 else f"{value:g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """The capacity table (markdown)."""
+    head = (
+        "| mode | attendees | verdict | fan-out p50 (ms) | fan-out p99 (ms) | vote ack p99 (ms)"
+        " | join max (ms) | failures | missed | exact tally | server CPU mean / peak (%)"
+        " | server peak memory (MB) | generator CPU mean / peak (%) | generator loop lag p99"
+        " (ms) | other programs' CPU mean (%) |"
+    )
+    lines = [head, "|" + "---|" * 15]
+    for r in rows:
+        if r.get("skipped"):
+            lines.append(
+                f"| {r['mode']} | {r['attendees']:,} | not run: {r['skipped']} |" + " |" * 12
+            )
+            continue
+        verdict = r["verdict"] + (" (broke)" if r["broke"] else "")
+        lines.append(
+            f"| {r['mode']} | {r['attendees']:,} | {verdict} | {_fmt(r['fanout_p50'])} | "
+            f"{_fmt(r['fanout_p99'])} | {_fmt(r['ack_p99'])} | {_fmt(r['join_max'])} | "
+            f"{_fmt(r['failures'])} | {_fmt(r['missed'])} | {_fmt(r['tally_exact'])} | "
+            f"{_fmt(r['server_cpu_mean'])} / {_fmt(r['server_cpu_peak'])} | "
+            f"{_fmt(r['server_rss_peak_mb'])} | {_fmt(r['generator_cpu_mean'])} / "
+            f"{_fmt(r['generator_cpu_peak'])} | {_fmt(r['generator_lag_p99'])} | "
+            f"{_fmt(r['other_cpu_mean'])} |"
+        )
+    return "\n".join(lines)
+
+
+def plot(rows: list[dict[str, Any]], path: Path, slo_ms: float = 250.0) -> None:
+    """The capacity curve: latency, failures and server resources against attendees."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8))
+    (ax_lat, ax_ack), (ax_fail, ax_res) = axes
+    ax_mem = ax_res.twinx()
+    ax_mem.set_ylabel("server peak memory, MB (dashed)")
+    for mode in sorted({r["mode"] for r in rows}):
+        done = [r for r in rows if r["mode"] == mode and not r.get("skipped")]
+        if not done:
+            continue
+        xs = [r["attendees"] for r in done]
+        (line,) = ax_lat.plot(xs, [r["fanout_p99"] or 0 for r in done], marker="o")
+        color = line.get_color()
+        line.set_label(f"{mode} p99")
+        ax_lat.plot(
+            xs, [r["fanout_p50"] or 0 for r in done], "o--", color=color, label=f"{mode} p50"
+        )
+        ax_ack.plot(xs, [r["ack_p99"] or 0 for r in done], "o-", color=color, label=mode)
+        bad = [r["failures"] + r["missed"] for r in done]
+        ax_fail.plot(xs, bad, "o-", color=color, label=mode)
+        ax_res.plot(
+            xs, [r["server_cpu_peak"] or 0 for r in done], "o-", color=color, label=f"{mode}"
+        )
+        ax_res.plot(
+            xs,
+            [r["generator_cpu_peak"] or 0 for r in done],
+            "x:",
+            color=color,
+            label=f"{mode}: load generator",
+        )
+        ax_mem.plot(xs, [r["server_rss_peak_mb"] or 0 for r in done], "--", color=color)
+    for ax, title, unit in (
+        (ax_lat, "fan-out latency (receipt - ts)", "ms (log)"),
+        (ax_ack, "vote ack latency", "ms (log)"),
+    ):
+        ax.axhline(slo_ms, color="red", lw=0.8, ls=":", label="SLO p99")
+        ax.set_yscale("log")
+        ax.set_title(title)
+        ax.set_ylabel(unit)
+    ax_fail.set_title("failures + missed broadcasts")
+    ax_res.set_title("server CPU peak (solid), generator (dotted); % of one core")
+    for ax in (ax_lat, ax_ack, ax_fail, ax_res):
+        ax.set_xlabel("attendees")
+        ax.set_xscale("log")
+        ax.legend(fontsize=7)
+    fig.suptitle("Plenary capacity: plenary poll scenario, server and load generator on 2 cores")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def update_doc(markdown: str) -> None:
+    """Put the table between the markers of docs/capacity.md (the prose stays)."""
+    text = DOC.read_text() if DOC.exists() else f"# Capacity\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text:
+        text += f"\n{BEGIN}\n{END}\n"
+    before, _, rest = text.partition(BEGIN)
+    _, _, after = rest.partition(END)
+    DOC.write_text(f"{before}{BEGIN}\n{markdown}\n{END}{after}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    points = [int(p) for p in args.points.split(",") if p]
+    modes = [m for m in args.modes.split(",") if m]
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = Path(args.out) if args.out else ROOT / "reports" / f"sweep-{stamp}"
+    out.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, Any]] = []
+    started = time.time()
+    for mode in modes:
+        label = f"redis x{args.server_processes}" if mode == "redis" else mode
+        broken_at = None
+        for users in points:
+            if broken_at is not None and not args.keep_going:
+                skipped = f"broke at {broken_at:,}"
+                rows.append({"mode": label, "attendees": users, "skipped": skipped})
+                continue
+            summary = run_point(args, mode, users, out / f"{mode}-{users}")
+            if summary is None:
+                rows.append({"mode": label, "attendees": users, "skipped": "no summary"})
+                broken_at = users
+                continue
+            row = point_row(label, summary)
+            rows.append(row)
+            if row["broke"]:
+                broken_at = users
+            (out / "capacity.json").write_text(json.dumps(rows, indent=1))
+    markdown = table(rows)
+    (out / "capacity.json").write_text(json.dumps(rows, indent=1))
+    (out / "capacity.md").write_text(
+        f"Sweep of {datetime.now().isoformat(timespec='minutes')}, "
+        f"{(time.time() - started) / 60:.0f} min, output `{out}`.\n\n{markdown}\n"
+    )
+    plot(rows, out / "capacity.png")
+    if args.docs:
+        plot(rows, DOC_IMG)
+        raw = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out
+        update_doc(
+            f"Measured {datetime.now().date().isoformat()} with "
+            f"`./scripts/dev loadtest --sweep` (raw results: `{raw}`).\n\n"
+            f"![capacity curve](img/capacity.png)\n\n{markdown}"
+        )
+    say("capacity sweep\n" + markdown)
+    say(f"written: {out / 'capacity.md'}, {out / 'capacity.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
