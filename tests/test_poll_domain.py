@@ -103,6 +103,8 @@ class TestValidateAnswer:
         answer = validate_answer(p, "  Hello,   World!! ", LIMITS)
         assert answer.value == "Hello, World!!"
         assert answer.keys == ("hello, world",)
+        assert answer.labels == {"hello, world": "Hello, World!!"}
+        assert validate_answer(poll("single", ["x", "y"]), "a", LIMITS).labels == {}
         assert error_code(validate_answer, p, "x" * 41, LIMITS) is ErrorCode.TOO_LONG
         assert error_code(validate_answer, p, " !!! ", LIMITS) is ErrorCode.BAD_CHOICE
         assert error_code(validate_answer, p, 5, LIMITS) is ErrorCode.BAD_REQUEST
@@ -150,10 +152,13 @@ class TestSummarise:
     def test_wordcloud_top_entries_sorted(self) -> None:
         p = poll("wordcloud")
         counts = {f"w{i:03d}": 1 for i in range(60)} | {"zeta": 5, "alpha": 5}
-        result = summarise(p, counts, 70)
+        result = summarise(p, counts, 70, {"alpha": "Alpha!", "nowhere": "x"})
         assert list(result["counts"])[:3] == ["alpha", "zeta", "w000"]
         assert len(result["counts"]) == 50
         assert result["distinct"] == 62
+        # Labels for exactly the shown entries; the key itself where none was recorded.
+        assert list(result["labels"]) == list(result["counts"])
+        assert result["labels"]["alpha"] == "Alpha!" and result["labels"]["zeta"] == "zeta"
 
     def test_labels_for_exports(self) -> None:
         p = poll("multiple", ["x", "y"])

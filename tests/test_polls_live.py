@@ -7,6 +7,7 @@ import asyncio
 import time
 from typing import Any
 
+from plenary.text import clean_text, normalise_word
 from tests.support import clients
 from tests.support.clients import Client
 from tests.support.server import RunningServer
@@ -120,7 +121,15 @@ async def test_every_kind_counts_exactly(server: RunningServer, event: dict[str,
         assert all(ack["ok"] for ack in acks), acks
         closed = await presenter.call("poll:close", {"poll_id": poll_id})
         results = {k: v for k, v in closed["results"].items() if k not in ("poll_id", "seq")}
+        labels = results.pop("labels", None)
         assert results == expected, definition["kind"]
+        if definition["kind"] in ("wordcloud", "open_text"):
+            # Each entry is shown as one of the forms people typed, not as its key.
+            assert labels is not None and set(labels) == set(expected["counts"])
+            for key, label in labels.items():
+                assert normalise_word(label) == key and label in {clean_text(c) for c in choices}
+        else:
+            assert labels is None
     for c in [presenter, *attendees]:
         await c.disconnect()
 

@@ -166,6 +166,16 @@ async def test_concurrent_answers_count_exactly(store: Store) -> None:
     assert tally.version == len(plan)
 
 
+async def test_labels_keep_the_first_form(store: Store) -> None:
+    await open_activity(store)
+    await store.record_answer(CODE, "p_1", "a_1", "v1", ("hi",), "Hi!", 0, {"hi": "Hi!"})
+    await store.record_answer(CODE, "p_1", "a_2", "v1", ("hi",), "HI", 0, {"hi": "HI"})
+    await store.record_answer(CODE, "p_1", "a_3", "v1", ("yo",), "Yo", 0, {"yo": "Yo 🎉"})
+    tally = await store.get_tally(CODE, "p_1")
+    assert tally.counts == {"hi": 2, "yo": 1}
+    assert tally.labels == {"hi": "Hi!", "yo": "Yo 🎉"}
+
+
 async def test_empty_keys_and_unicode_keys(store: Store) -> None:
     await open_activity(store)
     await store.record_answer(CODE, "p_1", "a_1", "v1", ("straße 🎉",), "Straße 🎉", 0)

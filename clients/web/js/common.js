@@ -472,6 +472,8 @@ export class ResultsView {
 
   renderWords(poll, results) {
     const counts = (results && results.counts) || {};
+    // Entries are counted by a normalised key; `labels` holds the form people typed.
+    const labels = (results && results.labels) || {};
     const entries = Object.entries(counts).filter(([, n]) => typeof n === "number" && n > 0);
     if (!entries.length) {
       this.container.replaceChildren(el("p", { class: "empty", text: "No answers yet." }));
@@ -481,7 +483,8 @@ export class ResultsView {
     const min = Math.min(...entries.map(([, n]) => n));
     const isCloud = poll.kind === "wordcloud";
     const list = el("ul", { class: isCloud ? "words cloud" : "words texts" });
-    entries.forEach(([text, n], index) => {
+    entries.forEach(([key, n], index) => {
+      const text = typeof labels[key] === "string" ? labels[key] : key;
       // Size by count: 1em for the rarest up to 3em (cloud) / 1.4em (open text).
       const span = max > min ? (n - min) / (max - min) : 1;
       const size = isCloud ? 1 + 2 * Math.sqrt(span) : 1 + 0.4 * span;

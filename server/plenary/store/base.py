@@ -90,6 +90,8 @@ class Tally:
     counts: dict[str, int]
     total: int
     version: int
+    #: counting key -> readable form, as first recorded (free-text answers only)
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 class ClaimKind(StrEnum):
@@ -209,10 +211,12 @@ class Store(abc.ABC):
         keys: tuple[str, ...],
         value: Any,
         ts: int,
+        labels: Mapping[str, str] | None = None,
     ) -> RecordResult:
         """Atomically: if ``vote_id`` was already stored for this attendee, change
         nothing (DUPLICATE); else if the activity is open, replace the attendee's answer,
-        moving its counts from the old keys to the new ones (STORED)."""
+        moving its counts from the old keys to the new ones (STORED). ``labels`` give
+        keys a readable form; the first label recorded for a key stays."""
 
     @abc.abstractmethod
     async def get_tally(self, code: str, activity_id: str) -> Tally:

@@ -29,6 +29,7 @@ class _ActivityState:
     meta: dict[str, Any] = field(default_factory=dict)
     answers: dict[str, AnswerRecord] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
     vote_ids: set[str] = field(default_factory=set)
     version: int = 0
     emitted_version: int = 0
@@ -171,6 +172,7 @@ class MemoryStore(Store):
         keys: tuple[str, ...],
         value: Any,
         ts: int,
+        labels: Mapping[str, str] | None = None,
     ) -> RecordResult:
         state = self._activity(code, activity_id)
         if state is None:
@@ -191,6 +193,8 @@ class MemoryStore(Store):
                     state.counts.pop(key, None)
         for key in keys:
             state.counts[key] = state.counts.get(key, 0) + 1
+        for key, label in (labels or {}).items():
+            state.labels.setdefault(key, label)
         state.answers[attendee_id] = AnswerRecord(value, tuple(keys), vote_id, ts)
         state.version += 1
         return RecordResult(RecordOutcome.STORED, state.version)
@@ -199,7 +203,7 @@ class MemoryStore(Store):
         state = self._activity(code, activity_id)
         if state is None:
             return Tally({}, 0, 0)
-        return Tally(dict(state.counts), len(state.answers), state.version)
+        return Tally(dict(state.counts), len(state.answers), state.version, dict(state.labels))
 
     async def get_answer(
         self, code: str, activity_id: str, attendee_id: str

@@ -60,7 +60,9 @@ if old then
     if redis.call('HINCRBY', KEYS[5], k, -1) <= 0 then redis.call('HDEL', KEYS[5], k) end
   end
 end
-for i = 5, #ARGV do redis.call('HINCRBY', KEYS[5], ARGV[i], 1) end
+local n = tonumber(ARGV[5])
+for i = 6, 5 + n do redis.call('HINCRBY', KEYS[5], ARGV[i], 1) end
+for i = 6 + n, #ARGV, 2 do redis.call('HSETNX', KEYS[6], ARGV[i], ARGV[i + 1]) end
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 return {'stored', redis.call('HINCRBY', KEYS[1], 'v', 1)}
@@ -130,7 +132,8 @@ class Keys:
 
     @staticmethod
     def answer_part(code: str, part: str, aid: str) -> str:
-        """``ans`` (answers), ``keys`` (their counting keys), ``tally``, ``vids``, ``bc``."""
+        """``ans`` (answers), ``keys`` (their counting keys), ``tally``, ``labels``,
+        ``vids``, ``bc``."""
         return f"pl:{{{code}}}:{part}:{aid}"
 
 
@@ -354,6 +357,7 @@ class RedisStore(Store):
         keys: tuple[str, ...],
         value: Any,
         ts: int,
+        labels: Mapping[str, str] | None = None,
     ) -> RecordResult:
         part = functools.partial(Keys.answer_part, code, aid=activity_id)
         outcome, version = await self._record(
@@ -363,13 +367,16 @@ class RedisStore(Store):
                 part(part="ans"),
                 part(part="keys"),
                 part(part="tally"),
+                part(part="labels"),
             ],
             args=[
                 attendee_id,
                 vote_id,
                 codec.pack([value, list(keys), vote_id, ts]),
                 KEY_SEPARATOR.join(keys),
+                len(keys),
                 *keys,
+                *(item for pair in (labels or {}).items() for item in pair),
             ],
         )
         return RecordResult(RecordOutcome(outcome.decode()), int(version))
@@ -380,8 +387,14 @@ class RedisStore(Store):
             pipe.hgetall(Keys.answer_part(code, "tally", activity_id))
             pipe.hlen(Keys.answer_part(code, "ans", activity_id))
             pipe.hget(Keys.activity(code, activity_id), "v")
-            counts, total, version = await pipe.execute()
-        return Tally({k.decode(): int(v) for k, v in counts.items()}, int(total), int(version or 0))
+            pipe.hgetall(Keys.answer_part(code, "labels", activity_id))
+            counts, total, version, labels = await pipe.execute()
+        return Tally(
+            {k.decode(): int(v) for k, v in counts.items()},
+            int(total),
+            int(version or 0),
+            {k.decode(): v.decode() for k, v in labels.items()},
+        )
 
     @_unavailable_on_connection_errors
     async def get_answer(

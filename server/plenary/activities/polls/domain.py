@@ -154,10 +154,12 @@ def _build_options(options: Any, limits: Limits) -> tuple[PollOption, ...]:
 
 @dataclass(frozen=True)
 class Answer:
-    """A validated answer: the value to store and the keys to count."""
+    """A validated answer: the value to store, the keys to count, and for free text the
+    readable form of each key (as first typed) to show instead of the normalised key."""
 
     value: Any
     keys: tuple[str, ...]
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 def validate_answer(poll: Poll, choice: Any, limits: Limits) -> Answer:
@@ -196,7 +198,7 @@ def validate_answer(poll: Poll, choice: Any, limits: Limits) -> Answer:
     key = normalise_word(text)
     if not key:
         raise PlenaryError(ErrorCode.BAD_CHOICE, "The answer is empty.")
-    return Answer(text, (key,))
+    return Answer(text, (key,), {key: text})
 
 
 def _check_option(poll: Poll, choice: str) -> None:
@@ -204,9 +206,15 @@ def _check_option(poll: Poll, choice: str) -> None:
         raise PlenaryError(ErrorCode.BAD_CHOICE, f"{choice!r} is not an option of this poll.")
 
 
-def summarise(poll: Poll, counts: Mapping[str, int], total: int) -> dict[str, Any]:
+def summarise(
+    poll: Poll,
+    counts: Mapping[str, int],
+    total: int,
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """Results as shown to people: counts per option (every option, zeros included) or
-    per entry, the number of respondents, and the mean for ratings."""
+    per entry, the number of respondents, the mean for ratings, and for free text the
+    readable form of each shown entry."""
     positive = {k: v for k, v in counts.items() if v > 0}
     result: dict[str, Any] = {"total": total}
     if poll.kind in CHOICE_KINDS:
@@ -222,6 +230,8 @@ def summarise(poll: Poll, counts: Mapping[str, int], total: int) -> dict[str, An
         ranked = sorted(positive.items(), key=lambda kv: (-kv[1], kv[0]))
         result["counts"] = dict(ranked[:TOP_ENTRIES])
         result["distinct"] = len(ranked)
+        known = labels or {}
+        result["labels"] = {key: known.get(key, key) for key in result["counts"]}
     return result
 
 

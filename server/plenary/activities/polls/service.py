@@ -38,7 +38,11 @@ def poll_view(activity: Activity) -> dict[str, Any]:
 
 def results_payload(poll: Poll, tally: Tally) -> dict[str, Any]:
     """``poll:results`` body (without ``ts``): summary plus the tally version as ``seq``."""
-    return {"poll_id": poll.id, **summarise(poll, tally.counts, tally.total), "seq": tally.version}
+    return {
+        "poll_id": poll.id,
+        **summarise(poll, tally.counts, tally.total, tally.labels),
+        "seq": tally.version,
+    }
 
 
 class PollService:
@@ -143,7 +147,7 @@ class PollService:
         _, poll = await self._load(code, poll_id)
         answer = validate_answer(poll, choice, self._limits)
         stored = await self._store.record_answer(
-            code, poll_id, attendee_id, vote_id, answer.keys, answer.value, now_ms()
+            code, poll_id, attendee_id, vote_id, answer.keys, answer.value, now_ms(), answer.labels
         )
         if stored.outcome is RecordOutcome.STORED:
             self.coalescer.note(code, poll_id, stored.version)
