@@ -168,6 +168,9 @@ def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
             "timeline": presenter.get("timeline", []),
         },
         "latency": latency,
+        "entries": [
+            {k: e[k] for k in ("type", "name", "requests", "failures")} for e in all_entries
+        ],
         "failures": failures,
         "missed": missed,
         "joins": joins,
@@ -280,6 +283,14 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _entries_of(s: dict[str, Any], type_: str) -> list[tuple[str, str, int, int]]:
+    return [
+        (e["type"], e["name"], e["requests"], e["failures"])
+        for e in s["entries"]
+        if e["type"] == type_
+    ]
+
+
 def markdown(s: dict[str, Any]) -> str:
     """``summary.md``."""
     run = s["run"]
@@ -321,6 +332,11 @@ def markdown(s: dict[str, Any]) -> str:
             f"| {label} | {_fmt(m['count'])} | {_fmt(m['p50'])} | {_fmt(m['p90'])} | "
             f"{_fmt(m['p99'])} | {_fmt(m['max'])} | {_fmt(m['failures'])} |"
         )
+    checked = _entries_of(s, names.CHECK) + _entries_of(s, names.MISSED)
+    checked += _entries_of(s, names.SETUP)
+    if checked:
+        lines += ["", "## Checks", "", "| type | check | count | failures |", "|---|---|---|---|"]
+        lines += [f"| {t} | {n} | {c:,} | {f:,} |" for t, n, c, f in checked]
     lines += ["", "## Tally", ""]
     if s["tally"]:
         lines += ["| poll | server total | acked votes | export | counts (server / acked) | |"]

@@ -140,6 +140,12 @@ def parser() -> argparse.ArgumentParser:
         help="before starting Locust, wait up to S seconds for the machine's CPU to drop "
         "under 40 %% of one core (other programs skew the figures); 0 to skip",
     )
+    p.add_argument(
+        "--split-cores",
+        action="store_true",
+        help="pin the server (and Redis) to the first half of the cores and Locust to the "
+        "other half, so they do not compete for the same core",
+    )
     p.add_argument("--sweep", action="store_true", help="run the capacity sweep instead")
     return p
 
@@ -227,6 +233,15 @@ def worker_command(
     ]
 
 
+def split_cores() -> tuple[set[int], set[int]]:
+    """(server cores, Locust cores): the first half of the usable cores, the rest."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return set(cores), set(cores)
+    half = len(cores) // 2
+    return set(cores[:half]), set(cores[half:])
+
+
 def time_limit(args: argparse.Namespace, scenario: scenarios.Scenario) -> float:
     return float(args.time_limit or scenario.time_limit_s(args.users + 1))
 
@@ -241,6 +256,12 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
     started = time.time()
     say(f"scenario {name}: {scenario.summary}")
     say(f"output in {out}")
+    server_cpus, locust_cpus = split_cores() if args.split_cores else (None, None)
+
+    def pin_locust() -> None:
+        if locust_cpus:
+            os.sched_setaffinity(0, locust_cpus)
+
     if args.target:
         deployment = Deployment(
             mode="external",
@@ -255,6 +276,7 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
             log_dir=out,
             log_level=args.server_log_level,
             env=SERVER_ENV,
+            cpus=server_cpus,
         )
     meta: dict[str, Any] = {
         "scenario": name,
@@ -270,6 +292,11 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
         "cores": psutil.cpu_count(),
         "argv": sys.argv[1:],
         "crashed": [],
+        "cores_split": (
+            {"server": sorted(server_cpus or []), "locust": sorted(locust_cpus or [])}
+            if args.split_cores
+            else None
+        ),
     }
     monitor = ResourceMonitor(out / names.RESOURCES_CSV)
     output = Output(out / "locust.log")
@@ -311,7 +338,12 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
             f"limit {limit:.0f} s"
         )
         master = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            preexec_fn=pin_locust,
         )
         children.append(master)
         output.pump(master.stdout)  # type: ignore[arg-type]
@@ -325,6 +357,7 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
                     env=env,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
+                    preexec_fn=pin_locust,
                 )
                 children.append(worker)
                 generator.append(worker)

@@ -168,6 +168,30 @@ class PlenaryPoll(Scenario):
 
 
 @dataclass(frozen=True)
+class PlenaryPollScreen(Scenario):
+    """As :class:`PlenaryPoll`, but live results go to the presenter and big screens
+    only; attendees see the results when the presenter reveals them after closing."""
+
+    name: str = "plenary_poll_screen"
+    summary: str = (
+        "as plenary_poll, but live results stream to the presenter and big screens only; "
+        "attendees get the results when the poll is closed and revealed"
+    )
+
+    def run(self, d: Director) -> None:
+        self.gather(d)
+        for spec in self.polls:
+            poll_id = d.create_poll(spec)
+            d.open_poll(poll_id)
+            d.mark("poll opened")
+            d.wait_for_answers(poll_id, d.attendees_expected, self.vote_window_s + 20.0)
+            d.sleep(1.0)
+            d.close_poll(poll_id)
+            d.reveal_poll(poll_id)
+            d.mark("poll closed and revealed")
+
+
+@dataclass(frozen=True)
 class VoteBurst(Scenario):
     """Everyone votes within 1 s."""
 
@@ -244,7 +268,8 @@ class ReconnectStorm(Scenario):
 
 
 SCENARIOS: dict[str, Scenario] = {
-    s.name: s for s in (PlenaryPoll(), VoteBurst(), JoinStorm(), ReconnectStorm())
+    s.name: s
+    for s in (PlenaryPoll(), PlenaryPollScreen(), VoteBurst(), JoinStorm(), ReconnectStorm())
 }
 
 

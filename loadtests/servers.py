@@ -89,6 +89,8 @@ class Deployment:
     admin_token: str = field(default_factory=lambda: os.urandom(12).hex())
     external_urls: tuple[str, ...] = ()
     log_level: str = "WARNING"
+    #: CPU cores the server processes and Redis may run on (None: any)
+    cpus: set[int] | None = None
     #: extra environment for the server processes (PLENARY_* settings)
     env: dict[str, str] = field(default_factory=dict)
     servers: list[Child] = field(default_factory=list)
@@ -129,7 +131,9 @@ class Deployment:
         log = self.log_dir / "redis.log"
         args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir)]
         args += ["--save", "", "--appendonly", "no", "--logfile", str(log.resolve())]
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=self._pin
+        )
         self.redis = Child("redis", proc, log)
         self.redis_url = f"redis://127.0.0.1:{port}/0"
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -156,7 +160,9 @@ class Deployment:
             args += ["--redis-url", self.redis_url]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         with log.open("wb") as handle:
-            proc = subprocess.Popen(args, env=env, stdout=handle, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                args, env=env, stdout=handle, stderr=subprocess.STDOUT, preexec_fn=self._pin
+            )
         self.servers.append(Child(f"server-{index}", proc, log))
         self._ports.append(port)
         url = f"http://127.0.0.1:{port}"
@@ -166,6 +172,11 @@ class Deployment:
                 raise RuntimeError(f"plenary serve did not start on {url} (see {log})")
             time.sleep(0.1)
         say(f"plenary serve on {url} (pid {proc.pid}, {self.mode} mode)")
+
+    def _pin(self) -> None:
+        """In the child, before exec: restrict it to :attr:`cpus`."""
+        if self.cpus:
+            os.sched_setaffinity(0, self.cpus)
 
     def server_processes(self) -> list[psutil.Process]:
         return [psutil.Process(c.pid) for c in self.servers if c.alive()]

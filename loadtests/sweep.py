@@ -190,9 +190,12 @@ def plot(rows: list[dict[str, Any]], path: Path, slo_ms: float = 250.0) -> None:
         ax.set_ylabel(unit)
     ax_fail.set_title("failures + missed broadcasts")
     ax_res.set_title("server CPU peak (solid), generator (dotted); % of one core")
+    points = sorted({r["attendees"] for r in rows})
     for ax in (ax_lat, ax_ack, ax_fail, ax_res):
         ax.set_xlabel("attendees")
         ax.set_xscale("log")
+        ax.set_xticks(points, [f"{p:,}" for p in points])
+        ax.minorticks_off()
         ax.legend(fontsize=7)
     fig.suptitle("Plenary capacity: plenary poll scenario, server and load generator on 2 cores")
     fig.tight_layout()

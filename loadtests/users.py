@@ -570,6 +570,7 @@ class Presenter(PlenaryUser):
         self.finished = False
         self.timeline: list[dict[str, Any]] = []
         self.polls: list[dict[str, Any]] = []
+        self.revealed: set[str] = set()
         self.sio.on("presence", self._on_presence)
         self.sio.on("poll:results", self._on_results)
 
@@ -695,6 +696,7 @@ class Presenter(PlenaryUser):
     def reveal_poll(self, poll_id: str) -> None:
         sent = now_ms()
         self._require("poll:reveal", {"poll_id": poll_id})
+        self.revealed.add(poll_id)
         self._expect("poll:revealed", poll_id, sent)
 
     def wait_for_answers(self, poll_id: str, count: int, timeout_s: float) -> int:
@@ -720,9 +722,10 @@ class Presenter(PlenaryUser):
             if poll["poll_id"] == poll_id:
                 poll["results"] = results
         self._expect("poll:closed", poll_id, sent)
-        self._expect(
-            "poll:results:final", poll_id, sent, total=results["total"], seq=results["seq"]
-        )
+        if poll_id in self.revealed:  # attendees get results only once revealed
+            self._expect(
+                "poll:results:final", poll_id, sent, total=results["total"], seq=results["seq"]
+            )
         return results
 
     def command_attendees(self, kind: str, **data: Any) -> None:
