@@ -155,7 +155,28 @@ def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
         "p99": percentile(lag, 0.99),
         "max": max(lag) if lag else 0.0,
     }
-    resources = monitor.summarise(monitor.load(out / names.RESOURCES_CSV))
+    rows = monitor.load(out / names.RESOURCES_CSV)
+    resources = monitor.summarise(rows)
+    # The live phase: from the first poll opening to the end of the scenario, where the
+    # broadcasts and votes are (the join phase before it has other costs).
+    marks = presenter.get("timeline", [])
+    opened = [m["t"] / 1000 for m in marks if m["what"].startswith("poll opened")]
+    live: dict[str, Any] = {}
+    if opened and marks:
+        start, end = opened[0], marks[-1]["t"] / 1000
+        phase_lag: Counter[float] = Counter()
+        for second, groups in _series(out).items():
+            if start <= second <= end:
+                phase_lag.update(groups.get("LAG loop", {}))
+        live = {
+            "seconds": round(end - start, 1),
+            "generator_loop_lag_ms": {
+                "p50": percentile(phase_lag, 0.5),
+                "p99": percentile(phase_lag, 0.99),
+                "max": max(phase_lag) if phase_lag else 0.0,
+            },
+            "resources": monitor.summarise([r for r in rows if start <= r["t"] <= end]),
+        }
 
     summary: dict[str, Any] = {
         "run": meta,
@@ -178,6 +199,7 @@ def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
         "counters": dict(counters),
         "resources": resources,
         "generator_loop_lag_ms": loop_lag,
+        "live_phase": live,
         "slo": asdict(slo),
     }
     summary["checks"] = checks(summary, slo)
@@ -370,6 +392,24 @@ def markdown(s: dict[str, Any]) -> str:
             f"{r['busiest_process_cpu_mean']} / {r['busiest_process_cpu_peak']} | "
             f"{r['rss_peak_mb']} |"
         )
+    live = s.get("live_phase") or {}
+    if live:
+        lines += [
+            "",
+            f"While polls were live ({live['seconds']} s from the first poll opening to the "
+            "end of the scenario):",
+            "",
+            "| role | CPU mean | CPU peak |",
+            "|---|---|---|",
+        ]
+        for role, r in sorted(live["resources"].items()):
+            lines.append(f"| {role} | {r['cpu_mean']} | {r['cpu_peak']} |")
+        gl = live["generator_loop_lag_ms"]
+        lines += [
+            "",
+            f"Load generator loop lag while live: p50 {_fmt(gl['p50'])} ms, p99 "
+            f"{_fmt(gl['p99'])} ms, max {_fmt(gl['max'])} ms.",
+        ]
     lag = s["generator_loop_lag_ms"]
     lines += [
         "",
@@ -565,6 +605,17 @@ def verdict_text(s: dict[str, Any]) -> str:
         f"{gen.get('cpu_mean', '-')}/{gen.get('cpu_peak', '-')} % "
         f"({gen.get('processes', '-')} processes)"
     )
+    live = s.get("live_phase") or {}
+    if live:
+        lr = live["resources"]
+        gl = live["generator_loop_lag_ms"]
+        lines.append(
+            f"  while polls were live ({live['seconds']} s): server CPU mean "
+            f"{lr.get('server', {}).get('cpu_mean', '-')} %, load generator CPU mean "
+            f"{lr.get('locust', {}).get('cpu_mean', '-')} %, other programs "
+            f"{lr.get('other', {}).get('cpu_mean', '-')} %, generator loop lag p99 "
+            f"{_fmt(gl['p99'])} ms"
+        )
     lag = s["generator_loop_lag_ms"]
     other = res.get("other", {})
     lines.append(

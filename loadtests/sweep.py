@@ -42,6 +42,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="", help="default reports/sweep-<time>")
     p.add_argument("--docs", action="store_true", help="update docs/capacity.md and its plot")
     p.add_argument("--keep-going", action="store_true", help="run every point even after a break")
+    p.add_argument(
+        "--from-json",
+        default="",
+        help="do not run anything: redraw the table and plot from a sweep's capacity.json",
+    )
     p.add_argument("run_args", nargs=argparse.REMAINDER, help="-- then options for each run")
     return p
 
@@ -220,9 +225,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     modes = [m for m in args.modes.split(",") if m]
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(args.out) if args.out else ROOT / "reports" / f"sweep-{stamp}"
+    if args.from_json and not args.out:
+        out = Path(args.from_json).resolve().parent
     out.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
     started = time.time()
+    if args.from_json:
+        rows = json.loads(Path(args.from_json).read_text())
+        modes = []
     for mode in modes:
         label = f"redis x{args.server_processes}" if mode == "redis" else mode
         broken_at = None
