@@ -71,6 +71,8 @@ class ProcessState:
     counters: Counter[str] = field(default_factory=Counter)
     #: epoch second -> entry group -> rounded response time -> count (for the plots)
     series: dict[int, dict[str, Counter[int]]] = field(default_factory=dict)
+    #: a few concrete failures, with attendee ids (see :func:`example`)
+    examples: list[str] = field(default_factory=list)
     #: gevent loop lag samples: rounded ms -> count (see _watch_loop_lag)
     loop_lag: Counter[int] = field(default_factory=Counter)
     #: command kind -> handler(data), installed by the attendee class
@@ -95,6 +97,7 @@ def reset() -> None:
     STATE.counters.clear()
     STATE.series.clear()
     STATE.loop_lag.clear()
+    STATE.examples.clear()
     DONE.clear()
     _master.update(presenter=None, reports=[], expectations=[], commands=[])
 
@@ -258,6 +261,7 @@ def _report(environment: Environment) -> None:
         "missed": missed,
         "counters": dict(STATE.counters),
         "loop_lag": dict(STATE.loop_lag),
+        "examples": STATE.examples[:MAX_EXAMPLES],
         "series": {
             str(second): {group: dict(h) for group, h in groups.items()}
             for second, groups in STATE.series.items()
@@ -297,6 +301,15 @@ def _eligible(attendee: Tracked, expectation: dict[str, Any]) -> bool | None:
     return False
 
 
+MAX_EXAMPLES = 20
+
+
+def example(text: str) -> None:
+    """Keep a few concrete cases (with attendee ids) for the report."""
+    if len(STATE.examples) < MAX_EXAMPLES:
+        STATE.examples.append(text)
+
+
 def check_expectations(environment: Environment) -> dict[str, Any]:
     """Fire a ``MISSED`` failure for every expected broadcast an attendee did not get
     before its deadline; return the counts."""
@@ -321,30 +334,38 @@ def check_expectations(environment: Environment) -> dict[str, Any]:
                     shown = getattr(attendee, "values", {}).get(key, {})
                     if shown.get("total") != expectation["total"]:
                         wrong[event] += 1
+                        example(
+                            f"attendee {attendee.attendee_id}: final total {shown.get('total')}, "
+                            f"close tally {expectation['total']}"
+                        )
                         environment.events.request.fire(
                             request_type=names.CHECK,
                             name="final results match the close tally",
                             response_time=0,
                             response_length=0,
-                            exception=RuntimeError(
-                                f"attendee {attendee.attendee_id}: final total "
-                                f"{shown.get('total')}, close tally {expectation['total']}"
-                            ),
+                            exception=RuntimeError("final total differs from the close tally"),
                             context={},
                         )
                 continue
+            limit = f"{expectation['deadline_ms'] / 1000:g} s"
             if received is None:
                 missed[event] += 1
-                problem = f"never received (deadline {expectation['deadline_ms'] / 1000:g} s)"
+                problem = f"not received within {limit}"
+                example(f"attendee {attendee.attendee_id}: {event} never received")
             else:
                 late[event] += 1
-                problem = f"received {(received - deadline) / 1000:.1f} s after its deadline"
+                problem = f"received after the {limit} deadline"
+                example(
+                    f"attendee {attendee.attendee_id}: {event} received "
+                    f"{(received - deadline) / 1000:.1f} s after its deadline"
+                )
+            # One message per kind of problem, so Locust's error table aggregates them.
             environment.events.request.fire(
                 request_type=names.MISSED,
                 name=event,
                 response_time=0,
                 response_length=0,
-                exception=RuntimeError(f"attendee {attendee.attendee_id}: {event} {problem}"),
+                exception=RuntimeError(problem),
                 context={},
             )
     return {

@@ -200,6 +200,7 @@ def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
         "resources": resources,
         "generator_loop_lag_ms": loop_lag,
         "live_phase": live,
+        "worker_examples": [w.get("examples", []) for w in workers],
         "slo": asdict(slo),
     }
     summary["checks"] = checks(summary, slo)
@@ -305,6 +306,14 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _source(src: dict[str, Any]) -> str:
+    if src.get("ref"):
+        return f"`{src['ref']}` = commit `{src['commit'][:10]}`"
+    dirty = src.get("dirty_server_files") or []
+    text = f"working tree at commit `{str(src.get('commit', '?'))[:10]}`"
+    return text + (f", with uncommitted changes in {len(dirty)} server files" if dirty else "")
+
+
 def _entries_of(s: dict[str, Any], type_: str) -> list[tuple[str, str, int, int]]:
     return [
         (e["type"], e["name"], e["requests"], e["failures"])
@@ -323,6 +332,7 @@ def markdown(s: dict[str, Any]) -> str:
         f"{run.get('scenario_summary', '')}",
         "",
         f"- servers: {run['server_desc']}; load generator: {run['locust_desc']}",
+        f"- server code: {_source(run.get('server_source') or {})}",
         f"- started {run['started']}, {run['duration_s']:.0f} s; output `{run['out']}`",
         "",
         "## SLO",
@@ -434,6 +444,10 @@ def markdown(s: dict[str, Any]) -> str:
         if view:
             lines += ["", "| server timing | count | mean (ms) |", "|---|---|---|"]
             lines += [f"| {k} | {v['count']:,} | {v['mean_ms']} |" for k, v in view.items()]
+    examples = [e for w in s.get("worker_examples", []) for e in w][:20]
+    if examples:
+        lines += ["", "## Examples (with attendee ids)", ""]
+        lines += [f"- {e}" for e in examples]
     if s["failures"]["errors"]:
         lines += ["", "## Errors (top 25)", "", "| type | name | error | count |"]
         lines += ["|---|---|---|---|"]

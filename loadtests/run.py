@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -36,7 +37,7 @@ import psutil
 from loadtests import names, report, scenarios
 from loadtests.monitor import ResourceMonitor, server_view, wait_until_quiet, with_children
 from loadtests.report import Slo
-from loadtests.servers import Deployment, free_port
+from loadtests.servers import Deployment, export_ref, free_port, source_info
 from loadtests.settings import DEFAULT_DEADLINE_S
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,6 +146,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="pin the server (and Redis) to the first half of the cores and Locust to the "
         "other half, so they do not compete for the same core",
+    )
+    p.add_argument(
+        "--server-ref",
+        default="",
+        help="run the server as of this git commit/branch/tag (extracted with git archive "
+        "into the output directory) instead of the working tree",
     )
     p.add_argument("--sweep", action="store_true", help="run the capacity sweep instead")
     return p
@@ -257,6 +264,14 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
     say(f"scenario {name}: {scenario.summary}")
     say(f"output in {out}")
     server_cpus, locust_cpus = split_cores() if args.split_cores else (None, None)
+    server_path = None
+    if args.server_ref and not args.target:
+        sha = export_ref(ROOT, args.server_ref, out / "server-src")
+        server_path = str(out / "server-src" / "server")
+        server_source: dict[str, Any] = {"ref": args.server_ref, "commit": sha}
+        say(f"server code as of {args.server_ref} ({sha[:10]})")
+    else:
+        server_source = {"working_tree": True, **source_info(ROOT)}
 
     def pin_locust() -> None:
         if locust_cpus:
@@ -277,6 +292,7 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
             log_level=args.server_log_level,
             env=SERVER_ENV,
             cpus=server_cpus,
+            server_path=server_path,
         )
     meta: dict[str, Any] = {
         "scenario": name,
@@ -292,6 +308,7 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
         "cores": psutil.cpu_count(),
         "argv": sys.argv[1:],
         "crashed": [],
+        "server_source": server_source,
         "cores_split": (
             {"server": sorted(server_cpus or []), "locust": sorted(locust_cpus or [])}
             if args.split_cores
@@ -414,6 +431,8 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
             monitor.stop()
         say("stopping the server")
         meta["server_exit_codes"] = deployment.stop()
+        if server_path:
+            shutil.rmtree(out / "server-src", ignore_errors=True)
         output.close()
     meta.setdefault("duration_s", time.time() - started)
     meta.setdefault("locust_desc", "-")

@@ -24,6 +24,37 @@ import psutil
 START_TIMEOUT_S = 30.0
 
 
+def export_ref(repo: Path, ref: str, into: Path) -> str:
+    """Extract the server (and its web pages) as of git ``ref`` into ``into`` (read-only
+    ``git archive``: the working tree and index are not touched); returns the commit."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{ref}^{{commit}}"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    into.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.Popen(
+        ["git", "archive", sha, "server", "clients"], cwd=repo, stdout=subprocess.PIPE
+    )
+    subprocess.run(["tar", "-x", "-C", str(into)], stdin=archive.stdout, check=True)
+    if archive.wait() != 0:
+        raise RuntimeError(f"git archive {sha} failed")
+    return sha
+
+
+def source_info(repo: Path) -> dict[str, Any]:
+    """The working tree's commit and whether its server code has uncommitted changes."""
+
+    def git(*args: str) -> str:
+        result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True)
+        return result.stdout.strip()
+
+    dirty = [line[3:] for line in git("status", "--porcelain", "server").splitlines()]
+    return {"commit": git("rev-parse", "HEAD"), "dirty_server_files": dirty}
+
+
 def free_port() -> int:
     """A free TCP port on the loopback interface."""
     with socket.socket() as s:
@@ -89,6 +120,8 @@ class Deployment:
     admin_token: str = field(default_factory=lambda: os.urandom(12).hex())
     external_urls: tuple[str, ...] = ()
     log_level: str = "WARNING"
+    #: directory holding the ``plenary`` package to run (None: the installed one)
+    server_path: str | None = None
     #: CPU cores the server processes and Redis may run on (None: any)
     cpus: set[int] | None = None
     #: extra environment for the server processes (PLENARY_* settings)
@@ -159,6 +192,8 @@ class Deployment:
         if self.redis_url:
             args += ["--redis-url", self.redis_url]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
+        if self.server_path:
+            env["PYTHONPATH"] = self.server_path
         with log.open("wb") as handle:
             proc = subprocess.Popen(
                 args, env=env, stdout=handle, stderr=subprocess.STDOUT, preexec_fn=self._pin

@@ -43,6 +43,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--docs", action="store_true", help="update docs/capacity.md and its plot")
     p.add_argument("--keep-going", action="store_true", help="run every point even after a break")
     p.add_argument(
+        "--server-ref",
+        default="HEAD",
+        help="git ref of the server to measure, resolved once so every point runs the same "
+        "commit (default HEAD; '' for the working tree as it is at each point)",
+    )
+    p.add_argument(
         "--from-json",
         default="",
         help="do not run anything: redraw the table and plot from a sweep's capacity.json",
@@ -89,6 +95,7 @@ def point_row(mode: str, summary: dict[str, Any]) -> dict[str, Any]:
         "generator_lag_p99": summary["generator_loop_lag_ms"]["p99"],
         "other_cpu_mean": other.get("cpu_mean"),
         "out": summary["run"]["out"],
+        "server_commit": (summary["run"].get("server_source") or {}).get("commit"),
     }
 
 
@@ -97,6 +104,8 @@ def run_point(args: argparse.Namespace, mode: str, users: int, out: Path) -> dic
     cmd += ["--users", str(users), "--mode", mode, "--out", str(out), "--quiet"]
     cmd += ["--server-processes", str(args.server_processes)]
     cmd += ["--locust-processes", str(args.locust_processes)]
+    if args.server_ref:
+        cmd += ["--server-ref", args.server_ref]
     cmd += [a for a in args.run_args if a != "--"]
     say(f"sweep point: {users} attendees, {mode} mode -> {out}")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -228,6 +237,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.from_json and not args.out:
         out = Path(args.from_json).resolve().parent
     out.mkdir(parents=True, exist_ok=True)
+    if args.server_ref:
+        args.server_ref = subprocess.run(
+            ["git", "rev-parse", "--verify", f"{args.server_ref}^{{commit}}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        say(f"every point runs the server as of commit {args.server_ref[:10]}")
     rows: list[dict[str, Any]] = []
     started = time.time()
     if args.from_json:

@@ -202,6 +202,8 @@ class PlenaryUser(SocketIOUser):
         self.welcomed.clear()
         self.refusal = None
         self.retry_after_s = None
+        if self.sio.connected:  # a connection without a welcome, from a previous attempt
+            self.disconnect()
         self._wait_disconnected()
         started = now_ms()
         try:
@@ -340,11 +342,9 @@ class Attendee(PlenaryUser):
         poll_id = str(poll.get("id"))
         last = self.state_seqs.get(poll_id)
         if event is not None and last is not None and seq > last + 1:
-            self.fire(
-                names.MISSED,
-                "poll state (state_seq gap)",
-                0,
-                f"attendee {self.attendee_id}: {event} with state_seq {seq} after {last}",
+            self.fire(names.MISSED, "poll state (state_seq gap)", 0, "state_seq jumped")
+            coordination.example(
+                f"attendee {self.attendee_id}: {event} with state_seq {seq} after {last}"
             )
         if last is None or seq > last:
             self.state_seqs[poll_id] = seq
@@ -404,9 +404,11 @@ class Attendee(PlenaryUser):
 
     @task
     def work(self) -> None:
-        """Run the next job (an answer, a drop, a reconnect); each waits at most 1 s."""
+        """Run the next job (an answer, a drop, a reconnect). An idle attendee waits here
+        (up to 10 s per round: each round costs the load generator CPU, and thousands of
+        idle attendees add up); Locust stops the greenlet at the end of the test."""
         try:
-            job = self.jobs.get(timeout=1.0)
+            job = self.jobs.get(timeout=10.0)
         except gevent.queue.Empty:
             return
         job()
@@ -418,12 +420,9 @@ class Attendee(PlenaryUser):
         self.token = data.get("token") or self.token
         if resumed:
             same = attendee.get("id") == self.attendee_id
-            self.fire(
-                names.CHECK,
-                "resume keeps identity",
-                0,
-                None if same else f"was {self.attendee_id}, now {attendee.get('id')}",
-            )
+            self.fire(names.CHECK, "resume keeps identity", 0, None if same else "new identity")
+            if not same:
+                coordination.example(f"attendee {self.attendee_id} resumed as {attendee.get('id')}")
         else:
             self.attendee_id = attendee.get("id")
         activity = data.get("activity")
@@ -434,12 +433,12 @@ class Attendee(PlenaryUser):
         mine = self.answers.get(poll_id)
         if mine is not None:
             kept = poll.get("my_answer") == mine.stored
-            self.fire(
-                names.CHECK,
-                "resume keeps answer",
-                0,
-                None if kept else f"acked {mine.stored!r}, welcome says {poll.get('my_answer')!r}",
-            )
+            self.fire(names.CHECK, "resume keeps answer", 0, None if kept else "answer changed")
+            if not kept:
+                coordination.example(
+                    f"attendee {self.attendee_id}: acked {mine.stored!r}, welcome says "
+                    f"{poll.get('my_answer')!r}"
+                )
             if resumed and self.scenario.revote_after_resume and poll.get("status") == "open":
                 self.jobs.put(lambda: self.send_answer(poll_id, mine, retry=True))
         elif poll.get("status") == "open" and poll.get("my_answer") is None:
