@@ -19,6 +19,7 @@ from typing import Any
 import psutil
 
 Finder = Callable[[], list[psutil.Process]]
+MAX_MONITOR_S = 6 * 3600.0
 
 
 def with_children(pid: int) -> list[psutil.Process]:
@@ -77,8 +78,10 @@ class ResourceMonitor:
         return known
 
     def _loop(self) -> None:
-        # Bounded by the run: stop() is called when Locust ends (or the runner gives up).
-        while not self._stop.wait(self.interval_s):
+        # Bounded by the run: stop() is called when Locust ends (or the runner gives up);
+        # and by a hard cap, should the runner itself be killed.
+        end = time.monotonic() + MAX_MONITOR_S
+        while not self._stop.wait(self.interval_s) and time.monotonic() < end:
             now = time.time()
             for role, finder in self.roles.items():
                 try:

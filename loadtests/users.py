@@ -277,6 +277,9 @@ class PlenaryUser(SocketIOUser):
 
     def on_stop(self) -> None:
         self.stopping = True
+        reconnecting = getattr(self, "reconnecting", None)
+        if reconnecting is not None:
+            reconnecting.kill(block=False)
         if self.connected:
             self.disconnect()
 
@@ -313,6 +316,7 @@ class Attendee(PlenaryUser):
         self.jobs: gevent.queue.Queue[Callable[[], None]] = gevent.queue.Queue()
         self.dropped_at: float | None = None
         self.reconnect_delay_s: float | None = None
+        self.reconnecting: gevent.Greenlet | None = None
         for event in TRACKED_EVENTS:
             self.sio.on(event, self._tracker(event))
         self.sio.on("poll:results", self._on_results)
@@ -378,8 +382,11 @@ class Attendee(PlenaryUser):
         if delay is None:
             delay = self.rng.uniform(0.5, 1.5)
         self.reconnect_delay_s = None
+        self.welcomed.clear()
         STATE.counters["drops"] += 1
-        self.jobs.put(lambda: self.reconnect(delay))
+        # Its own greenlet, not the job queue: a pending answer waits for this reconnect.
+        if self.reconnecting is None or self.reconnecting.dead:
+            self.reconnecting = gevent.spawn(self.reconnect, delay)
 
     # -- life cycle ----------------------------------------------------------------
     def auth(self) -> dict[str, Any]:
