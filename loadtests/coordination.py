@@ -202,6 +202,7 @@ def _collect(environment: Environment) -> None:
     deadline = time.monotonic() + COLLECT_TIMEOUT_S
     while len(_master["reports"]) < expected and time.monotonic() < deadline:
         gevent.sleep(0.1)
+    check_tallies(environment)
     out = Path(getattr(environment.parsed_options, "plenary_out", None) or ".")
     out.mkdir(parents=True, exist_ok=True)
     results = {
@@ -222,6 +223,46 @@ def _collect(environment: Environment) -> None:
     if isinstance(runner, MasterRunner):
         gevent.sleep(STATS_FLUSH_S)  # let the workers' last statistics arrive
     DONE.set()
+
+
+def check_tallies(environment: Environment) -> None:
+    """A Locust ``CHECK exact tally`` entry per closed poll: the server's final tally (the
+    presenter's close ack) must equal the acked votes summed over every worker, in total
+    and option by option. (The runner also compares them with the export.)"""
+    presenter = _master["presenter"] or {}
+    for poll in presenter.get("polls", []):
+        results = poll.get("results")
+        if not results:
+            continue
+        voters = 0
+        counts: Counter[str] = Counter()
+        for report in _master["reports"]:
+            votes = report.get("votes", {}).get(poll["poll_id"], {})
+            voters += int(votes.get("voters", 0))
+            counts.update({k: int(v) for k, v in votes.get("counts", {}).items()})
+        server = {k: v for k, v in results.get("counts", {}).items() if isinstance(v, int)}
+        exact = results.get("total") == voters and all(
+            counts.get(k, 0) == v for k, v in server.items()
+        )
+        environment.events.request.fire(
+            request_type=names.CHECK,
+            name="exact tally",
+            response_time=0,
+            response_length=0,
+            exception=None
+            if exact
+            else RuntimeError(
+                f"poll {poll['poll_id']}: server total {results.get('total')}, acked {voters}"
+            ),
+            context={},
+        )
+        log.info(
+            "poll %s: server tally %s, acked votes %s: %s",
+            poll["poll_id"],
+            results.get("total"),
+            voters,
+            "exact" if exact else "MISMATCH",
+        )
 
 
 # -- worker side ------------------------------------------------------------------
