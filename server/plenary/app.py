@@ -24,6 +24,8 @@ from plenary.http_api import page_urls, setup_routes
 from plenary.metrics import Metrics
 from plenary.realtime.broadcast import Broadcaster
 from plenary.realtime.fanout import PlenaryRedisManager
+from plenary.realtime.fastjson import FastJson
+from plenary.realtime.fastpath import FastManager, FastPacket, PlenaryServer
 from plenary.realtime.gateway import Gateway
 from plenary.realtime.presence import Presence
 from plenary.realtime.router import Router
@@ -52,19 +54,28 @@ DEMO_POLLS: list[dict[str, Any]] = [
 
 
 def create_sio(settings: Settings) -> socketio.AsyncServer:
-    """The Socket.IO server, with the Redis manager in scaled mode."""
+    """The Socket.IO server (python-socketio's, with the fan-out fast path of
+    ``realtime/fastpath.py``), with the Redis manager in scaled mode."""
     # python-socketio logs every emit at INFO: keep its warnings and errors only.
     sio_logger = logging.getLogger("plenary.socketio")
     sio_logger.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
-    manager = None
+    manager: FastManager
     if settings.redis_url:
         manager = PlenaryRedisManager(settings.redis_url, logger=sio_logger)
+    else:
+        manager = FastManager()
     origins: Any = list(settings.cors_allowed_origins)
     if origins == ["*"]:
         origins = "*"
-    return socketio.AsyncServer(
+    return PlenaryServer(
         async_mode="aiohttp",
         client_manager=manager,
+        serializer=FastPacket,
+        json=FastJson,
+        # Each connection's events are handled in order by its own reader (the
+        # connection's aiohttp handler task), not in a new task per event: handlers
+        # never wait for the same client, so one slow handler delays only its sender.
+        async_handlers=False,
         cors_allowed_origins=origins,
         max_http_buffer_size=settings.limits.max_payload_bytes,
         transports=settings.engineio_transports,
@@ -85,7 +96,7 @@ def build_app(
     store = store_for(settings)
     sessions = Sessions()
     metrics = Metrics()
-    broadcaster = Broadcaster(sio, metrics)
+    broadcaster = Broadcaster(sio, metrics, sessions)
     events = EventService(store, settings.limits)
     polls = PollService(store, broadcaster, settings.limits, settings.results_interval_ms)
     modules: dict[str, ActivityModule] = {PollsModule.type: PollsModule(polls)}
@@ -136,6 +147,7 @@ def build_app(
         process_id=process_id,
         metrics=metrics,
         retention=retention,
+        broadcaster=broadcaster,
     )
     if on_ready is not None:
         services.on_ready.append(on_ready)

@@ -13,6 +13,7 @@ from plenary.activities.polls.service import PollService
 from plenary.clock import now_ms
 from plenary.event_service import EventService
 from plenary.metrics import Metrics
+from plenary.realtime.broadcast import Broadcaster
 from plenary.realtime.gateway import Gateway
 from plenary.realtime.presence import Presence
 from plenary.realtime.session import Sessions
@@ -46,6 +47,7 @@ class Services:
     process_id: str
     metrics: Metrics
     retention: EventRetention
+    broadcaster: Broadcaster
     demo: Demo | None = None
     on_ready: list[Callable[[Services], Any]] = field(default_factory=list)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from typing import Any
 
 import socketio
@@ -21,19 +21,29 @@ import socketio
 from plenary.codec import MsgpackAsJson
 from plenary.metrics import Metrics
 from plenary.realtime import rooms
+from plenary.realtime.fastpath import FastManager
 
 CHANNEL = "plenary"
 MAX_BACKOFF_S = 5.0
 SUBSCRIBE_CONFIRM_TIMEOUT_S = 2.0
+#: A batch of personal messages (``Broadcaster.to_each``) for the other processes.
+EACH = "plenary:each"
+#: Personal messages per pub/sub message: a few hundred KiB at most, far below Redis'
+#: ``client-output-buffer-limit pubsub`` (a subscriber is dropped past 8 MiB).
+EACH_CHUNK = 250
+
+DeliverEach = Callable[[str, str, Mapping[str, dict[str, Any]], int], Coroutine[Any, Any, int]]
 
 
 def event_channel(code: str) -> str:
     return f"{CHANNEL}:{code}"
 
 
-class PlenaryRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+class PlenaryRedisManager(socketio.AsyncRedisManager, FastManager):  # type: ignore[misc]
     """python-socketio's Redis manager with msgpack, a channel per event and a louder,
-    faster recovery.
+    faster recovery. Local delivery (of this process's emits and of those that come
+    from Redis) is :class:`FastManager`'s: it comes after the pub/sub layer in the
+    method resolution order, where python-socketio's ``AsyncManager`` would be.
 
     ``socket_timeout`` is deliberately absent from the Redis options: an idle
     ``listen()`` would time out and resubscribe in a storm. ``health_check_interval``
@@ -53,6 +63,8 @@ class PlenaryRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             **kwargs,
         )
         self.on_resubscribe: Callable[[], Coroutine[Any, Any, None]] | None = None
+        #: Delivers a batch of personal messages to this process's attendees.
+        self.on_each: DeliverEach | None = None
         self.resubscriptions = 0
         self.metrics: Metrics | None = None
         self._log = logger
@@ -70,10 +82,13 @@ class PlenaryRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
     # -- which channel -----------------------------------------------------------
     def channel_for(self, message: dict[str, Any]) -> str:
         """Emits to an event's rooms go on the event's channel; the rest is shared."""
-        if message.get("method") == "emit":
+        method = message.get("method")
+        if method == "emit":
             code = rooms.event_of(message.get("room"))
             if code is not None:
                 return event_channel(code)
+        elif method == EACH:
+            return event_channel(str(message["code"]))
         return str(self.channel)
 
     async def follow(self, code: str) -> None:
@@ -110,6 +125,34 @@ class PlenaryRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
         return [event_channel(code) for code in self._followers]
 
     # -- publishing -----------------------------------------------------------------
+    async def publish_each(
+        self, code: str, event: str, per_attendee: Mapping[str, dict[str, Any]], ts: int
+    ) -> None:
+        """Send a batch of personal messages to the other processes following ``code``
+        (each delivers to its own attendees), in messages of :data:`EACH_CHUNK`."""
+        items = list(per_attendee.items())
+        for start in range(0, len(items), EACH_CHUNK):
+            await self._publish(
+                {
+                    "method": EACH,
+                    "code": code,
+                    "event": event,
+                    "ts": ts,
+                    "items": dict(items[start : start + EACH_CHUNK]),
+                    "host_id": self.host_id,
+                }
+            )
+
+    async def _handle_each(self, message: dict[str, Any]) -> None:
+        if message.get("host_id") == self.host_id or self.on_each is None:
+            return
+        try:
+            await self.on_each(message["code"], message["event"], message["items"], message["ts"])
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self._log.exception("delivering personal messages from redis failed")
+
     async def _publish(self, data: Any) -> Any:
         channel = self.channel_for(data)
         for retries_left in (1, 0):
@@ -179,4 +222,12 @@ class PlenaryRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
             elif message["type"] == "message" and "data" in message:
                 if self.metrics is not None:
                     self.metrics.pubsub_messages.labels("in").inc()
-                yield message["data"]
+                try:
+                    data = self.json.loads(message["data"])
+                except Exception:
+                    self._log.warning("undecodable pub/sub message on %r", channel)
+                    continue
+                if isinstance(data, dict) and data.get("method") == EACH:
+                    await self._handle_each(data)
+                    continue
+                yield data  # python-socketio's listener takes decoded messages as they are
