@@ -1,0 +1,362 @@
+"""The fan-out fast path (``realtime/fastpath.py``): broadcasts and personal messages
+written straight to each websocket, batched writes, the bounded backlog, pings from a
+timer, the room index, and python-socketio's own clients still working on top.
+
+Nothing here asserts timing: speed is measured by ``bench/fanout.py``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+import socketio
+
+from plenary.realtime import rooms
+from plenary.realtime.fastjson import FastJson
+from plenary.realtime.fastpath import FastManager, FastPacket, FastSocket, text_frame
+from plenary.settings import Limits
+from tests.support import clients
+from tests.support.raw_socketio import RawClient
+from tests.support.redis_proc import RedisProcess
+from tests.support.server import RunningServer, create_event, running_server
+
+MANY = 300
+LIMITS = Limits(joins_per_second_per_ip=100_000, joins_burst_per_ip=100_000)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        yield session
+
+
+async def join_many(
+    http: aiohttp.ClientSession, url: str, code: str, count: int, **kw: Any
+) -> list[RawClient]:
+    gate = asyncio.Semaphore(50)
+
+    async def one(i: int) -> RawClient:
+        async with gate:
+            client = RawClient(http, url, **kw)
+            return await client.connect({"event": code, "role": "attendee", "name": f"Raw {i}"})
+
+    return list(await asyncio.gather(*(one(i) for i in range(count))))
+
+
+def attendee_id(client: RawClient) -> str:
+    return str(client.received("welcome")[0]["attendee"]["id"])
+
+
+async def test_a_broadcast_reaches_every_client_once_with_the_same_bytes(
+    http: aiohttp.ClientSession,
+) -> None:
+    async with running_server(limits=LIMITS) as server:
+        event = await create_event(server.url)
+        code = event["code"]
+        raw = await join_many(http, server.url, code, MANY)
+        python_client = await clients.attendee(server.url, code, "Py")  # python-socketio
+        presenter = await clients.presenter(server.url, code, event["presenter_key"])
+        poll = (
+            await presenter.call(
+                "poll:create", {"question": "Hello?", "kind": "single", "options": ["a", "b"]}
+            )
+        )["poll"]
+        opened = (await presenter.call("poll:open", {"poll_id": poll["id"]}))["poll"]
+
+        for client in raw:
+            await client.wait_for("poll:opened")
+        await python_client.wait_for("poll:opened")
+        await asyncio.sleep(0.2)  # anything extra would have arrived by now
+
+        frames = {f for c in raw for f in c.frames if f.startswith('42["poll:opened"')}
+        assert len(frames) == 1, "every recipient gets the very same bytes"
+        frame = frames.pop()
+        name, payload = json.loads(frame[2:])
+        assert name == "poll:opened"
+        assert payload["poll"] == opened
+        assert isinstance(payload["ts"], int)
+        assert all(len(c.received("poll:opened")) == 1 for c in raw), "exactly once each"
+        assert python_client.received["poll:opened"] == [payload]
+        for client in raw:
+            await client.close()
+        await python_client.disconnect()
+        await presenter.disconnect()
+
+
+async def test_personal_messages_reach_each_attendee_with_their_own_payload(
+    http: aiohttp.ClientSession,
+) -> None:
+    async with running_server(limits=LIMITS) as server:
+        event = await create_event(server.url)
+        code = event["code"]
+        raw = await join_many(http, server.url, code, 50)
+        python_client = await clients.attendee(server.url, code, "Py")
+        ids = [attendee_id(c) for c in raw] + [python_client.welcome["attendee"]["id"]]
+        # one attendee is not named: it gets nothing
+        messages = {aid: {"rank": i, "attendee_id": aid} for i, aid in enumerate(ids[1:])}
+
+        sent = await server.services.broadcaster.to_each(code, "quiz:result", messages)
+
+        assert sent == len(messages)
+        for client in raw[1:]:
+            (got,) = await client.wait_for("quiz:result")
+            assert got["attendee_id"] == attendee_id(client)
+            assert got["rank"] == messages[attendee_id(client)]["rank"]
+        results = [r for c in raw[1:] for r in c.received("quiz:result")]
+        assert len({r["ts"] for r in results}) == 1, "one send time for the batch"
+        py_event: list[Any] = []
+        python_client.sio.on("quiz:result", lambda data: py_event.append(data))
+        await server.services.broadcaster.to_each(code, "quiz:result", messages)
+        for _ in range(100):
+            if py_event:
+                break
+            await asyncio.sleep(0.02)
+        assert py_event and py_event[0]["attendee_id"] == python_client.welcome["attendee"]["id"]
+        await asyncio.sleep(0.1)
+        assert raw[0].received("quiz:result") == []
+        for client in raw:
+            await client.close()
+        await python_client.disconnect()
+
+
+async def test_ignore_queue_personal_emit_is_delivered() -> None:
+    async with running_server() as server:
+        event = await create_event(server.url)
+        client = await clients.attendee(server.url, event["code"], "Solo")
+        got: list[Any] = []
+        client.sio.on("note", lambda data: got.append(data))
+        sid = server.services.sessions.sids()[0]
+        await server.services.sio.emit("note", {"text": "é ✓"}, to=sid, ignore_queue=True)
+        await server.services.broadcaster.to_socket(sid, "note", {"text": "second"})
+        for _ in range(100):
+            if len(got) == 2:
+                break
+            await asyncio.sleep(0.02)
+        assert [g["text"] for g in got] == ["é ✓", "second"]
+        await client.disconnect()
+
+
+async def test_long_polling_and_upgrading_clients_get_broadcasts() -> None:
+    async with running_server() as server:
+        event = await create_event(server.url)
+        code = event["code"]
+        polling = socketio.AsyncClient(reconnection=False)
+        upgrading = socketio.AsyncClient(reconnection=False)
+        got: dict[str, list[Any]] = {"polling": [], "upgrading": []}
+        for name, sio in (("polling", polling), ("upgrading", upgrading)):
+            sio.on("poll:opened", lambda data, name=name: got[name].append(data))
+        auth = {"event": code, "role": "attendee", "name": "P"}
+        await polling.connect(server.url, auth=auth, transports=["polling"])
+        await upgrading.connect(server.url, auth=auth)  # polling, then websocket
+        presenter = await clients.presenter(server.url, code, event["presenter_key"])
+        poll = (
+            await presenter.call(
+                "poll:create", {"question": "Q", "kind": "single", "options": ["a", "b"]}
+            )
+        )["poll"]
+        await asyncio.sleep(0.5)  # let the upgrade finish
+        for _ in range(3):
+            await presenter.call("poll:open", {"poll_id": poll["id"]})
+            await presenter.call("poll:close", {"poll_id": poll["id"]})
+        for _ in range(200):
+            if len(got["polling"]) == 3 and len(got["upgrading"]) == 3:
+                break
+            await asyncio.sleep(0.02)
+        assert [len(got["polling"]), len(got["upgrading"])] == [3, 3]
+        assert upgrading.transport() == "websocket"
+        ack = await polling.call(
+            "poll:vote", {"poll_id": poll["id"], "choice": "a", "vote_id": "v1"}, timeout=10
+        )
+        assert ack["error"]["code"] == "not_open"
+        # python-socketio's client waits out its pending long-poll on disconnect (about
+        # 30 s, with any server): abort instead.
+        await polling.eio.disconnect(abort=True)
+        await upgrading.disconnect()
+        await presenter.disconnect()
+
+
+async def test_a_client_that_never_reads_is_dropped_and_others_keep_receiving(
+    http: aiohttp.ClientSession,
+) -> None:
+    async with running_server(limits=LIMITS) as server:
+        eio = server.services.sio.eio
+        eio.max_backlog_bytes = 64 * 1024
+        event = await create_event(server.url)
+        code = event["code"]
+        reader = await RawClient(http, server.url).connect(
+            {"event": code, "role": "attendee", "name": "Reads"}
+        )
+        stalled = await stalled_client(server, code)
+        # Keep the kernel from absorbing megabytes for the stalled client.
+        for sock in eio.sockets.values():
+            if isinstance(sock, FastSocket) and sock.transport is not None:
+                raw_socket = sock.transport.get_extra_info("socket")
+                raw_socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16 * 1024)
+        sessions = server.services.sessions
+        assert len(sessions) == 2
+
+        blob = "x" * 8000
+        sent = 0
+        for i in range(400):
+            await server.services.sio.emit(
+                "blob", {"i": i, "blob": blob}, room=rooms.everyone(code)
+            )
+            sent += 1
+            await asyncio.sleep(0.002)
+            if eio.slow_clients_dropped and len(sessions) == 1:
+                break
+        for _ in range(200):
+            if len(sessions) == 1:
+                break
+            await asyncio.sleep(0.02)
+
+        assert eio.slow_clients_dropped == 1
+        assert len(sessions) == 1, "the stalled client's session ended"
+        got = await reader.wait_for("blob", sent, timeout=20)
+        assert [g["i"] for g in got] == list(range(sent)), "in order, none lost"
+        stalled.close()
+        await reader.close()
+
+
+async def stalled_client(server: RunningServer, code: str) -> socket.socket:
+    """A websocket client that connects, joins, and then never reads again."""
+    host, port = server.url.removeprefix("http://").split(":")
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(sock, (host, int(port)))
+    request = (
+        f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    await loop.sock_sendall(sock, request.encode())
+    await asyncio.sleep(0.2)
+    auth = json.dumps({"event": code, "role": "attendee", "name": "Stalls"}).encode()
+    payload = b"40" + auth
+    frame = bytes((0x81, 0x80 | len(payload))) + b"\x00\x00\x00\x00" + payload
+    await loop.sock_sendall(sock, frame)
+    for _ in range(100):
+        if len(server.services.sessions) >= 2:
+            break
+        await asyncio.sleep(0.02)
+    return sock
+
+
+async def test_a_client_that_stops_answering_pings_is_disconnected(
+    http: aiohttp.ClientSession,
+) -> None:
+    async with running_server() as server:
+        eio = server.services.sio.eio
+        eio.ping_interval, eio.ping_timeout = 0.2, 0.3
+        event = await create_event(server.url)
+        code = event["code"]
+        silent = await RawClient(http, server.url, answer_pings=False).connect(
+            {"event": code, "role": "attendee", "name": "Silent"}
+        )
+        lively = await RawClient(http, server.url).connect(
+            {"event": code, "role": "attendee", "name": "Lively"}
+        )
+        await asyncio.wait_for(silent.closed.wait(), 10)
+        assert silent.pings >= 1
+        assert not lively.closed.is_set() and lively.pings >= 2
+        assert len(server.services.sessions) == 1
+        await lively.close()
+
+
+async def test_the_room_index_follows_joins_and_disconnects(http: aiohttp.ClientSession) -> None:
+    async with running_server(limits=LIMITS) as server:
+        manager = server.services.sio.manager
+        assert isinstance(manager, FastManager)
+        event = await create_event(server.url)
+        code = event["code"]
+        raw = await join_many(http, server.url, code, 20)
+        sid = server.services.sessions.sids()[0]
+        assert set(manager.get_rooms(sid, "/")) == {
+            sid,
+            rooms.everyone(code),
+            rooms.attendees(code),
+        }
+        for client in raw:
+            await client.close()
+        for _ in range(200):
+            if not len(server.services.sessions):
+                break
+            await asyncio.sleep(0.02)
+        assert len(server.services.sessions) == 0
+        assert rooms.everyone(code) not in manager.rooms.get("/", {})
+        assert not manager._rooms_of.get("/")
+
+
+@pytest.mark.redis
+async def test_personal_messages_cross_processes_in_one_batch(redis_proc: RedisProcess) -> None:
+    redis_proc.flush()
+    async with (
+        running_server(redis_proc.url) as one,
+        running_server(redis_proc.url) as two,
+        aiohttp.ClientSession() as http,
+    ):
+        event = await create_event(one.url)
+        code = event["code"]
+        on_one = await join_many(http, one.url, code, 5)
+        on_two = await join_many(http, two.url, code, 5)
+        everyone = [*on_one, *on_two]
+        messages = {attendee_id(c): {"table": i} for i, c in enumerate(everyone)}
+        published = one.services.metrics.pubsub_messages.labels("out")
+        before = published._value.get()
+
+        sent = await one.services.broadcaster.to_each(code, "cafe:table", messages)
+
+        assert sent == 5, "this process delivers to its own attendees"
+        for client in everyone:
+            (got,) = await client.wait_for("cafe:table")
+            assert got["table"] == messages[attendee_id(client)]["table"]
+        assert published._value.get() - before == 1, "one pub/sub message for the batch"
+        for client in everyone:
+            await client.close()
+
+
+def test_fast_json_keeps_the_standard_library_semantics() -> None:
+    assert FastJson.loads('["\\ud800"]') == ["\ud800"]  # orjson refuses lone surrogates
+    assert str(FastJson.loads("[NaN]")[0]) == "nan"
+    assert json.loads(FastJson.dumps({"s": "\ud800"})) == {"s": "\ud800"}
+    assert FastJson.dumps({"a": [1, 2.5, None, True, "é"]}) == '{"a":[1,2.5,null,true,"é"]}'
+    assert FastJson.dumps({1: "int key"}) == '{"1":"int key"}'
+
+
+def test_fast_packets_encode_like_python_socketio() -> None:
+    from socketio import packet
+
+    def split(encoded: str) -> tuple[str, Any]:
+        start = min(i for i in (encoded.find("["), encoded.find("{")) if i >= 0)
+        return encoded[:start], json.loads(encoded[start:])
+
+    for kind, data, namespace, ack_id in (
+        (packet.EVENT, ["poll:opened", {"poll": {"id": "p_1"}, "ts": 1}], None, None),
+        (packet.ACK, [{"ok": True}], "/", 12),
+        (packet.EVENT, ["x", {"v": "é"}], "/admin", None),
+        (packet.CONNECT, {"sid": "abc"}, None, None),
+    ):
+        fast = FastPacket(kind, data=data, namespace=namespace, id=ack_id).encode()
+        stock = packet.Packet(kind, data=data, namespace=namespace, id=ack_id).encode()
+        assert split(fast) == split(stock)
+    binary = FastPacket(packet.EVENT, data=["file", b"\x00\x01"]).encode()
+    assert isinstance(binary, list) and binary[1] == b"\x00\x01"
+
+
+def test_text_frames_are_valid_websocket_frames() -> None:
+    for size in (0, 125, 126, 65535, 65536):
+        frame = text_frame(b"x" * size)
+        assert frame[0] == 0x81
+        if size < 126:
+            assert frame[1] == size and len(frame) == size + 2
+        elif size < 65536:
+            assert frame[1] == 126 and int.from_bytes(frame[2:4], "big") == size
+        else:
+            assert frame[1] == 127 and int.from_bytes(frame[2:10], "big") == size
