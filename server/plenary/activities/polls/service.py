@@ -24,6 +24,9 @@ from plenary.store import Activity, RecordOutcome, Store, Tally
 
 log = logging.getLogger(__name__)
 
+#: Parsed poll definitions kept for votes (a definition never changes once created).
+POLL_CACHE_SIZE = 4096
+
 
 def poll_view(activity: Activity) -> dict[str, Any]:
     """A poll as clients see it: definition plus status and state."""
@@ -55,6 +58,7 @@ class PollService:
         self._out = broadcaster
         self._limits = limits
         self.coalescer = ResultsCoalescer(store, results_window_ms, self.publish_results)
+        self._polls: dict[tuple[str, str], Poll] = {}
 
     async def stop(self) -> None:
         await self.coalescer.stop()
@@ -63,7 +67,22 @@ class PollService:
         activity = await self._store.get_activity(code, poll_id)
         if activity is None or activity.definition.get("type") != ACTIVITY_TYPE:
             raise not_found(f"Poll {poll_id!r}")
-        return activity, Poll.from_dict(activity.definition)
+        return activity, self._remember(code, Poll.from_dict(activity.definition))
+
+    def _remember(self, code: str, poll: Poll) -> Poll:
+        if len(self._polls) >= POLL_CACHE_SIZE:
+            self._polls.clear()
+        self._polls[(code, poll.id)] = poll
+        return poll
+
+    async def _definition(self, code: str, poll_id: str) -> Poll:
+        """The poll's definition, without a store round trip once it is known here:
+        a vote needs only the definition (the status is checked atomically by
+        ``record_answer``)."""
+        poll = self._polls.get((code, poll_id))
+        if poll is None:
+            _, poll = await self._load(code, poll_id)
+        return poll
 
     async def create(
         self, code: str, question: Any, kind: Any, options: Any, scale: Any
@@ -144,7 +163,7 @@ class PollService:
     async def vote(
         self, code: str, attendee_id: str, poll_id: str, choice: Any, vote_id: str
     ) -> dict[str, Any]:
-        _, poll = await self._load(code, poll_id)
+        poll = await self._definition(code, poll_id)
         answer = validate_answer(poll, choice, self._limits)
         stored = await self._store.record_answer(
             code, poll_id, attendee_id, vote_id, answer.keys, answer.value, now_ms(), answer.labels
