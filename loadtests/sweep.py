@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtests import names
+from loadtests.report import CONTENDED_CPU
 from loadtests.run import ROOT, say
 
 DOC = ROOT / "docs" / "capacity.md"
@@ -49,12 +50,26 @@ def parser() -> argparse.ArgumentParser:
         "commit (default HEAD; '' for the working tree as it is at each point)",
     )
     p.add_argument(
+        "--retries",
+        type=int,
+        default=0,
+        help="repeat a point (at most this many times) when other programs took more than "
+        "30 %% of a core while its polls were live; the quietest attempt counts",
+    )
+    p.add_argument(
         "--from-json",
         default="",
         help="do not run anything: redraw the table and plot from a sweep's capacity.json",
     )
     p.add_argument("run_args", nargs=argparse.REMAINDER, help="-- then options for each run")
     return p
+
+
+def contention(summary: dict[str, Any]) -> float:
+    """CPU (% of one core) other programs took while the polls were live."""
+    live = summary.get("live_phase") or {}
+    resources = live.get("resources") or summary.get("resources") or {}
+    return float(resources.get("other", {}).get("cpu_mean") or 0.0)
 
 
 def broke(summary: dict[str, Any]) -> bool:
@@ -72,6 +87,8 @@ def point_row(mode: str, summary: dict[str, Any]) -> dict[str, Any]:
     redis = res.get("redis", {})
     gen = res.get("locust", {})
     other = res.get("other", {})
+    live = summary.get("live_phase") or {}
+    live_res = live.get("resources") or {}
     return {
         "mode": mode,
         "attendees": summary["run"]["attendees"],
@@ -86,14 +103,18 @@ def point_row(mode: str, summary: dict[str, Any]) -> dict[str, Any]:
         "failures": summary["failures"]["total"],
         "missed": summary["missed"]["total"],
         "tally_exact": bool(summary["tally"]) and all(t["match"] for t in summary["tally"]),
-        "server_cpu_mean": server.get("cpu_mean"),
-        "server_cpu_peak": server.get("cpu_peak"),
+        # CPU and loop lag while the polls were live (the join phase has other costs).
+        "server_cpu_mean": live_res.get("server", server).get("cpu_mean"),
+        "server_cpu_peak": live_res.get("server", server).get("cpu_peak"),
         "server_rss_peak_mb": server.get("rss_peak_mb"),
-        "redis_cpu_peak": redis.get("cpu_peak"),
-        "generator_cpu_mean": gen.get("cpu_mean"),
-        "generator_cpu_peak": gen.get("cpu_peak"),
-        "generator_lag_p99": summary["generator_loop_lag_ms"]["p99"],
+        "redis_cpu_peak": live_res.get("redis", redis).get("cpu_peak"),
+        "generator_cpu_mean": live_res.get("locust", gen).get("cpu_mean"),
+        "generator_cpu_peak": live_res.get("locust", gen).get("cpu_peak"),
+        "generator_lag_p99": live.get("generator_loop_lag_ms", {}).get(
+            "p99", summary["generator_loop_lag_ms"]["p99"]
+        ),
         "other_cpu_mean": other.get("cpu_mean"),
+        "other_cpu_live": contention(summary),
         "out": summary["run"]["out"],
         "server_commit": (summary["run"].get("server_source") or {}).get("commit"),
     }
@@ -134,9 +155,9 @@ def table(rows: list[dict[str, Any]]) -> str:
     """The capacity table (markdown)."""
     head = (
         "| mode | attendees | verdict | fan-out p50 (ms) | fan-out p99 (ms) | vote ack p99 (ms)"
-        " | join max (ms) | failures | missed | exact tally | server CPU mean / peak (%)"
-        " | server peak memory (MB) | generator CPU mean / peak (%) | generator loop lag p99"
-        " (ms) | other programs' CPU mean (%) |"
+        " | join max (ms) | failures | missed | exact tally | server CPU while live, mean /"
+        " peak (%) | server peak memory (MB) | generator CPU while live, mean / peak (%) |"
+        " generator loop lag p99 while live (ms) | other programs' CPU while live (%) |"
     )
     lines = [head, "|" + "---|" * 15]
     for r in rows:
@@ -153,7 +174,7 @@ def table(rows: list[dict[str, Any]]) -> str:
             f"{_fmt(r['server_cpu_mean'])} / {_fmt(r['server_cpu_peak'])} | "
             f"{_fmt(r['server_rss_peak_mb'])} | {_fmt(r['generator_cpu_mean'])} / "
             f"{_fmt(r['generator_cpu_peak'])} | {_fmt(r['generator_lag_p99'])} | "
-            f"{_fmt(r['other_cpu_mean'])} |"
+            f"{_fmt(r.get('other_cpu_live', r['other_cpu_mean']))} |"
         )
     return "\n".join(lines)
 
@@ -259,7 +280,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 skipped = f"broke at {broken_at:,}"
                 rows.append({"mode": label, "attendees": users, "skipped": skipped})
                 continue
-            summary = run_point(args, mode, users, out / f"{mode}-{users}")
+            summary = None
+            for attempt in range(args.retries + 1):
+                suffix = f"-{attempt + 1}" if attempt else ""
+                got = run_point(args, mode, users, out / f"{mode}-{users}{suffix}")
+                if got is not None and (summary is None or contention(got) < contention(summary)):
+                    summary = got
+                if summary is None or contention(summary) <= CONTENDED_CPU:
+                    break
+                say(f"other programs took {contention(summary):.0f} % of a core: repeating")
             if summary is None:
                 rows.append({"mode": label, "attendees": users, "skipped": "no summary"})
                 broken_at = users
