@@ -75,17 +75,26 @@ def say(message: str) -> None:
 
 
 # -- waiting for a quiet machine ---------------------------------------------------------
-def wait_for_quiet(max_load: float, max_wait_s: float) -> tuple[float, float]:
-    """Wait while the 1-minute load average is above ``max_load``; returns (load at
-    start of waiting, load when going ahead)."""
+def busy_cores(seconds: float = 5.0) -> float:
+    """Cores busy over the next ``seconds`` (called while the benchmark itself is idle
+    between runs, so this is everyone else's work)."""
+    return psutil.cpu_percent(interval=seconds) / 100 * (os.cpu_count() or 1)
+
+
+def wait_for_quiet(max_load: float, max_wait_s: float) -> tuple[float, float, float]:
+    """Wait (polling every 30 s, at most ``max_wait_s``) until the machine is quiet: the
+    1-minute load average at most ``max_load``, or, since that average still carries
+    the benchmark's own previous run for a minute or two, less than half a core busy
+    right now. Returns (load average at first, load average then, cores busy then)."""
     first = os.getloadavg()[0]
     deadline = time.monotonic() + max_wait_s
-    load = first
-    while load > max_load and time.monotonic() < deadline:
-        say(f"load average {load:.2f} > {max_load}: waiting 30 s")
-        time.sleep(30)
+    while True:
         load = os.getloadavg()[0]
-    return first, load
+        busy = busy_cores()
+        if load <= max_load or busy < 0.5 or time.monotonic() > deadline:
+            return first, load, busy
+        say(f"load average {load:.2f} > {max_load} and {busy:.1f} cores busy: waiting 30 s")
+        time.sleep(30)
 
 
 # -- servers under test --------------------------------------------------------------------
@@ -668,8 +677,11 @@ async def main_async(args: argparse.Namespace) -> tuple[list[RunResult], list[di
             # Interleaved (floor, baseline, Plenary, floor, ...): a change in the machine's
             # load during the run weighs on every server alike.
             for kind in args.servers:
-                waited_from, load = wait_for_quiet(args.max_load, args.max_wait_s)
-                say(f"{kind}, {n} attendees, run {repeat + 1} (load average {load:.2f})")
+                waited_from, load, busy = wait_for_quiet(args.max_load, args.max_wait_s)
+                say(
+                    f"{kind}, {n} attendees, run {repeat + 1} "
+                    f"(load average {load:.2f}, {busy:.1f} cores busy)"
+                )
                 started = time.time()
                 run = await run_one(kind, n, args, work_dir / f"{kind}-{n}-{repeat}")
                 loads.append(
@@ -677,6 +689,7 @@ async def main_async(args: argparse.Namespace) -> tuple[list[RunResult], list[di
                         "kind": kind,
                         "n": n,
                         "before": load,
+                        "busy_before": busy,
                         "waited_from": waited_from,
                         "after_1min": os.getloadavg()[0],
                         "seconds": time.time() - started,
@@ -727,9 +740,11 @@ def report(runs: list[RunResult], loads: list[dict[str, Any]], args: argparse.Na
             )
             out.append(s)
     out.append(
-        "Load average (1 minute) at the start and at the end of each run: "
+        "Machine load at the start of each run (1-minute load average, and cores busy "
+        "with other work in the 5 s before) and load average at its end: "
         + "; ".join(
-            f"{LABELS[x['kind']]}, {x['n']:,}: {x['before']:.2f} / {x['after_1min']:.2f}"
+            f"{LABELS[x['kind']]}, {x['n']:,}: {x['before']:.2f}, {x['busy_before']:.1f} "
+            f"cores / {x['after_1min']:.2f}"
             for x in loads
         )
         + (f" (figures: the median of {args.repeat} runs each)" if args.repeat > 1 else "")
