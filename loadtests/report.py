@@ -307,6 +307,8 @@ def _fmt(value: Any) -> str:
 
 
 def _source(src: dict[str, Any]) -> str:
+    if src.get("external"):
+        return f"external deployment {src['external']}"
     if src.get("ref"):
         return f"`{src['ref']}` = commit `{src['commit'][:10]}`"
     dirty = src.get("dirty_server_files") or []

@@ -270,6 +270,8 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
         server_path = str(out / "server-src" / "server")
         server_source: dict[str, Any] = {"ref": args.server_ref, "commit": sha}
         say(f"server code as of {args.server_ref} ({sha[:10]})")
+    elif args.target:
+        server_source = {"external": args.target}
     else:
         server_source = {"working_tree": True, **source_info(ROOT)}
 

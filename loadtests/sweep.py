@@ -288,7 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     summary = got
                 if summary is None or contention(summary) <= CONTENDED_CPU:
                     break
-                say(f"other programs took {contention(summary):.0f} % of a core: repeating")
+                if attempt < args.retries:
+                    say(f"other programs took {contention(summary):.0f} % of a core: repeating")
             if summary is None:
                 rows.append({"mode": label, "attendees": users, "skipped": "no summary"})
                 broken_at = users
