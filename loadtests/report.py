@@ -345,6 +345,10 @@ def markdown(s: dict[str, Any]) -> str:
     for c in s["checks"]:
         status = "ok" if c["ok"] else "**FAIL**"
         lines.append(f"| {c['name']} | {c['target']} | {_fmt(c['actual'])} | {status} |")
+    facts = diagnosis(s)
+    if facts:
+        lines += ["", "Why the latency missed, as far as measured:", ""]
+        lines += [f"- {fact}" for fact in facts]
     lines += [
         "",
         "## Latency (ms)",
@@ -602,6 +606,52 @@ def write(out: Path, summary: dict[str, Any]) -> None:
     (out / names.SUMMARY_MD).write_text(markdown(summary))
 
 
+def diagnosis(s: dict[str, Any]) -> list[str]:
+    """Facts that explain a latency miss: where the time could have gone."""
+    failed = {c["name"] for c in s["checks"] if not c["ok"]}
+    if not failed & {"fan-out p99", "vote ack p99", "join time max"}:
+        return []
+    run = s["run"]
+    view = run.get("server_view") or {}
+    live = s.get("live_phase") or {}
+    res = live.get("resources") or s["resources"]
+    facts = []
+    slowest = max(
+        ((k[len("broadcast ") :], v) for k, v in view.items() if k.startswith("broadcast ")),
+        key=lambda kv: kv[1]["mean_ms"],
+        default=None,
+    )
+    if slowest:
+        facts.append(
+            f"the server took {slowest[1]['mean_ms']} ms on average to hand one "
+            f"`{slowest[0]}` to the sockets of its room (its own measure; the work is per "
+            "recipient, in one event loop per process)"
+        )
+    lag = run.get("server_loop_lag_ms")
+    if lag:
+        facts.append(f"the server's event loop lagged up to {lag['max']} ms")
+    server = res.get("server", {})
+    gen = res.get("locust", {})
+    other = res.get("other", {})
+    facts.append(
+        f"while live the server used {server.get('cpu_mean', '-')} % of a core, the load "
+        f"generator {gen.get('cpu_mean', '-')} % and other programs {other.get('cpu_mean', '-')} "
+        f"% (of {100 * int(run.get('cores') or 1)} %)"
+    )
+    glag = (live.get("generator_loop_lag_ms") or s["generator_loop_lag_ms"]).get("p99")
+    facts.append(
+        f"the load generator's own loop lag p99 was {_fmt(glag)} ms: that much of each "
+        "measured latency can be the generator's queueing"
+    )
+    acks = view.get("ack poll:vote")
+    if acks and "vote ack p99" in failed:
+        facts.append(
+            f"the server handled a vote in {acks['mean_ms']} ms on average: the rest of the "
+            "ack time is waiting in the event loops"
+        )
+    return facts
+
+
 def verdict_text(s: dict[str, Any]) -> str:
     """The lines printed at the end of a run."""
     lat = s["latency"]
@@ -656,4 +706,8 @@ def verdict_text(s: dict[str, Any]) -> str:
     for c in s["checks"]:
         mark = "ok  " if c["ok"] else "FAIL"
         lines.append(f"  [{mark}] {c['name']}: {_fmt(c['actual'])} (target {c['target']})")
+    facts = diagnosis(s)
+    if facts:
+        lines.append("  why the latency missed, as far as measured:")
+        lines += [f"    - {fact}" for fact in facts]
     return "\n".join(lines)
