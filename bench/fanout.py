@@ -81,13 +81,13 @@ def busy_cores(seconds: float = 5.0) -> float:
     return psutil.cpu_percent(interval=seconds) / 100 * (os.cpu_count() or 1)
 
 
-def wait_for_quiet(max_load: float, max_wait_s: float) -> tuple[float, float, float]:
-    """Wait (polling every 30 s, at most ``max_wait_s``) until the machine is quiet: the
-    1-minute load average at most ``max_load``, or, since that average still carries
-    the benchmark's own previous run for a minute or two, less than half a core busy
-    right now. Returns (load average at first, load average then, cores busy then)."""
+def wait_for_quiet(max_load: float, deadline: float) -> tuple[float, float, float]:
+    """Wait (polling every 30 s, until ``deadline`` on the monotonic clock) until the
+    machine is quiet: the 1-minute load average at most ``max_load``, or, since that
+    average still carries the benchmark's own previous run for a minute or two, less
+    than half a core busy right now. Returns (load average at first, load average then,
+    cores busy then)."""
     first = os.getloadavg()[0]
-    deadline = time.monotonic() + max_wait_s
     while True:
         load = os.getloadavg()[0]
         busy = busy_cores()
@@ -373,7 +373,9 @@ class RunResult:
     figures: dict[str, Any] = field(default_factory=dict)
 
 
-async def run_one(kind: str, n: int, args: argparse.Namespace, work_dir: Path) -> RunResult:
+async def run_one(
+    kind: str, n: int, args: argparse.Namespace, work_dir: Path, repeat: int = 0
+) -> RunResult:
     result = RunResult(kind, n)
     f = result.figures
     target = start_target(kind, work_dir)
@@ -494,7 +496,7 @@ async def run_one(kind: str, n: int, args: argparse.Namespace, work_dir: Path) -
             f["main_redis_cpu_s"] = proc_cpu([target.redis_pid]) - redis_cpu0
 
         # 5. sustained results with a burst in the middle
-        if n in args.sustain_sizes:
+        if n in args.sustain_sizes and repeat == 0:
             sustain_at = time.time() * 1000 + 300
             c_s = proc_cpu(target.server_pids)
             await clients.all(
@@ -672,18 +674,20 @@ async def main_async(args: argparse.Namespace) -> tuple[list[RunResult], list[di
     work_dir.mkdir(parents=True)  # noqa: ASYNC240 - once, before anything runs
     runs: list[RunResult] = []
     loads: list[dict[str, Any]] = []
+    # One waiting budget for the whole benchmark, not one per run.
+    deadline = time.monotonic() + args.max_wait_s
     for n in args.sizes:
         for repeat in range(args.repeat):
             # Interleaved (floor, baseline, Plenary, floor, ...): a change in the machine's
             # load during the run weighs on every server alike.
             for kind in args.servers:
-                waited_from, load, busy = wait_for_quiet(args.max_load, args.max_wait_s)
+                waited_from, load, busy = wait_for_quiet(args.max_load, deadline)
                 say(
                     f"{kind}, {n} attendees, run {repeat + 1} "
                     f"(load average {load:.2f}, {busy:.1f} cores busy)"
                 )
                 started = time.time()
-                run = await run_one(kind, n, args, work_dir / f"{kind}-{n}-{repeat}")
+                run = await run_one(kind, n, args, work_dir / f"{kind}-{n}-{repeat}", repeat)
                 loads.append(
                     {
                         "kind": kind,
@@ -764,15 +768,22 @@ def main() -> int:
         default=100,
         help="handshakes in flight over all client processes",
     )
-    parser.add_argument("--rounds", type=int, default=5, help="broadcasts per fan-out phase")
+    parser.add_argument("--rounds", type=int, default=10, help="broadcasts per fan-out phase")
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs per server and size (figures: the median)"
     )
-    parser.add_argument("--sustain-sizes", default="1000", help="sizes with the throughput phase")
+    parser.add_argument(
+        "--sustain-sizes", default="1000", help="sizes with the throughput phase (first run only)"
+    )
     parser.add_argument("--sustain-s", type=float, default=30.0)
     parser.add_argument("--revote-period-s", type=float, default=4.0)
     parser.add_argument("--max-load", type=float, default=1.5)
-    parser.add_argument("--max-wait-s", type=float, default=900.0)
+    parser.add_argument(
+        "--max-wait-s",
+        type=float,
+        default=900.0,
+        help="longest wait for a quiet machine over the whole benchmark",
+    )
     parser.add_argument("--work-dir", default="reports/fanout")
     parser.add_argument("--json", default="reports/fanout/results.json")
     parser.add_argument(

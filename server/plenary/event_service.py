@@ -20,6 +20,8 @@ from plenary.validation import validation_error
 
 log = logging.getLogger(__name__)
 
+ROLE_VALUES = frozenset(r.value for r in Role)
+
 
 class ConnectAuth(BaseModel):
     """The Socket.IO connect ``auth`` payload."""
@@ -96,7 +98,7 @@ class EventService:
             raise bad_request('Connect with an auth object such as {"event": CODE, "role": ...}.')
         try:
             role_value = auth.get("role")
-            if role_value not in {r.value for r in Role}:
+            if role_value not in ROLE_VALUES:
                 raise PlenaryError(
                     ErrorCode.BAD_ROLE, "role must be 'attendee', 'presenter' or 'screen'."
                 )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict
 from typing import Any
 
 import socketio
@@ -160,7 +159,9 @@ class Gateway:
             "server_time": now_ms(),
         }
         if session.attendee is not None:
-            state["attendee"] = asdict(session.attendee)
+            # A flat record of plain values: a copy of its fields is dataclasses.asdict()
+            # without the recursive deep copy.
+            state["attendee"] = dict(vars(session.attendee))
             state["token"] = session.token
         current_id = await self._store.get_current(code)
         if current_id:
