@@ -611,6 +611,8 @@ def diagnosis(s: dict[str, Any]) -> list[str]:
     failed = {c["name"] for c in s["checks"] if not c["ok"]}
     if not failed & {"fan-out p99", "vote ack p99", "join time max"}:
         return []
+    if not s["scenario"]["completed"] or not s["latency"]["join"]["count"]:
+        return []  # nothing ran as planned: the checks above say what went wrong
     run = s["run"]
     view = run.get("server_view") or {}
     live = s.get("live_phase") or {}

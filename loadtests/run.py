@@ -196,8 +196,10 @@ def locust_command(
     users = args.users + 1  # the attendees and the presenter
     cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"]
     cmd += ["-u", str(users), "-H", urls[0], "--stop-timeout", "15"]
-    cmd += ["--plenary-urls", ",".join(urls), "--plenary-event", event["code"]]
-    cmd += ["--plenary-key", event["presenter_key"], "--plenary-scenario", scenario.name]
+    # "--name=value": a presenter key may start with "-", which argparse would take for
+    # an option.
+    cmd += [f"--plenary-urls={','.join(urls)}", f"--plenary-event={event['code']}"]
+    cmd += [f"--plenary-key={event['presenter_key']}", "--plenary-scenario", scenario.name]
     cmd += ["--plenary-users", str(users), "--plenary-deadline", str(args.deadline)]
     cmd += ["--plenary-out", str(out), "--plenary-time-limit", str(time_limit(args, scenario))]
     if args.vote_window is not None:
