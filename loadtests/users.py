@@ -370,8 +370,11 @@ class Attendee(PlenaryUser):
         if isinstance(activity, dict) and isinstance(activity.get("poll"), dict):
             self.follow_state_seq(activity["poll"], None)
 
-    def _on_disconnect(self, *_: Any) -> None:
+    def _on_disconnect(self, reason: Any = None, *_: Any) -> None:
         when = now_ms()
+        if not self.stopping:
+            # e.g. "transport error" (the socket broke), "server disconnect"
+            STATE.counters[f"drop_reason: {reason}"] += 1
         if self.intervals and self.intervals[-1][1] is None:
             self.intervals[-1][1] = when
         if self.stopping:
