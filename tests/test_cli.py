@@ -107,3 +107,23 @@ def test_create_event_command() -> None:
         assert wrong.returncode == 1 and "bad_key" in wrong.stderr
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--workers", "0"], "--workers must be at least 1"),
+        (["--workers", "2"], "several workers must share state"),
+        (["--redis-max-connections", "0"], "--redis-max-connections must be at least 1"),
+    ],
+)
+def test_serve_refuses_impossible_settings(flags: list[str], message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "plenary", "serve", "--port", str(free_port()), *flags],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr

@@ -84,9 +84,13 @@ def serve(args: argparse.Namespace) -> int:
     if generated_token:
         settings = replace(settings, admin_token=ids.new_secret())
     configure_logging(settings.log_level, settings.log_format)
-    if settings.workers < 1:
-        sys.stderr.write("plenary: --workers must be at least 1\n")
-        return 2
+    for flag, value in (
+        ("workers", settings.workers),
+        ("redis-max-connections", settings.redis_max_connections),
+    ):
+        if value < 1:
+            sys.stderr.write(f"plenary: --{flag} must be at least 1\n")
+            return 2
     if settings.workers > 1:
         if settings.embedded:
             sys.stderr.write(

@@ -67,6 +67,11 @@ class Settings:
         "keep state in Redis and fan out through it (scaled mode), e.g. "
         "redis://127.0.0.1:6379/0; unset: state lives in this process (embedded mode)",
     )
+    redis_max_connections: int = option(
+        32,
+        "Redis connections per server process at most (commands of one event-loop round "
+        "share one pipeline, so a burst needs few)",
+    )
     workers: int = option(
         1, "server processes sharing this port (SO_REUSEPORT); more than 1 needs redis_url"
     )

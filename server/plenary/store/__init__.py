@@ -22,7 +22,7 @@ def store_for(settings: Settings) -> Store:
     if settings.redis_url:
         from plenary.store.redis import RedisStore
 
-        return RedisStore(settings.redis_url)
+        return RedisStore(settings.redis_url, settings.redis_max_connections)
     from plenary.store.memory import MemoryStore
 
     return MemoryStore()

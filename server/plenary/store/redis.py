@@ -1,14 +1,18 @@
 """Redis store: state shared by many server processes and hosts.
 
 Every operation that must agree across processes is one Lua script (atomic in Redis):
-recording an answer (idempotent per attendee and ``vote_id``, counted exactly) and
-claiming a results broadcast. Keys carry the event code in a ``{hash tag}`` so one
-event's keys stay on one Redis Cluster slot; ``docs/redis-keys.md`` lists them all.
+recording an answer (idempotent per attendee and ``vote_id``, counted exactly),
+claiming a results broadcast, reading a consistent tally. The commands of all the
+coroutines of one event-loop round share one pipeline (:mod:`plenary.store.autopipeline`),
+so a burst of votes or joins costs a few round trips, not one per caller. Keys carry the
+event code in a ``{hash tag}`` so one event's keys stay on one Redis Cluster slot;
+``docs/redis-keys.md`` lists them all.
 Values are msgpack (:mod:`plenary.codec`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Callable, Coroutine, Mapping
@@ -22,6 +26,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from plenary import codec
 from plenary.errors import StoreUnavailable
+from plenary.store.autopipeline import AutoPipeline, LuaScript
 from plenary.store.base import (
     PRESENCE_TTL_MS,
     Activity,
@@ -43,7 +48,7 @@ R = TypeVar("R")
 
 KEY_SEPARATOR = "\x1f"  # joins an answer's counting keys; domain text never contains it
 
-RECORD_ANSWER = """
+RECORD_ANSWER = LuaScript("""
 local vk = ARGV[1] .. ':' .. ARGV[2]
 if redis.call('SISMEMBER', KEYS[2], vk) == 1 then
   return {'duplicate', tonumber(redis.call('HGET', KEYS[1], 'v') or '0')}
@@ -66,9 +71,9 @@ for i = 6 + n, #ARGV, 2 do redis.call('HSETNX', KEYS[6], ARGV[i], ARGV[i + 1]) e
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 return {'stored', redis.call('HINCRBY', KEYS[1], 'v', 1)}
-"""
+""")
 
-CLAIM_BROADCAST = """
+CLAIM_BROADCAST = LuaScript("""
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'done', 0, 0} end
 local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 local ev = tonumber(redis.call('HGET', KEYS[1], 'ev') or '0')
@@ -78,14 +83,38 @@ if ttl > 0 then return {'wait', 0, ttl} end
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
 redis.call('HSET', KEYS[1], 'ev', v)
 return {'go', v, 0}
-"""
+""")
 
-UPDATE_ACTIVITY = """
+UPDATE_ACTIVITY = LuaScript("""
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
 redis.call('HINCRBY', KEYS[1], 'sv', 1)
 return 1
-"""
+""")
+
+# Counts, total, version and labels read at one instant (a vote between them would make
+# the total disagree with the counts).
+READ_TALLY = LuaScript("""
+return {
+  redis.call('HGETALL', KEYS[1]),
+  redis.call('HLEN', KEYS[2]),
+  redis.call('HGET', KEYS[3], 'v') or '0',
+  redis.call('HGETALL', KEYS[4]),
+}
+""")
+
+# The record and the token that finds it, both or neither.
+ADD_ATTENDEE = LuaScript("""
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[1])
+return 1
+""")
+
+FIND_ATTENDEE = LuaScript("""
+local id = redis.call('HGET', KEYS[1], ARGV[1])
+if not id then return false end
+return redis.call('HGET', KEYS[2], id)
+""")
 
 
 def _unavailable_on_connection_errors(
@@ -157,13 +186,12 @@ class RedisStore(Store):
         self.url = url
         self.max_connections = max_connections
         self._redis: aioredis.Redis | None = None
-        self._record: Any = None
-        self._claim: Any = None
-        self._update: Any = None
+        self._auto: AutoPipeline | None = None
 
     async def start(self) -> None:
-        # A bounded, blocking pool: a burst of 1,000 votes queues for a connection
-        # instead of opening 1,000 sockets (and hitting Redis' maxclients).
+        # A bounded, blocking pool: never more than max_connections sockets to Redis
+        # (Redis' maxclients is shared by every process). Commands are pipelined per
+        # event-loop round, so a burst needs a few connections, not one per caller.
         pool = aioredis.BlockingConnectionPool.from_url(
             self.url,
             max_connections=self.max_connections,
@@ -177,11 +205,12 @@ class RedisStore(Store):
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
         self._redis = aioredis.Redis(connection_pool=pool, decode_responses=False)
-        self._record = self._redis.register_script(RECORD_ANSWER)
-        self._claim = self._redis.register_script(CLAIM_BROADCAST)
-        self._update = self._redis.register_script(UPDATE_ACTIVITY)
+        self._auto = AutoPipeline(self._redis)
 
     async def close(self) -> None:
+        if self._auto is not None:
+            await self._auto.drain()
+            self._auto = None
         if self._redis is not None:
             await self._redis.aclose(close_connection_pool=True)
             self._redis = None
@@ -194,6 +223,19 @@ class RedisStore(Store):
             raise RuntimeError("RedisStore.start() was not called")
         return self._redis
 
+    @property
+    def pipeline(self) -> AutoPipeline:
+        """The shared per-round pipeline (its counters show how well commands batch)."""
+        if self._auto is None:
+            raise RuntimeError("RedisStore.start() was not called")
+        return self._auto
+
+    def _cmd(self, *args: Any) -> asyncio.Future[Any]:
+        return self.pipeline.call(*args)
+
+    async def _script(self, script: LuaScript, keys: list[Any], args: list[Any]) -> Any:
+        return await self.pipeline.run_script(script, keys, args)
+
     async def ping(self) -> bool:
         try:
             return bool(await self.redis.ping())
@@ -203,18 +245,19 @@ class RedisStore(Store):
     # -- events -------------------------------------------------------------
     @_unavailable_on_connection_errors
     async def create_event(self, event: EventRecord) -> bool:
-        created = await self.redis.hsetnx(
+        created = await self._cmd(
+            "HSETNX",
             Keys.event(event.code),
             "rec",
             codec.pack([event.code, event.title, event.presenter_key_digest, event.created_at]),
         )
         if created:
-            await self.redis.zadd(Keys.EVENTS, {event.code: event.created_at})
+            await self._cmd("ZADD", Keys.EVENTS, event.created_at, event.code)
         return bool(created)
 
     @_unavailable_on_connection_errors
     async def get_event(self, code: str) -> EventRecord | None:
-        raw, ended = await self.redis.hmget(Keys.event(code), "rec", "ended")
+        raw, ended = await self._cmd("HMGET", Keys.event(code), "rec", "ended")
         if not raw:
             return None
         code_, title, key_digest, created_at = codec.unpack(raw)
@@ -222,18 +265,18 @@ class RedisStore(Store):
 
     @_unavailable_on_connection_errors
     async def list_events(self) -> list[EventRecord]:
-        codes = await self.redis.zrange(Keys.EVENTS, 0, -1)
-        events = [await self.get_event(c.decode()) for c in codes]
+        codes = await self._cmd("ZRANGE", Keys.EVENTS, 0, -1)
+        events = await asyncio.gather(*(self.get_event(c.decode()) for c in codes))
         gone = [c for c, e in zip(codes, events, strict=True) if e is None]
         if gone:  # expired events leave their code in the index: tidy up
-            await self.redis.zrem(Keys.EVENTS, *gone)
+            await self._cmd("ZREM", Keys.EVENTS, *gone)
         return [e for e in events if e is not None]
 
     @_unavailable_on_connection_errors
     async def end_event(self, code: str, ended_at: int) -> EventRecord | None:
-        if not await self.redis.exists(Keys.event(code)):
+        if not await self._cmd("EXISTS", Keys.event(code)):
             return None
-        await self.redis.hsetnx(Keys.event(code), "ended", ended_at)
+        await self._cmd("HSETNX", Keys.event(code), "ended", ended_at)
         return await self.get_event(code)
 
     async def _event_keys(self, code: str) -> list[bytes]:
@@ -252,8 +295,8 @@ class RedisStore(Store):
     async def purge_event(self, code: str) -> None:
         keys = await self._event_keys(code)
         if keys:
-            await self.redis.delete(*keys)
-        await self.redis.zrem(Keys.EVENTS, code)
+            await self._cmd("DEL", *keys)
+        await self._cmd("ZREM", Keys.EVENTS, code)
 
     # -- attendees ----------------------------------------------------------
     @_unavailable_on_connection_errors
@@ -267,28 +310,28 @@ class RedisStore(Store):
                 attendee.joined_at,
             ]
         )
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(Keys.attendees(code), attendee.id, record)
-            pipe.hset(Keys.tokens(code), token_digest, attendee.id)
-            await pipe.execute()
+        await self._script(
+            ADD_ATTENDEE,
+            [Keys.attendees(code), Keys.tokens(code)],
+            [attendee.id, record, token_digest],
+        )
 
     @_unavailable_on_connection_errors
     async def find_attendee(self, code: str, token_digest: str) -> AttendeeRecord | None:
-        attendee_id = await self.redis.hget(Keys.tokens(code), token_digest)
-        if attendee_id is None:
-            return None
-        raw = await self.redis.hget(Keys.attendees(code), attendee_id)
+        raw = await self._script(
+            FIND_ATTENDEE, [Keys.tokens(code), Keys.attendees(code)], [token_digest]
+        )
         return AttendeeRecord(*codec.unpack(raw)) if raw else None
 
     @_unavailable_on_connection_errors
     async def list_attendees(self, code: str) -> list[AttendeeRecord]:
-        raw = await self.redis.hgetall(Keys.attendees(code))
+        raw = await self._cmd("HGETALL", Keys.attendees(code))
         records = [AttendeeRecord(*codec.unpack(v)) for v in raw.values()]
         return sorted(records, key=lambda a: (a.joined_at, a.id))
 
     @_unavailable_on_connection_errors
     async def count_attendees(self, code: str) -> int:
-        return int(await self.redis.hlen(Keys.attendees(code)))
+        return int(await self._cmd("HLEN", Keys.attendees(code)))
 
     # -- activities ---------------------------------------------------------
     @_unavailable_on_connection_errors
@@ -305,19 +348,20 @@ class RedisStore(Store):
 
     @_unavailable_on_connection_errors
     async def get_activity(self, code: str, activity_id: str) -> Activity | None:
-        data = await self.redis.hgetall(Keys.activity(code, activity_id))
+        data = await self._cmd("HGETALL", Keys.activity(code, activity_id))
         return _activity_from_hash(activity_id, data) if data else None
 
     @_unavailable_on_connection_errors
     async def list_activities(self, code: str) -> list[Activity]:
         # dict.fromkeys: a retried add_activity may have pushed an id twice.
         ids = list(
-            dict.fromkeys(i.decode() for i in await self.redis.lrange(Keys.activities(code), 0, -1))
+            dict.fromkeys(
+                i.decode() for i in await self._cmd("LRANGE", Keys.activities(code), 0, -1)
+            )
         )
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for aid in ids:
-                pipe.hgetall(Keys.activity(code, aid))
-            rows = await pipe.execute()
+        rows = await asyncio.gather(
+            *(self._cmd("HGETALL", Keys.activity(code, aid)) for aid in ids)
+        )
         return [_activity_from_hash(aid, row) for aid, row in zip(ids, rows, strict=True) if row]
 
     @_unavailable_on_connection_errors
@@ -330,20 +374,20 @@ class RedisStore(Store):
         for name, value in meta.items():
             args += [f"m:{name}", codec.pack(value)]
         key = Keys.activity(code, activity_id)
-        if not await self._update(keys=[key], args=args):
+        if not await self._script(UPDATE_ACTIVITY, [key], args):
             return None
         return await self.get_activity(code, activity_id)
 
     @_unavailable_on_connection_errors
     async def set_current(self, code: str, activity_id: str | None) -> None:
         if activity_id is None:
-            await self.redis.hdel(Keys.event(code), "current")
+            await self._cmd("HDEL", Keys.event(code), "current")
         else:
-            await self.redis.hset(Keys.event(code), "current", activity_id)
+            await self._cmd("HSET", Keys.event(code), "current", activity_id)
 
     @_unavailable_on_connection_errors
     async def get_current(self, code: str) -> str | None:
-        raw = await self.redis.hget(Keys.event(code), "current")
+        raw = await self._cmd("HGET", Keys.event(code), "current")
         return raw.decode() if raw else None
 
     # -- answers ------------------------------------------------------------
@@ -360,8 +404,9 @@ class RedisStore(Store):
         labels: Mapping[str, str] | None = None,
     ) -> RecordResult:
         part = functools.partial(Keys.answer_part, code, aid=activity_id)
-        outcome, version = await self._record(
-            keys=[
+        outcome, version = await self._script(
+            RECORD_ANSWER,
+            [
                 Keys.activity(code, activity_id),
                 part(part="vids"),
                 part(part="ans"),
@@ -369,7 +414,7 @@ class RedisStore(Store):
                 part(part="tally"),
                 part(part="labels"),
             ],
-            args=[
+            [
                 attendee_id,
                 vote_id,
                 codec.pack([value, list(keys), vote_id, ts]),
@@ -383,64 +428,74 @@ class RedisStore(Store):
 
     @_unavailable_on_connection_errors
     async def get_tally(self, code: str, activity_id: str) -> Tally:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hgetall(Keys.answer_part(code, "tally", activity_id))
-            pipe.hlen(Keys.answer_part(code, "ans", activity_id))
-            pipe.hget(Keys.activity(code, activity_id), "v")
-            pipe.hgetall(Keys.answer_part(code, "labels", activity_id))
-            counts, total, version, labels = await pipe.execute()
+        counts, total, version, labels = await self._script(
+            READ_TALLY,
+            [
+                Keys.answer_part(code, "tally", activity_id),
+                Keys.answer_part(code, "ans", activity_id),
+                Keys.activity(code, activity_id),
+                Keys.answer_part(code, "labels", activity_id),
+            ],
+            [],
+        )
         return Tally(
-            {k.decode(): int(v) for k, v in counts.items()},
+            {k.decode(): int(v) for k, v in _pairs(counts)},
             int(total),
-            int(version or 0),
-            {k.decode(): v.decode() for k, v in labels.items()},
+            int(version),
+            {k.decode(): v.decode() for k, v in _pairs(labels)},
         )
 
     @_unavailable_on_connection_errors
     async def get_answer(
         self, code: str, activity_id: str, attendee_id: str
     ) -> AnswerRecord | None:
-        raw = await self.redis.hget(Keys.answer_part(code, "ans", activity_id), attendee_id)
+        raw = await self._cmd("HGET", Keys.answer_part(code, "ans", activity_id), attendee_id)
         return _answer(raw) if raw else None
 
     @_unavailable_on_connection_errors
     async def list_answers(self, code: str, activity_id: str) -> dict[str, AnswerRecord]:
-        raw = await self.redis.hgetall(Keys.answer_part(code, "ans", activity_id))
+        raw = await self._cmd("HGETALL", Keys.answer_part(code, "ans", activity_id))
         return {k.decode(): _answer(v) for k, v in raw.items()}
 
     @_unavailable_on_connection_errors
     async def claim_broadcast(
         self, code: str, activity_id: str, version: int, window_ms: int
     ) -> Claim:
-        kind, claimed, wait_ms = await self._claim(
-            keys=[Keys.activity(code, activity_id), Keys.answer_part(code, "bc", activity_id)],
-            args=[version, window_ms],
+        kind, claimed, wait_ms = await self._script(
+            CLAIM_BROADCAST,
+            [Keys.activity(code, activity_id), Keys.answer_part(code, "bc", activity_id)],
+            [version, window_ms],
         )
         return Claim(ClaimKind(kind.decode()), int(claimed), int(wait_ms))
 
     # -- presence -----------------------------------------------------------
     @_unavailable_on_connection_errors
     async def set_presence(self, process_id: str, counts: Mapping[str, int], now: int) -> None:
-        await self.redis.hset(Keys.PRESENCE, process_id, codec.pack([now, dict(counts)]))
+        await self._cmd("HSET", Keys.PRESENCE, process_id, codec.pack([now, dict(counts)]))
 
     @_unavailable_on_connection_errors
     async def list_presence(self) -> dict[str, tuple[int, dict[str, int]]]:
-        raw = await self.redis.hgetall(Keys.PRESENCE)
+        raw = await self._cmd("HGETALL", Keys.PRESENCE)
         return {pid.decode(): tuple(codec.unpack(value)) for pid, value in raw.items()}
 
     @_unavailable_on_connection_errors
     async def count_online(self, code: str, now: int) -> int:
         total = 0
         stale = []
-        for process_id, raw in (await self.redis.hgetall(Keys.PRESENCE)).items():
+        for process_id, raw in (await self._cmd("HGETALL", Keys.PRESENCE)).items():
             seen, counts = codec.unpack(raw)
             if now - seen <= PRESENCE_TTL_MS:
                 total += counts.get(code, 0)
             elif now - seen > 4 * PRESENCE_TTL_MS:
                 stale.append(process_id)  # a process that died long ago: tidy up
         if stale:
-            await self.redis.hdel(Keys.PRESENCE, *stale)
+            await self._cmd("HDEL", Keys.PRESENCE, *stale)
         return total
+
+
+def _pairs(flat: list[bytes]) -> zip[tuple[bytes, bytes]]:
+    """``[k1, v1, k2, v2, ...]`` (a Lua script's HGETALL) as ``(k, v)`` pairs."""
+    return zip(flat[::2], flat[1::2], strict=True)
 
 
 def _answer(raw: bytes) -> AnswerRecord:

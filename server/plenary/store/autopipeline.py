@@ -1,0 +1,135 @@
+"""Automatic pipelining: the Redis commands issued during one event-loop round travel
+together, in one pipeline on one pooled connection.
+
+Why: in a vote burst or a join storm, hundreds of coroutines each want one or two Redis
+commands at the same moment. Sent one by one, each takes a connection from the pool for
+its round trip, so a lagging event loop holds many connections at once and the bounded
+pool runs dry (``unavailable`` acks), and every command pays redis-py's per-call cost
+(pool checkout, one socket write and read, an await). Batched, one round trip answers a
+whole round of callers, the way ioredis' ``enableAutoPipelining`` works.
+
+Semantics are those of separate commands: each caller gets its own reply or its own
+error (a Lua script that fails fails alone); commands of one round run in the order they
+were issued; nothing is transactional across callers. A connection error fails every
+caller of the batch with that error, after redis-py's own retries (every write the store
+sends is idempotent, so a retried batch is safe).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from typing import Any
+
+from redis.exceptions import NoScriptError
+
+log = logging.getLogger(__name__)
+
+#: Commands per pipeline: bounds one write and the replies a reader parses in one go.
+MAX_BATCH = 512
+
+Pending = tuple[tuple[Any, ...], "asyncio.Future[Any]"]
+
+
+class LuaScript:
+    """A Lua script run by its SHA1 (``EVALSHA``), loaded again if Redis forgot it
+    (a restarted Redis has an empty script cache)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sha = hashlib.sha1(source.encode()).hexdigest()
+
+
+class AutoPipeline:
+    """Queues commands and sends each event-loop round's queue as one pipeline.
+
+    ``redis`` is a ``redis.asyncio.Redis`` client; its connection pool, retry policy and
+    reply callbacks (``HGETALL`` gives a dict, and so on) apply as for direct calls.
+    """
+
+    def __init__(self, redis: Any, max_batch: int = MAX_BATCH) -> None:
+        self._redis = redis
+        self._max_batch = max_batch
+        self._pending: list[Pending] = []
+        self._scheduled = False
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._loading: dict[str, asyncio.Future[Any]] = {}
+        self.batches = 0  # pipelines sent; for tests and benchmarks
+        self.commands = 0
+
+    def call(self, *args: Any) -> asyncio.Future[Any]:
+        """Queue one command (``"HGET", key, field``); the future holds its reply."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._pending.append((args, future))
+        if not self._scheduled:
+            self._scheduled = True
+            # call_soon runs after every callback already ready in this round, so all
+            # the coroutines resumed in this round have queued their commands by then.
+            loop.call_soon(self._flush)
+        return future
+
+    async def run_script(self, script: LuaScript, keys: list[Any], args: list[Any]) -> Any:
+        """Run ``script`` atomically (it is one command) within the shared pipeline."""
+        try:
+            return await self.call("EVALSHA", script.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            # Not run at all, so running it now is no repeat.
+            await self._load(script)
+            return await self.call("EVALSHA", script.sha, len(keys), *keys, *args)
+
+    async def _load(self, script: LuaScript) -> None:
+        # A burst that meets an empty script cache loads each script once, not once
+        # per caller; shield: one cancelled caller must not cancel the others' load.
+        loading = self._loading.get(script.sha)
+        if loading is None:
+            loading = self.call("SCRIPT", "LOAD", script.source)
+            self._loading[script.sha] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(script.sha, None))
+        await asyncio.shield(loading)
+
+    async def drain(self) -> None:
+        """Wait for the pipelines in flight (at shutdown, before closing the pool)."""
+        while self._pending or self._in_flight:
+            if self._pending:
+                await asyncio.sleep(0)
+                continue
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        pending, self._pending = self._pending, []
+        for start in range(0, len(pending), self._max_batch):
+            batch = pending[start : start + self._max_batch]
+            task = asyncio.get_running_loop().create_task(self._send(batch))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+    async def _send(self, batch: list[Pending]) -> None:
+        live = [(args, future) for args, future in batch if not future.done()]
+        if not live:
+            return  # every caller gave up (cancelled) before the round ended
+        self.batches += 1
+        self.commands += len(live)
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for args, _ in live:
+                    pipe.execute_command(*args)
+                replies = await pipe.execute(raise_on_error=False)
+        except asyncio.CancelledError:
+            for _, future in live:
+                future.cancel()
+            raise
+        except Exception as exc:  # connection lost after retries, pool timeout, ...
+            for _, future in live:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (_, future), reply in zip(live, replies, strict=True):
+            if future.done():
+                continue
+            if isinstance(reply, Exception):
+                future.set_exception(reply)
+            else:
+                future.set_result(reply)

@@ -1,0 +1,105 @@
+"""The Redis store's per-round pipeline, against a real redis-server: one round's
+commands travel together, each caller still gets its own reply or error, a tiny
+connection pool serves a burst, and a script Redis forgot is loaded again."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.exceptions import ResponseError
+
+from plenary.store import EventRecord, RecordOutcome
+from plenary.store.redis import RedisStore
+from tests.support.redis_proc import RedisProcess
+
+pytestmark = pytest.mark.redis
+
+CODE = "PIPE01"
+
+
+@pytest.fixture
+async def store(redis_proc: RedisProcess) -> AsyncIterator[RedisStore]:
+    redis_proc.flush()
+    # One connection only: a burst must be served by batching, not by the pool.
+    s = RedisStore(redis_proc.url, max_connections=1)
+    await s.start()
+    await s.create_event(EventRecord(CODE, "Pipelines", "digest", 1))
+    await s.add_activity(CODE, "p_1", {"type": "poll", "id": "p_1"}, "open")
+    yield s
+    await s.close()
+
+
+async def vote(store: RedisStore, n: int) -> tuple[RecordOutcome, int]:
+    result = await store.record_answer(
+        CODE, "p_1", f"a_{n}", f"v_{n}", (str(n % 3),), n % 3, 1000 + n
+    )
+    return result.outcome, result.version
+
+
+async def test_one_round_of_votes_is_one_pipeline(store: RedisStore) -> None:
+    await vote(store, 0)  # Redis now knows the script
+    before = store.pipeline.batches
+    results = await asyncio.gather(*(vote(store, n) for n in range(1, 301)))
+    assert store.pipeline.batches - before == 1
+    assert [outcome for outcome, _ in results] == [RecordOutcome.STORED] * 300
+    # The scripts ran in the order they were issued: versions 2..301.
+    assert [version for _, version in results] == list(range(2, 302))
+    tally = await store.get_tally(CODE, "p_1")
+    assert tally.counts == {"0": 101, "1": 100, "2": 100}
+    assert (tally.total, tally.version) == (301, 301)
+
+
+async def test_an_empty_script_cache_costs_one_load_per_script(store: RedisStore) -> None:
+    await store.redis.script_flush()  # as after a Redis restart
+    before = (store.pipeline.batches, store.pipeline.commands)
+    results = await asyncio.gather(*(vote(store, n) for n in range(100)))
+    assert {outcome for outcome, _ in results} == {RecordOutcome.STORED}
+    # 100 EVALSHA refused (NOSCRIPT), one SCRIPT LOAD, 100 EVALSHA again.
+    assert (store.pipeline.batches - before[0], store.pipeline.commands - before[1]) == (3, 201)
+
+
+async def test_a_large_burst_is_split_and_exact_on_one_connection(store: RedisStore) -> None:
+    results = await asyncio.gather(*(vote(store, n) for n in range(2000)))
+    assert all(outcome is RecordOutcome.STORED for outcome, _ in results)
+    # Retried votes (same vote ids) are duplicates, counted once.
+    again = await asyncio.gather(*(vote(store, n) for n in range(0, 2000, 7)))
+    assert {outcome for outcome, _ in again} == {RecordOutcome.DUPLICATE}
+    tally = await store.get_tally(CODE, "p_1")
+    assert tally.total == 2000
+    assert sum(tally.counts.values()) == 2000
+
+
+async def test_each_caller_gets_its_own_error(store: RedisStore) -> None:
+    await store.redis.set("pl:plain-string", "x")
+    pipeline = store.pipeline
+    good = pipeline.call("HGET", f"pl:{{{CODE}}}:event", "current")
+    bad = pipeline.call("HGET", "pl:plain-string", "field")  # WRONGTYPE
+    also_good = pipeline.call("HLEN", f"pl:{{{CODE}}}:att")
+    replies = await asyncio.gather(good, bad, also_good, return_exceptions=True)
+    assert replies[0] is None
+    assert isinstance(replies[1], ResponseError)
+    assert "WRONGTYPE" in str(replies[1])
+    assert replies[2] == 0
+
+
+async def test_scripts_are_loaded_again_after_a_script_flush(store: RedisStore) -> None:
+    assert (await vote(store, 1))[0] is RecordOutcome.STORED
+    await store.redis.script_flush()  # what a restarted Redis looks like to EVALSHA
+    results = await asyncio.gather(*(vote(store, n) for n in range(2, 12)))
+    assert {outcome for outcome, _ in results} == {RecordOutcome.STORED}
+    assert (await store.get_tally(CODE, "p_1")).total == 11
+
+
+async def test_a_cancelled_caller_does_not_disturb_the_batch(store: RedisStore) -> None:
+    cancelled = asyncio.ensure_future(vote(store, 0))
+    others = [asyncio.ensure_future(vote(store, n)) for n in range(1, 50)]
+    await asyncio.sleep(0)  # every caller has queued its script
+    cancelled.cancel()
+    results = await asyncio.gather(*others)
+    assert {outcome for outcome, _ in results} == {RecordOutcome.STORED}
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    # The cancelled vote was dropped before its pipeline left: only the others count.
+    assert (await store.get_tally(CODE, "p_1")).total == 49
