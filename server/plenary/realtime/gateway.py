@@ -92,6 +92,7 @@ class Gateway:
             sid=sid,
             role=identity.role,
             code=code,
+            title=identity.event.title,
             limiter=TokenBucket(self._limits.events_per_second, self._limits.events_burst),
             attendee=identity.attendee,
             token=identity.token,
@@ -151,10 +152,9 @@ class Gateway:
     async def snapshot(self, session: Session) -> dict[str, Any]:
         """Everything a (re)connecting client needs to show the current state."""
         code = session.code
-        event = await self._store.get_event(code)
         state: dict[str, Any] = {
             "role": str(session.role),
-            "event": {"code": code, "title": event.title if event else ""},
+            "event": {"code": code, "title": session.title},
             "activity": None,
             "server_time": now_ms(),
         }

@@ -18,6 +18,9 @@ class Session:
     role: Role
     code: str
     limiter: TokenBucket
+    #: The event's title, read once at connect (a title never changes), so that a
+    #: welcome costs no store read for it.
+    title: str = ""
     attendee: AttendeeRecord | None = None
     #: The attendee's resume token, kept for this connection only so that every
     #: welcome and state:get can hand it back (it is never stored in clear).

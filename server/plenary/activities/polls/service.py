@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -20,7 +21,7 @@ from plenary.coalescer import ResultsCoalescer
 from plenary.errors import ErrorCode, PlenaryError, bad_request, not_found
 from plenary.realtime.broadcast import Broadcaster
 from plenary.settings import Limits
-from plenary.store import Activity, RecordOutcome, Store, Tally
+from plenary.store import Activity, AnswerRecord, RecordOutcome, Store, Tally
 
 log = logging.getLogger(__name__)
 
@@ -212,12 +213,14 @@ class PollService:
         self, code: str, activity: Activity, attendee_id: str
     ) -> dict[str, Any]:
         """The on-stage poll for one attendee: results only once revealed, plus their answer."""
-        view = (
-            await self.view_with_results(code, activity)
-            if activity.meta.get("revealed")
-            else {**poll_view(activity), "results": None}
-        )
-        mine = await self._store.get_answer(code, activity.id, attendee_id)
+        mine_read = self._store.get_answer(code, activity.id, attendee_id)
+        view: dict[str, Any]
+        mine: AnswerRecord | None
+        if activity.meta.get("revealed"):
+            # Both reads at once: one round trip in scaled mode (see store/autopipeline.py).
+            view, mine = await asyncio.gather(self.view_with_results(code, activity), mine_read)
+        else:
+            view, mine = {**poll_view(activity), "results": None}, await mine_read
         view["my_answer"] = mine.value if mine else None
         return view
 
