@@ -17,8 +17,8 @@ from aiohttp import web
 
 from bench.fanout_frames import (
     PERSONAL_EVENT,
-    RESULTS_WINDOW_S,
     BenchPoll,
+    ResultsWindow,
     attendee_welcome,
     new_id,
     now_ms,
@@ -27,16 +27,13 @@ from bench.fanout_frames import (
 )
 
 
-class Baseline:
+class Baseline(ResultsWindow):
     def __init__(self) -> None:
+        super().__init__()
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp", cors_allowed_origins="*", max_http_buffer_size=16_384
         )
         self.attendee_of: dict[str, str] = {}  # sid -> attendee id
-        self.polls: dict[str, BenchPoll] = {}
-        self.results_task: asyncio.Task[None] | None = None
-        self.results_due = False
-        self.last_results = 0.0
         self.tasks: set[asyncio.Task[None]] = set()
         sio = self.sio
         sio.on("connect", self.connect)
@@ -121,23 +118,6 @@ class Baseline:
             return {"ok": False, "error": {"code": "bad_request", "message": "no"}}
         self.note_results()
         return {"ok": True, **fields}
-
-    def note_results(self) -> None:
-        self.results_due = True
-        if self.results_task is None or self.results_task.done():
-            self.results_task = asyncio.get_running_loop().create_task(self.results_loop())
-
-    async def results_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self.results_due:
-            wait = self.last_results + RESULTS_WINDOW_S - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self.results_due = False
-            self.last_results = loop.time()
-            for poll in self.polls.values():
-                if poll.status == "open":
-                    await self.send_results(poll)
 
     async def send_results(self, poll: BenchPoll, final: bool = False) -> None:
         body = {**poll.results(), "final": final}

@@ -22,8 +22,8 @@ from bench.fanout_frames import (
     OPEN_PACKET,
     PERSONAL_EVENT,
     PING_INTERVAL_S,
-    RESULTS_WINDOW_S,
     BenchPoll,
+    ResultsWindow,
     attendee_welcome,
     dumps,
     new_id,
@@ -45,15 +45,12 @@ class Conn:
         self.attendee_id = ""
 
 
-class Floor:
+class Floor(ResultsWindow):
     def __init__(self) -> None:
+        super().__init__()
         self.conns: dict[web.WebSocketResponse, Conn] = {}
         self.attendees: dict[web.WebSocketResponse, Conn] = {}
         self.staff: dict[web.WebSocketResponse, Conn] = {}
-        self.polls: dict[str, BenchPoll] = {}
-        self.results_task: asyncio.Task[None] | None = None
-        self.results_due = False
-        self.last_results = 0.0
 
     # -- sending ---------------------------------------------------------------------
     async def broadcast(self, targets: list[Conn], event: str, data: dict[str, Any]) -> None:
@@ -166,24 +163,7 @@ class Floor:
             return {"ok": True, "poll": poll.view(), "results": results}
         return error
 
-    # -- results, at most one per window (the first at once) ---------------------------
-    def note_results(self) -> None:
-        self.results_due = True
-        if self.results_task is None or self.results_task.done():
-            self.results_task = asyncio.get_running_loop().create_task(self.results_loop())
-
-    async def results_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self.results_due:
-            wait = self.last_results + RESULTS_WINDOW_S - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self.results_due = False
-            self.last_results = loop.time()
-            for poll in self.polls.values():
-                if poll.status == "open":
-                    await self.send_results(poll)
-
+    # -- results (sent at most once per window by ResultsWindow) ----------------------
     async def send_results(self, poll: BenchPoll, final: bool = False) -> None:
         body = {**poll.results(), "final": final}
         if poll.revealed:

@@ -6,6 +6,7 @@ clocks. ``bench.fanout`` prints each server's frame sizes to show it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import time
@@ -150,3 +151,34 @@ def parse_event(text: str) -> tuple[int | None, list[Any]] | None:
     if not isinstance(args, list) or not args or not isinstance(args[0], str):
         return None
     return ack, args
+
+
+class ResultsWindow:
+    """Live results at most once per window (the first at once), like Plenary's
+    coalescer: the reference servers inherit it and say how to send."""
+
+    def __init__(self) -> None:
+        self.polls: dict[str, BenchPoll] = {}
+        self.results_task: asyncio.Task[None] | None = None
+        self.results_due = False
+        self.last_results = 0.0
+
+    def note_results(self) -> None:
+        self.results_due = True
+        if self.results_task is None or self.results_task.done():
+            self.results_task = asyncio.get_running_loop().create_task(self.results_loop())
+
+    async def results_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.results_due:
+            wait = self.last_results + RESULTS_WINDOW_S - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self.results_due = False
+            self.last_results = loop.time()
+            for poll in self.polls.values():
+                if poll.status == "open":
+                    await self.send_results(poll)
+
+    async def send_results(self, poll: BenchPoll, final: bool = False) -> None:
+        raise NotImplementedError
