@@ -10,8 +10,10 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.exceptions import ResponseError
 
+from plenary.errors import StoreUnavailable
 from plenary.store import EventRecord, RecordOutcome
 from plenary.store.redis import RedisStore
+from tests.support.ports import free_port
 from tests.support.redis_proc import RedisProcess
 
 pytestmark = pytest.mark.redis
@@ -103,3 +105,19 @@ async def test_a_cancelled_caller_does_not_disturb_the_batch(store: RedisStore) 
         await cancelled
     # The cancelled vote was dropped before its pipeline left: only the others count.
     assert (await store.get_tally(CODE, "p_1")).total == 49
+
+
+async def test_redis_down_fails_every_caller_with_its_own_error() -> None:
+    down = RedisStore(f"redis://127.0.0.1:{free_port()}/0", max_connections=2)
+    await down.start()
+    try:
+        errors = await asyncio.gather(
+            *(down.get_event(CODE) for _ in range(50)), return_exceptions=True
+        )
+    finally:
+        await down.close()
+    assert all(isinstance(e, StoreUnavailable) for e in errors), errors[:3]
+    # Each caller has an exception object of its own (no shared, ever-growing traceback).
+    causes = [e.__cause__ for e in errors]
+    assert all(c is not None for c in causes)
+    assert len({id(c) for c in causes}) == 50
