@@ -202,3 +202,57 @@ async def test_malformed_packets_do_not_hurt_anyone(
     closed = await presenter.call("poll:close", {"poll_id": poll_id})
     assert closed["results"]["counts"] == {"a": 0, "b": 1}
     assert closed["results"]["total"] == 1
+
+
+async def read_acks(ws: aiohttp.ClientWebSocketResponse, ids: set[int]) -> dict[int, Any]:
+    """The acks with these ids (other frames are skipped)."""
+    acks: dict[int, Any] = {}
+    while set(acks) != ids:
+        text = await asyncio.wait_for(ws.receive_str(), 10)
+        if text.startswith("43"):
+            bracket = text.index("[")
+            acks[int(text[2:bracket])] = json.loads(text[bracket:])
+    return acks
+
+
+async def test_reserved_and_unknown_event_names_change_nothing(
+    room: Any, server: RunningServer, event: dict[str, str]
+) -> None:
+    presenter, _, _, poll_id = room
+    auth = {"event": event["code"], "role": "attendee", "name": "Mallory"}
+    ws = await raw_socket(server, auth)
+    fake_environ = {"REMOTE_ADDR": "203.0.113.9", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}
+    frames = {
+        1: '421["disconnect"]',  # would end Mallory's own session in python-socketio
+        2: "422" + json.dumps(["connect", fake_environ, {**auth, "name": "Mallory II"}]),
+        3: '423["disconnect", "client namespace disconnect"]',
+        4: '424["no:such:event", {}]',
+        5: "425[]",
+        6: "426[42]",
+    }
+    for frame in frames.values():
+        await ws.send_str(frame)
+    acks = await read_acks(ws, set(frames))
+    for ack_id, ack in acks.items():
+        assert len(ack) == 1 and ack[0]["ok"] is False, (ack_id, ack)
+        assert ack[0]["error"]["code"] == "bad_request", (ack_id, ack)
+        assert "Unknown event" in ack[0]["error"]["message"]
+    # Mallory still has her session and her identity: her vote counts, once.
+    vote = {"poll_id": poll_id, "choice": "a", "vote_id": "m1"}
+    await ws.send_str("427" + json.dumps(["poll:vote", vote]))
+    assert (await read_acks(ws, {7}))[7][0]["ok"] is True
+    state_frame = "428" + json.dumps(["state:get", {}])
+    await ws.send_str(state_frame)
+    state = (await read_acks(ws, {8}))[8][0]["state"]
+    assert state["attendee"]["name"] == "Mallory"
+    await ws.close()
+    await ws._test_http.close()  # type: ignore[attr-defined]
+    closed = await presenter.call("poll:close", {"poll_id": poll_id})
+    # Bob's vote and Mallory's, nothing else.
+    assert (closed["results"]["counts"], closed["results"]["total"]) == ({"a": 2, "b": 0}, 2)
+    # The made-up "connect" created no second attendee.
+    url = f"{server.url}/api/events/{event['code']}/export"
+    headers = {"Authorization": f"Bearer {event['presenter_key']}"}
+    async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as r:
+        export = await r.json()
+    assert sorted(a["name"] for a in export["attendees"]) == ["Ada", "Bob", "Mallory"]

@@ -25,10 +25,11 @@ from plenary.metrics import Metrics
 from plenary.realtime.broadcast import Broadcaster
 from plenary.realtime.fanout import PlenaryRedisManager
 from plenary.realtime.fastjson import FastJson
-from plenary.realtime.fastpath import FastManager, FastPacket, PlenaryServer
+from plenary.realtime.fastpath import FastManager, FastPacket
 from plenary.realtime.gateway import Gateway
 from plenary.realtime.presence import Presence
 from plenary.realtime.router import Router
+from plenary.realtime.server import PlenaryServer
 from plenary.realtime.session import Sessions
 from plenary.retention import EventRetention, ExportArchive
 from plenary.services import SERVICES, SETTINGS, Demo, Services

@@ -462,27 +462,6 @@ class FastEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
             return self._bad_request()
 
 
-class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
-    """python-socketio's server on :class:`FastEngineIOServer`, writing packets to a
-    websocket client directly."""
-
-    def _engineio_server_class(self) -> type[FastEngineIOServer]:
-        return FastEngineIOServer
-
-    async def _send_packet(self, eio_sid: str, pkt: sio_packet.Packet) -> None:
-        encoded = pkt.encode()
-        if isinstance(encoded, str):
-            socket = self.eio.sockets.get(eio_sid)
-            if isinstance(socket, FastSocket) and socket.transport is not None:
-                if not socket.closed and await socket.check_ping_timeout():
-                    socket.write_frame(message_frame(encoded))
-                return
-            await self.eio.send(eio_sid, encoded)
-            return
-        for part in encoded:  # binary attachments
-            await self.eio.send(eio_sid, part)
-
-
 class FastManager(socketio.AsyncManager):  # type: ignore[misc]
     """A client manager whose emits without callback are encoded once and written to
     every local recipient in one synchronous loop (see the module docstring).
