@@ -6,19 +6,48 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import socketio
 from socketio import packet as sio_packet
 
 from plenary.errors import bad_request
 from plenary.realtime.fastpath import FastEngineIOServer, FastSocket, message_frame
 
+#: Digits of an ack id that :func:`parse_event` reads (python-socketio reads more).
+MAX_ID_DIGITS = 12
+
+
+def parse_event(data: Any) -> tuple[int | None, list[Any]] | None:
+    """The ack id and arguments of ``2[...]`` or ``2<id>[...]``: a Socket.IO EVENT on the
+    default namespace without binary parts, which is what every Plenary client sends.
+    None for anything else (other namespaces, attachments, JSON that orjson declines,
+    a first argument that is not an event name): python-socketio decodes those."""
+    if type(data) is not str or not data.startswith("2"):
+        return None
+    end = len(data)
+    i = 1
+    while i < end and "0" <= data[i] <= "9":
+        i += 1
+    if i == end or data[i] != "[" or i > MAX_ID_DIGITS:
+        return None
+    try:
+        args = orjson.loads(data[i:])
+    except orjson.JSONDecodeError:
+        return None
+    if type(args) is not list or not args or type(args[0]) is not str:
+        return None
+    return (int(data[1:i]) if i > 1 else None), args
+
 
 class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
     """python-socketio's server on :class:`FastEngineIOServer`, writing packets to a
-    websocket client directly."""
+    websocket client directly, and calling the handler of a client event straight from
+    its frame."""
 
     reserved_events: list[str]
     handlers: dict[str, dict[str, Any]]
+    async_handlers: bool
+    _binary_packet: dict[str, Any]
 
     def _engineio_server_class(self) -> type[FastEngineIOServer]:
         return FastEngineIOServer
@@ -35,6 +64,30 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
             return
         for part in encoded:  # binary attachments
             await self.eio.send(eio_sid, part)
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        """A Socket.IO packet from a client. The common one, an event on the default
+        namespace, is decoded in one pass (``parse_event``) and its handler called and
+        acked here, as python-socketio's ``_handle_event`` would with ``async_handlers``
+        off, without building a packet object and going through its generic dispatch;
+        every other packet takes python-socketio's way."""
+        parsed = None
+        if not self.async_handlers and eio_sid not in self._binary_packet:
+            parsed = parse_event(data)
+        if parsed is not None:
+            ack_id, args = parsed
+            handler = self.handlers.get("/", {}).get(args[0])
+            if handler is not None and args[0] not in self.reserved_events:
+                sid = self.manager.sid_from_eio_sid(eio_sid, "/")
+                if sid is not None and self.manager.is_connected(sid, "/"):
+                    result = await handler(sid, *args[1:])
+                    if ack_id is not None:
+                        ack = self.packet_class(
+                            sio_packet.ACK, namespace="/", id=ack_id, data=_ack_args(result)
+                        )
+                        await self._send_packet(eio_sid, ack)
+                    return
+        await super()._handle_eio_message(eio_sid, data)
 
     async def _handle_event(
         self, eio_sid: str, namespace: str | None, id: int | None, data: Any
@@ -60,3 +113,12 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
                 await self._send_packet(eio_sid, ack)
             return
         await super()._handle_event(eio_sid, namespace, id, data)
+
+
+def _ack_args(result: Any) -> list[Any]:
+    """A handler's return value as ack arguments, as python-socketio makes them."""
+    if result is None:
+        return []
+    if isinstance(result, tuple):
+        return list(result)
+    return [result]
