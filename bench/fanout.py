@@ -48,7 +48,7 @@ from typing import Any
 
 import aiohttp
 import psutil
-from loadtests.servers import START_TIMEOUT_S, Child, Deployment, free_port, healthy
+from loadtests.servers import Deployment, free_port, wait_until_healthy
 
 from bench.fanout_clients import worker_main
 
@@ -98,32 +98,6 @@ def wait_for_quiet(max_load: float, deadline: float) -> tuple[float, float, floa
 
 
 # -- servers under test --------------------------------------------------------------------
-class BenchDeployment(Deployment):
-    """Plenary processes started as ``python -m bench.fanout_plenary`` (``plenary serve``
-    plus the benchmark's personal-message route)."""
-
-    def _start_server(self, index: int, say: Any) -> None:
-        port = free_port()
-        log = self.log_dir / f"server-{index}.log"
-        args = [sys.executable, "-m", "bench.fanout_plenary", "--host", "127.0.0.1"]
-        args += ["--port", str(port), "--admin-token", self.admin_token, "--no-demo"]
-        args += ["--log-level", self.log_level]
-        if self.redis_url:
-            args += ["--redis-url", self.redis_url]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
-        with log.open("wb") as handle:
-            proc = subprocess.Popen(args, env=env, stdout=handle, stderr=subprocess.STDOUT)
-        self.servers.append(Child(f"server-{index}", proc, log))
-        self._ports.append(port)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not healthy(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"plenary did not start on {url} (see {log})")
-            time.sleep(0.1)
-        say(f"plenary on {url} (pid {proc.pid}, {self.mode} mode)")
-
-
 @dataclass
 class Target:
     kind: str
@@ -145,11 +119,7 @@ def start_target(kind: str, work_dir: Path) -> Target:
             [sys.executable, "-m", module, "--port", str(port)], stdout=log, stderr=log
         )
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not healthy(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{module} did not start")
-            time.sleep(0.1)
+        wait_until_healthy(url, proc, module, work_dir / f"{kind}.log")
 
         def stop() -> None:
             proc.terminate()
@@ -160,7 +130,9 @@ def start_target(kind: str, work_dir: Path) -> Target:
             log.close()
 
         return Target(kind, [url], "BENCH1", "key", [proc.pid], None, stop)
-    deployment = BenchDeployment(
+    deployment = Deployment(
+        # plenary serve plus the benchmark's personal-message route
+        server_module=("bench.fanout_plenary",),
         mode="redis" if kind == "redis" else "embedded",
         processes=2 if kind == "redis" else 1,
         log_dir=work_dir / kind,

@@ -82,6 +82,16 @@ def healthy(url: str) -> bool:
         return False
 
 
+def wait_until_healthy(url: str, proc: subprocess.Popen[bytes], name: str, log: Path) -> None:
+    """Wait until the server at ``url`` answers ``/healthz``; raise if its process
+    exits or it takes longer than START_TIMEOUT_S."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not healthy(url):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not start on {url} (see {log})")
+        time.sleep(0.1)
+
+
 def _stop(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> int | None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -126,6 +136,8 @@ class Deployment:
     cpus: set[int] | None = None
     #: extra environment for the server processes (PLENARY_* settings)
     env: dict[str, str] = field(default_factory=dict)
+    #: what follows ``python -m`` to start one server (it takes ``plenary serve``'s flags)
+    server_module: tuple[str, ...] = ("plenary", "serve")
     servers: list[Child] = field(default_factory=list)
     redis: Child | None = None
     redis_url: str | None = None
@@ -186,7 +198,7 @@ class Deployment:
     def _start_server(self, index: int, say: Any) -> None:
         port = free_port()
         log = self.log_dir / f"server-{index}.log"
-        args = [sys.executable, "-m", "plenary", "serve", "--host", "127.0.0.1"]
+        args = [sys.executable, "-m", *self.server_module, "--host", "127.0.0.1"]
         args += ["--port", str(port), "--admin-token", self.admin_token, "--no-demo"]
         args += ["--log-level", self.log_level]
         if self.redis_url:
@@ -201,12 +213,9 @@ class Deployment:
         self.servers.append(Child(f"server-{index}", proc, log))
         self._ports.append(port)
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while not healthy(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"plenary serve did not start on {url} (see {log})")
-            time.sleep(0.1)
-        say(f"plenary serve on {url} (pid {proc.pid}, {self.mode} mode)")
+        name = " ".join(self.server_module)
+        wait_until_healthy(url, proc, name, log)
+        say(f"{name} on {url} (pid {proc.pid}, {self.mode} mode)")
 
     def _pin(self) -> None:
         """In the child, before exec: restrict it to :attr:`cpus`."""
