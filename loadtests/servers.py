@@ -24,16 +24,21 @@ import psutil
 START_TIMEOUT_S = 30.0
 
 
-def export_ref(repo: Path, ref: str, into: Path) -> str:
-    """Extract the server (and its web pages) as of git ``ref`` into ``into`` (read-only
-    ``git archive``: the working tree and index are not touched); returns the commit."""
-    sha = subprocess.run(
+def resolve_commit(repo: Path, ref: str) -> str:
+    """The full commit id that git ``ref`` (a branch, tag, or short id) names."""
+    return subprocess.run(
         ["git", "rev-parse", "--verify", f"{ref}^{{commit}}"],
         cwd=repo,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
+
+
+def export_ref(repo: Path, ref: str, into: Path) -> str:
+    """Extract the server (and its web pages) as of git ``ref`` into ``into`` (read-only
+    ``git archive``: the working tree and index are not touched); returns the commit."""
+    sha = resolve_commit(repo, ref)
     into.mkdir(parents=True, exist_ok=True)
     archive = subprocess.Popen(
         ["git", "archive", sha, "server", "clients"], cwd=repo, stdout=subprocess.PIPE

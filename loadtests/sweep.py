@@ -27,6 +27,7 @@ from typing import Any
 from loadtests import names
 from loadtests.report import CONTENDED_CPU
 from loadtests.run import ROOT, say
+from loadtests.servers import resolve_commit
 
 DOC = ROOT / "docs" / "capacity.md"
 DOC_IMG = ROOT / "docs" / "img" / "capacity.png"
@@ -259,13 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = Path(args.from_json).resolve().parent
     out.mkdir(parents=True, exist_ok=True)
     if args.server_ref:
-        args.server_ref = subprocess.run(
-            ["git", "rev-parse", "--verify", f"{args.server_ref}^{{commit}}"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        args.server_ref = resolve_commit(ROOT, args.server_ref)
         say(f"every point runs the server as of commit {args.server_ref[:10]}")
     rows: list[dict[str, Any]] = []
     started = time.time()

@@ -98,14 +98,20 @@ class FastPacket(sio_packet.Packet):  # type: ignore[misc]
         return head + self.encoded_data
 
 
-def text_frame(payload: bytes) -> bytes:
-    """A complete, unmasked websocket text frame (RFC 6455, server to client)."""
+def _frame(first_byte: int, payload: bytes) -> bytes:
+    """A complete, unmasked, unfragmented websocket frame (RFC 6455, server to client);
+    ``first_byte`` is FIN plus the opcode."""
     n = len(payload)
     if n < 126:
-        return bytes((0x81, n)) + payload
+        return bytes((first_byte, n)) + payload
     if n < 65536:
-        return b"\x81\x7e" + n.to_bytes(2, "big") + payload
-    return b"\x81\x7f" + n.to_bytes(8, "big") + payload
+        return bytes((first_byte, 126)) + n.to_bytes(2, "big") + payload
+    return bytes((first_byte, 127)) + n.to_bytes(8, "big") + payload
+
+
+def text_frame(payload: bytes) -> bytes:
+    """A complete websocket text frame."""
+    return _frame(0x81, payload)
 
 
 def message_frame(encoded_sio_packet: str) -> bytes:
@@ -366,12 +372,7 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
 
 
 def _binary_frame(payload: bytes) -> bytes:
-    n = len(payload)
-    if n < 126:
-        return bytes((0x82, n)) + payload
-    if n < 65536:
-        return b"\x82\x7e" + n.to_bytes(2, "big") + payload
-    return b"\x82\x7f" + n.to_bytes(8, "big") + payload
+    return _frame(0x82, payload)
 
 
 class FastEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
