@@ -12,6 +12,7 @@ from redis.exceptions import ResponseError
 
 from plenary.errors import StoreUnavailable
 from plenary.store import EventRecord, RecordOutcome
+from plenary.store.packing import HiredisPacking
 from plenary.store.redis import RedisStore
 from tests.support.ports import free_port
 from tests.support.redis_proc import RedisProcess
@@ -51,6 +52,19 @@ async def test_one_round_of_votes_is_one_pipeline(store: RedisStore) -> None:
     tally = await store.get_tally(CODE, "p_1")
     assert tally.counts == {"0": 101, "1": 100, "2": 100}
     assert (tally.total, tally.version) == (301, 301)
+
+
+async def test_the_store_packs_commands_in_c(store: RedisStore) -> None:
+    await vote(store, 0)
+    pool = store.redis.connection_pool
+    assert issubclass(pool.connection_class, HiredisPacking)
+    connection = await pool.get_connection()
+    try:
+        assert isinstance(connection, HiredisPacking)
+        await connection.send_command("HGET", "pl:{PIPE01}:act:p_1", "status")
+        assert await connection.read_response() == b"open"
+    finally:
+        await pool.release(connection)
 
 
 async def test_an_empty_script_cache_costs_one_load_per_script(store: RedisStore) -> None:

@@ -40,6 +40,7 @@ from plenary.store.base import (
     Store,
     Tally,
 )
+from plenary.store.packing import with_hiredis_packing
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +205,7 @@ class RedisStore(Store):
             retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
+        pool.connection_class = with_hiredis_packing(pool.connection_class)
         self._redis = aioredis.Redis(connection_pool=pool, decode_responses=False)
         self._auto = AutoPipeline(self._redis)
 
