@@ -7,8 +7,10 @@ import asyncio
 import aiohttp
 import pytest
 import requests
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from plenary.metrics import LATENCY_BUCKETS, Metrics, observe_all
 from tests.support import clients
 from tests.support.redis_proc import RedisProcess
 from tests.support.server import create_event, create_event_sync, running_server
@@ -112,3 +114,40 @@ def test_workers_report_the_sum(redis_proc: RedisProcess) -> None:
         assert asyncio.run(connect_and_scrape()) == [8.0] * 6
     finally:
         workers.stop()
+
+
+def test_observing_a_round_at_once_equals_observing_each() -> None:
+    """EventMeter hands a round's ack times to the histogram in one go: every bucket,
+    the count and the sum must come out as one ``observe`` per message gives them,
+    boundaries included (a value equal to a bound falls in that bound's bucket)."""
+    amounts = [0.0, 0.001, 0.0011, 0.0025, 0.003, 0.05, 0.0500001, 0.7, 2.5, 9.0, 60.0] * 3
+    registry = CollectorRegistry()
+    one_by_one = Histogram("one", "x", ["event"], buckets=LATENCY_BUCKETS, registry=registry)
+    at_once = Histogram("many", "x", ["event"], buckets=LATENCY_BUCKETS, registry=registry)
+    for amount in amounts:
+        one_by_one.labels("v").observe(amount)
+    observe_all(at_once.labels("v"), amounts)
+    text = generate_latest(registry).decode()
+    got = {(n.replace("many", "one"), ls): v for (n, ls), v in samples(text).items() if "many" in n}
+    want = {
+        k: v for k, v in samples(text).items() if k[0].startswith("one") and "created" not in k[0]
+    }
+    got = {k: v for k, v in got.items() if "created" not in k[0]}
+    assert got == want
+    assert value(text, "many_count", event="v") == len(amounts)
+    assert value(text, "many_bucket", event="v", le="0.001") == 6  # 0.0 and 0.001, 3 times
+
+
+async def test_event_meter_records_a_round_when_it_ends() -> None:
+    metrics = Metrics()
+    meter = metrics.event_meter("poll:vote")
+    for seconds in (0.002, 0.004, 0.3):
+        meter.record(seconds)
+    text = metrics.render().decode()
+    assert value(text, "plenary_messages_in_total", event="poll:vote") == 0  # not yet
+    await asyncio.sleep(0)  # the round ends
+    text = metrics.render().decode()
+    assert value(text, "plenary_messages_in_total", event="poll:vote") == 3
+    assert value(text, "plenary_ack_seconds_count", event="poll:vote") == 3
+    assert value(text, "plenary_ack_seconds_bucket", event="poll:vote", le="0.005") == 2
+    assert value(text, "plenary_ack_seconds_sum", event="poll:vote") == pytest.approx(0.306)

@@ -59,15 +59,12 @@ class Router:
             sio.on(route.event, self._wrap(route))
 
     def _wrap(self, route: Route) -> Callable[..., Awaitable[dict[str, Any]]]:
-        # The event's metric series, looked up once rather than for every message.
-        received = self._metrics.messages_in.labels(route.event)
-        ack_seconds = self._metrics.ack_seconds.labels(route.event)
+        meter = self._metrics.event_meter(route.event)
 
         async def handle(sid: str, *args: Any) -> dict[str, Any]:
-            received.inc()
             start = time.perf_counter()
             ack = await self._dispatch(route, sid, args)
-            ack_seconds.observe(time.perf_counter() - start)
+            meter.record(time.perf_counter() - start)
             if not ack["ok"]:
                 self._metrics.error_acks.labels(ack["error"]["code"]).inc()
             return ack
