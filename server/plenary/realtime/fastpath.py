@@ -273,16 +273,21 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
     # -- reading ----------------------------------------------------------------------
     async def receive(self, pkt: eio_packet.Packet) -> None:
         if pkt.packet_type == eio_packet.MESSAGE:
-            handler = self.server.handlers.get("message")
-            if handler is not None:
-                try:
-                    await handler(self.sid, pkt.data)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    self.server.logger.exception("message async handler error")
+            await self.deliver_message(pkt.data)
             return
         await super().receive(pkt)
+
+    async def deliver_message(self, data: Any) -> None:
+        """An engine.io MESSAGE's data to the Socket.IO server, in this task (engineio
+        would start a task for it, or wait on one)."""
+        handler = self.server.handlers.get("message")
+        if handler is not None:
+            try:
+                await handler(self.sid, data)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.server.logger.exception("message async handler error")
 
     async def _websocket_handler(self, ws: FastWebSocket) -> None:
         if self.connected:
@@ -308,7 +313,13 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
             else:  # CLOSE, CLOSING, CLOSED, ERROR (e.g. a message over the size limit)
                 break
             try:
-                await self.receive(eio_packet.Packet(encoded_packet=data))
+                if type(data) is str and data[:1] == "4" and data[1:2].isdigit():
+                    # A text MESSAGE carrying a Socket.IO packet (which starts with a
+                    # digit): engineio's decoding would give the same string, after
+                    # building a packet object and trying the text as JSON first.
+                    await self.deliver_message(data[1:])
+                else:
+                    await self.receive(eio_packet.Packet(encoded_packet=data))
             except eio_exceptions.UnknownPacketError:
                 pass
             except eio_exceptions.SocketIsClosedError:

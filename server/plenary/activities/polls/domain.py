@@ -6,6 +6,7 @@ normalised word) that the store counts atomically; results are derived from thos
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -81,8 +82,13 @@ class Poll:
             created_at=data.get("created_at", 0),
         )
 
-    def option_ids(self) -> tuple[str, ...]:
+    @functools.cached_property
+    def _option_ids(self) -> tuple[str, ...]:
+        # Computed once per (immutable) poll: votes check it, and a burst has many.
         return tuple(o.id for o in self.options)
+
+    def option_ids(self) -> tuple[str, ...]:
+        return self._option_ids
 
 
 def option_id(index: int) -> str:
