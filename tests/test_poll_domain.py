@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from plenary.activities.polls.domain import (
     Poll,
@@ -16,7 +18,7 @@ from plenary.activities.polls.domain import (
 )
 from plenary.errors import ErrorCode, PlenaryError
 from plenary.settings import Limits
-from plenary.text import clean_text, normalise_word
+from plenary.text import _clean_any_text, clean_text, normalise_word
 
 LIMITS = Limits()
 
@@ -135,6 +137,11 @@ class TestNormalisation:
 
     def test_clean_text_keeps_case(self) -> None:
         assert clean_text("  Ada \n Lovelace ") == "Ada Lovelace"
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
+    def test_the_ascii_shortcut_cleans_as_the_general_way_does(self, text: str) -> None:
+        assert clean_text(text) == _clean_any_text(text)
 
 
 class TestSummarise:

@@ -7,6 +7,14 @@ import unicodedata
 
 def clean_text(text: str) -> str:
     """Unicode-normalise (NFKC), drop control characters and collapse white space."""
+    if text.isascii() and text.isprintable():
+        # Most names and answers: NFKC leaves printable ASCII as it is, and it holds no
+        # control characters, so only the white space is left to collapse.
+        return " ".join(text.split())
+    return _clean_any_text(text)
+
+
+def _clean_any_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in " \t\n")
     return " ".join(text.split())
