@@ -45,7 +45,11 @@ class Broadcaster:
     async def to_socket(self, sid: str, event: str, data: dict[str, Any]) -> None:
         """A personal message to a socket of this process: delivered directly, without a
         round trip through the cross-process queue."""
-        await self._sio.emit(event, {**data, "ts": now_ms()}, to=sid, ignore_queue=True)
+        payload = {**data, "ts": now_ms()}
+        if self._fast is not None:
+            await self._fast.emit_each(event, ((sid, payload),), NAMESPACE)
+        else:
+            await self._sio.emit(event, payload, to=sid, ignore_queue=True)
         self._metrics.messages_out.labels(event).inc()
 
     async def to_each(

@@ -23,6 +23,7 @@ from plenary.realtime.fanout import PlenaryRedisManager
 from plenary.realtime.presence import Presence
 from plenary.realtime.ratelimit import TokenBucket
 from plenary.realtime.router import Router
+from plenary.realtime.server import PlenaryServer
 from plenary.realtime.session import Session, Sessions
 from plenary.roles import Role
 from plenary.settings import Limits
@@ -107,9 +108,12 @@ class Gateway:
         self._sessions.add(session)
         self._metrics.joins.labels(str(identity.role)).inc()
         self._metrics.connected.labels(str(identity.role), code).inc()
-        # Sent from a task so it follows the CONNECT packet that python-socketio sends
-        # once this handler returns; rooms are joined first so nothing falls in between.
-        self.tasks.spawn(self._welcome(session), name=f"welcome:{sid}")
+        # The welcome must follow the CONNECT packet that python-socketio sends once this
+        # handler returns; rooms are joined first so nothing falls in between.
+        if isinstance(self._sio, PlenaryServer):
+            self._sio.after_connect(sid, lambda: self._first_welcome(session))
+        else:
+            self.tasks.spawn(self._welcome(session), name=f"welcome:{sid}")
         return True
 
     async def disconnect(self, sid: str, *_: Any) -> None:
@@ -120,6 +124,17 @@ class Gateway:
         self._metrics.connected.labels(str(session.role), session.code).dec()
         if self._fanout is not None:
             await self._fanout.unfollow(session.code)
+
+    async def _first_welcome(self, session: Session) -> None:
+        """The welcome, right after CONNECT, in the connecting client's own task; if
+        the store is unavailable, a task keeps trying (so the client's reader does not
+        wait for Redis to come back)."""
+        try:
+            state = await self.snapshot(session)
+        except StoreUnavailable:
+            self.tasks.spawn(self._welcome(session), name=f"welcome:{session.sid}")
+            return
+        await self._out.to_socket(session.sid, "welcome", state)
 
     async def _welcome(self, session: Session) -> None:
         delay = 0.1

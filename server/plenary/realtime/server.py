@@ -4,6 +4,7 @@ answering client events that have no handler with an error ack instead of silenc
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -49,8 +50,31 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
     async_handlers: bool
     _binary_packet: dict[str, Any]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._after_connect: dict[str, Callable[[], Awaitable[None]]] = {}
+
     def _engineio_server_class(self) -> type[FastEngineIOServer]:
         return FastEngineIOServer
+
+    def after_connect(self, sid: str, follow_up: Callable[[], Awaitable[None]]) -> None:
+        """From a ``connect`` handler that accepts ``sid``: await ``follow_up()`` once
+        python-socketio has sent the client its CONNECT packet (which it does after the
+        handler returns), in the task that handles the connection request. This is how
+        the first message a client must get after CONNECT is sent without a task per
+        join. Dropped if the connection does not complete."""
+        eio_sid = self.manager.eio_sid_from_sid(sid, "/")
+        if eio_sid is not None:
+            self._after_connect[eio_sid] = follow_up
+
+    async def _handle_connect(self, eio_sid: str, namespace: str | None, data: Any) -> None:
+        try:
+            await super()._handle_connect(eio_sid, namespace, data)
+        finally:
+            follow_up = self._after_connect.pop(eio_sid, None)
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace or "/")
+        if follow_up is not None and sid is not None and self.manager.is_connected(sid, "/"):
+            await follow_up()
 
     async def _send_packet(self, eio_sid: str, pkt: sio_packet.Packet) -> None:
         encoded = pkt.encode()
