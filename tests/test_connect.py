@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import aiohttp
 import pytest
 import socketio
 
+from plenary.realtime.server import PlenaryServer
 from tests.support import clients
+from tests.support.raw_socketio import RawClient
 from tests.support.server import RunningServer
 
 
@@ -106,3 +110,44 @@ async def test_token_of_another_event_does_not_resume(
     )
     assert data["data"]["code"] == "bad_token"
     await ada.disconnect()
+
+
+async def test_the_welcome_follows_connect_once_and_nothing_is_missed(
+    server: RunningServer, event: dict[str, str]
+) -> None:
+    """The welcome goes out right after the CONNECT packet, from the connecting client's
+    own task: on the wire it comes right after ``40``, exactly once, and it already
+    shows a poll opened while others were joining; refused joins leave nothing behind."""
+    presenter = await clients.presenter(server.url, event["code"], event["presenter_key"])
+    created = await presenter.call("poll:create", {"question": "Q", "kind": "rating"})
+    poll_id = created["poll"]["id"]
+    async with aiohttp.ClientSession() as http:
+
+        async def join(i: int) -> RawClient:
+            client = RawClient(http, server.url)
+            return await client.connect(
+                {"event": event["code"], "role": "attendee", "name": f"R{i}"}
+            )
+
+        early = await asyncio.gather(*(join(i) for i in range(10)))
+        opening = asyncio.ensure_future(presenter.call("poll:open", {"poll_id": poll_id}))
+        late = await asyncio.gather(*(join(i) for i in range(10, 30)))
+        await opening
+        for client in early:  # joined before the poll opened: the broadcast reaches them
+            await client.wait_for("poll:opened")
+        for client in [*early, *late]:
+            assert client.frames[0].startswith("40{"), client.frames[:2]
+            assert client.frames[1].startswith('42["welcome",'), client.frames[:2]
+            assert len(client.received("welcome")) == 1
+            welcome = client.received("welcome")[0]
+            opened = client.received("poll:opened")
+            # Either the welcome shows the open poll, or the broadcast follows it.
+            shown = welcome["activity"] and welcome["activity"]["poll"]["status"] == "open"
+            assert shown or opened, (welcome, opened)
+        await refusal(server.url, {"event": event["code"], "role": "presenter", "key": "no"})
+        sio = server.services.sio
+        assert isinstance(sio, PlenaryServer)
+        assert sio.follow_ups_waiting == 0
+        for client in [*early, *late]:
+            await client.close()
+    await presenter.disconnect()

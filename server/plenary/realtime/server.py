@@ -67,6 +67,11 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
         if eio_sid is not None:
             self._after_connect[eio_sid] = follow_up
 
+    @property
+    def follow_ups_waiting(self) -> int:
+        """Follow-ups registered by :meth:`after_connect` and not yet run (for tests)."""
+        return len(self._after_connect)
+
     async def _handle_connect(self, eio_sid: str, namespace: str | None, data: Any) -> None:
         try:
             await super()._handle_connect(eio_sid, namespace, data)
