@@ -43,9 +43,10 @@ async def vote(store: RedisStore, n: int) -> tuple[RecordOutcome, int]:
 
 async def test_one_round_of_votes_is_one_pipeline(store: RedisStore) -> None:
     await vote(store, 0)  # Redis now knows the script
-    before = store.pipeline.batches
+    before = (store.pipeline.batches, store.pipeline.commands)
     results = await asyncio.gather(*(vote(store, n) for n in range(1, 301)))
-    assert store.pipeline.batches - before == 1
+    # One pipeline, holding one script call that records all 300 votes.
+    assert (store.pipeline.batches - before[0], store.pipeline.commands - before[1]) == (1, 1)
     assert [outcome for outcome, _ in results] == [RecordOutcome.STORED] * 300
     # The scripts ran in the order they were issued: versions 2..301.
     assert [version for _, version in results] == list(range(2, 302))
@@ -72,8 +73,54 @@ async def test_an_empty_script_cache_costs_one_load_per_script(store: RedisStore
     before = (store.pipeline.batches, store.pipeline.commands)
     results = await asyncio.gather(*(vote(store, n) for n in range(100)))
     assert {outcome for outcome, _ in results} == {RecordOutcome.STORED}
-    # 100 EVALSHA refused (NOSCRIPT), one SCRIPT LOAD, 100 EVALSHA again.
-    assert (store.pipeline.batches - before[0], store.pipeline.commands - before[1]) == (3, 201)
+    # The round's votes are one EVALSHA: refused (NOSCRIPT), one SCRIPT LOAD, run again.
+    assert (store.pipeline.batches - before[0], store.pipeline.commands - before[1]) == (3, 3)
+
+
+async def test_votes_of_one_round_on_two_polls_and_a_retry_among_them(store: RedisStore) -> None:
+    await store.add_activity(CODE, "p_2", {"type": "poll", "id": "p_2"}, "open")
+    await vote(store, 0)
+
+    async def vote_on(poll: str, n: int, vote_id: str | None = None) -> RecordOutcome:
+        result = await store.record_answer(
+            CODE, poll, f"a_{n}", vote_id or f"{poll}_v_{n}", ("x",), "x", 1000 + n
+        )
+        return result.outcome
+
+    before = store.pipeline.commands
+    outcomes = await asyncio.gather(
+        vote_on("p_1", 1),
+        vote_on("p_2", 1),
+        vote_on("p_1", 2),
+        vote_on("p_1", 1),  # a retry in the same round: counted once
+        vote_on("p_2", 2),
+        vote_on("p_3", 1),  # no such poll
+    )
+    assert outcomes == [
+        RecordOutcome.STORED,
+        RecordOutcome.STORED,
+        RecordOutcome.STORED,
+        RecordOutcome.DUPLICATE,
+        RecordOutcome.STORED,
+        RecordOutcome.MISSING,
+    ]
+    assert store.pipeline.commands - before == 3  # one script call per poll
+    assert (await store.get_tally(CODE, "p_1")).counts == {"0": 1, "x": 2}
+    assert (await store.get_tally(CODE, "p_2")).counts == {"x": 2}
+
+
+async def test_a_batch_that_fails_gives_each_vote_its_own_error(store: RedisStore) -> None:
+    await store.add_activity(CODE, "p_2", {"type": "poll", "id": "p_2"}, "open")
+    await store.redis.set(f"pl:{{{CODE}}}:ans:p_1", "not a hash")  # HSET fails in the script
+    outcomes = await asyncio.gather(
+        *(vote(store, n) for n in range(5)),
+        store.record_answer(CODE, "p_2", "a_9", "v_9", ("y",), "y", 1),
+        return_exceptions=True,
+    )
+    errors = outcomes[:5]
+    assert all(isinstance(e, ResponseError) and "WRONGTYPE" in str(e) for e in errors)
+    assert len({id(e) for e in errors}) == 5  # one exception object per caller
+    assert outcomes[5].outcome is RecordOutcome.STORED  # type: ignore[union-attr]
 
 
 async def test_a_large_burst_is_split_and_exact_on_one_connection(store: RedisStore) -> None:

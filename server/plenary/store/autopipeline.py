@@ -13,6 +13,12 @@ error (a Lua script that fails fails alone); commands of one round run in the or
 were issued; nothing is transactional across callers. A connection error fails every
 caller of the batch with that error, after redis-py's own retries (every write the store
 sends is idempotent, so a retried batch is safe).
+
+A script written for it (:class:`BatchScript`) goes further: the calls of one round with
+the same keys become one ``EVALSHA`` that runs them all, in order, and returns one reply
+per call. A burst of votes on one poll then costs Redis one script call per round and
+redis-py one reply to parse, instead of one of each per vote. The difference: if that
+script fails as a whole (Redis out of memory, say), every call in it gets the error.
 """
 
 from __future__ import annotations
@@ -42,6 +48,38 @@ class LuaScript:
         self.sha = hashlib.sha1(source.encode()).hexdigest()
 
 
+class BatchScript(LuaScript):
+    """A Lua script that runs several calls at once: its ARGV is the calls' arguments,
+    each preceded by their number (``n1, a1..., n2, a2...``), and it returns a table with
+    one reply per call, in order. ``body`` is the script for one call, written as the
+    function ``run(a, n)`` whose arguments are ``ARGV[a]`` to ``ARGV[a + n - 1]``."""
+
+    def __init__(self, body: str) -> None:
+        super().__init__(
+            "local function run(a, n)\n"
+            + body
+            + "\nend\n"
+            + "local out, i = {}, 1\n"
+            + "while i <= #ARGV do\n"
+            + "  local n = tonumber(ARGV[i])\n"
+            + "  out[#out + 1] = run(i + 1, n)\n"
+            + "  i = i + 1 + n\n"
+            + "end\n"
+            + "return out\n"
+        )
+
+
+class _Group:
+    """The calls of one round to one batch script with the same keys."""
+
+    __slots__ = ("args", "calls", "keys", "script")
+
+    def __init__(self, script: BatchScript, keys: tuple[Any, ...]) -> None:
+        self.script = script
+        self.keys = keys
+        self.calls: list[tuple[list[Any], asyncio.Future[Any]]] = []
+
+
 class AutoPipeline:
     """Queues commands and sends each event-loop round's queue as one pipeline.
 
@@ -52,7 +90,8 @@ class AutoPipeline:
     def __init__(self, redis: Any, max_batch: int = MAX_BATCH) -> None:
         self._redis = redis
         self._max_batch = max_batch
-        self._pending: list[Pending] = []
+        self._pending: list[Pending | _Group] = []
+        self._groups: dict[tuple[str, tuple[Any, ...]], _Group] = {}
         self._scheduled = False
         self._in_flight: set[asyncio.Task[None]] = set()
         self._loading: dict[str, asyncio.Future[Any]] = {}
@@ -64,11 +103,37 @@ class AutoPipeline:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._pending.append((args, future))
+        self._schedule(loop)
+        return future
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
         if not self._scheduled:
             self._scheduled = True
             # call_soon runs after every callback already ready in this round, so all
             # the coroutines resumed in this round have queued their commands by then.
             loop.call_soon(self._flush)
+
+    async def run_batched(self, script: BatchScript, keys: list[Any], args: list[Any]) -> Any:
+        """One call of ``script``, run together with the other calls of this round that
+        have the same keys (in the pipeline where the first of them was queued)."""
+        try:
+            return await self._call_batched(script, keys, args)
+        except NoScriptError:
+            await self._load(script)  # nothing ran: running it now is no repeat
+            return await self._call_batched(script, keys, args)
+
+    def _call_batched(
+        self, script: BatchScript, keys: list[Any], args: list[Any]
+    ) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        group_key = (script.sha, tuple(keys))
+        group = self._groups.get(group_key)
+        if group is None or len(group.calls) >= self._max_batch:
+            group = self._groups[group_key] = _Group(script, group_key[1])
+            self._pending.append(group)
+        group.calls.append((args, future))
+        self._schedule(loop)
         return future
 
     async def run_script(self, script: LuaScript, keys: list[Any], args: list[Any]) -> Any:
@@ -100,7 +165,14 @@ class AutoPipeline:
 
     def _flush(self) -> None:
         self._scheduled = False
-        pending, self._pending = self._pending, []
+        queued, self._pending = self._pending, []
+        self._groups.clear()
+        pending: list[Pending] = []
+        for item in queued:
+            if not isinstance(item, _Group):
+                pending.append(item)
+            elif any(not future.done() for _, future in item.calls):
+                pending.append(_group_command(item))
         for start in range(0, len(pending), self._max_batch):
             batch = pending[start : start + self._max_batch]
             task = asyncio.get_running_loop().create_task(self._send(batch))
@@ -136,7 +208,39 @@ class AutoPipeline:
                 future.set_result(reply)
 
 
-def _twin(exc: Exception) -> Exception:
+def _group_command(group: _Group) -> Pending:
+    """One ``EVALSHA`` for a group of calls, and a future that hands each call its own
+    reply (or the error)."""
+    calls = [(args, future) for args, future in group.calls if not future.done()]
+    flat: list[Any] = []
+    for args, _ in calls:
+        flat.append(len(args))
+        flat.extend(args)
+    combined: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    combined.add_done_callback(lambda done: _hand_out(done, calls))
+    keys = group.keys
+    return ("EVALSHA", group.script.sha, len(keys), *keys, *flat), combined
+
+
+def _hand_out(done: asyncio.Future[Any], calls: list[tuple[Any, asyncio.Future[Any]]]) -> None:
+    if done.cancelled():
+        for _, future in calls:
+            future.cancel()
+        return
+    exc = done.exception()
+    replies = done.result() if exc is None else None
+    if exc is None and not (isinstance(replies, list) and len(replies) == len(calls)):
+        exc = RuntimeError(f"a batch script returned {replies!r:.80} for {len(calls)} calls")
+    for i, (_, future) in enumerate(calls):
+        if future.done():
+            continue
+        if exc is not None:
+            future.set_exception(_twin(exc) if i else exc)
+        else:
+            future.set_result(replies[i])  # type: ignore[index]
+
+
+def _twin(exc: BaseException) -> BaseException:
     """A copy of ``exc`` for one caller. Raising one exception object in many
     coroutines would chain every caller's traceback onto it (a burst of 1,000 votes
     during a Redis outage would build a traceback 1,000 callers long)."""

@@ -26,7 +26,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from plenary import codec
 from plenary.errors import StoreUnavailable
-from plenary.store.autopipeline import AutoPipeline, LuaScript
+from plenary.store.autopipeline import AutoPipeline, BatchScript, LuaScript
 from plenary.store.base import (
     PRESENCE_TTL_MS,
     Activity,
@@ -49,8 +49,10 @@ R = TypeVar("R")
 
 KEY_SEPARATOR = "\x1f"  # joins an answer's counting keys; domain text never contains it
 
-RECORD_ANSWER = LuaScript("""
-local vk = ARGV[1] .. ':' .. ARGV[2]
+# One vote per call (see BatchScript): ARGV[a] attendee, a+1 vote_id, a+2 the packed
+# answer, a+3 its counting keys joined, a+4 how many keys, then the keys, then label pairs.
+RECORD_ANSWER = BatchScript("""
+local vk = ARGV[a] .. ':' .. ARGV[a + 1]
 if redis.call('SISMEMBER', KEYS[2], vk) == 1 then
   return {'duplicate', tonumber(redis.call('HGET', KEYS[1], 'v') or '0')}
 end
@@ -60,19 +62,18 @@ if status ~= 'open' then
   return {'not_open', tonumber(redis.call('HGET', KEYS[1], 'v') or '0')}
 end
 redis.call('SADD', KEYS[2], vk)
-local old = redis.call('HGET', KEYS[4], ARGV[1])
+local old = redis.call('HGET', KEYS[4], ARGV[a])
 if old then
   for k in string.gmatch(old, '[^\\31]+') do
     if redis.call('HINCRBY', KEYS[5], k, -1) <= 0 then redis.call('HDEL', KEYS[5], k) end
   end
 end
-local n = tonumber(ARGV[5])
-for i = 6, 5 + n do redis.call('HINCRBY', KEYS[5], ARGV[i], 1) end
-for i = 6 + n, #ARGV, 2 do redis.call('HSETNX', KEYS[6], ARGV[i], ARGV[i + 1]) end
-redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
-return {'stored', redis.call('HINCRBY', KEYS[1], 'v', 1)}
-""")
+local nk = tonumber(ARGV[a + 4])
+for i = a + 5, a + 4 + nk do redis.call('HINCRBY', KEYS[5], ARGV[i], 1) end
+for i = a + 5 + nk, a + n - 1, 2 do redis.call('HSETNX', KEYS[6], ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', KEYS[4], ARGV[a], ARGV[a + 3])
+redis.call('HSET', KEYS[3], ARGV[a], ARGV[a + 2])
+return {'stored', redis.call('HINCRBY', KEYS[1], 'v', 1)}""")
 
 CLAIM_BROADCAST = LuaScript("""
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'done', 0, 0} end
@@ -406,7 +407,7 @@ class RedisStore(Store):
         labels: Mapping[str, str] | None = None,
     ) -> RecordResult:
         part = functools.partial(Keys.answer_part, code, aid=activity_id)
-        outcome, version = await self._script(
+        outcome, version = await self.pipeline.run_batched(
             RECORD_ANSWER,
             [
                 Keys.activity(code, activity_id),
