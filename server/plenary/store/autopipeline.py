@@ -29,7 +29,7 @@ import hashlib
 import logging
 from typing import Any
 
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 log = logging.getLogger(__name__)
 
@@ -186,10 +186,7 @@ class AutoPipeline:
         self.batches += 1
         self.commands += len(live)
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for args, _ in live:
-                    pipe.execute_command(*args)
-                replies = await pipe.execute(raise_on_error=False)
+            replies = await self._exchange([args for args, _ in live])
         except asyncio.CancelledError:
             for _, future in live:
                 future.cancel()
@@ -206,6 +203,37 @@ class AutoPipeline:
                 future.set_exception(reply)
             else:
                 future.set_result(reply)
+
+    async def _exchange(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """Send ``commands`` in one write on a pooled connection and read their replies:
+        what redis-py's ``Pipeline.execute(raise_on_error=False)`` does, without the
+        pipeline object and its bookkeeping, which cost more than the commands here. A
+        connection error is retried on a new connection by redis-py's retry policy (the
+        store's commands are idempotent); a command's error is its reply."""
+        pool = self._redis.connection_pool
+        callbacks = self._redis.response_callbacks
+        connection = await pool.get_connection()
+
+        async def once() -> list[Any]:
+            await connection.send_packed_command(connection.pack_commands(commands))
+            replies: list[Any] = []
+            for args in commands:
+                try:
+                    reply = await connection.read_response()
+                except ResponseError as error:
+                    replies.append(error)
+                    continue
+                callback = callbacks.get(args[0])
+                replies.append(callback(reply) if callback is not None else reply)
+            return replies
+
+        async def on_failure(error: Exception) -> None:
+            await connection.disconnect()  # connects anew on the next attempt
+
+        try:
+            return await connection.retry.call_with_retry(once, on_failure)  # type: ignore[no-any-return]
+        finally:
+            await pool.release(connection)
 
 
 def _group_command(group: _Group) -> Pending:
