@@ -16,6 +16,8 @@ from plenary.store import (
     AttendeeRecord,
     ClaimKind,
     EventRecord,
+    JoinOutcome,
+    JoinResult,
     RecordOutcome,
     Store,
     Tally,
@@ -63,6 +65,27 @@ async def test_attendees_and_tokens(store: Store) -> None:
     assert await store.find_attendee("ZZZZZZ", "tok-ada") is None
     assert await store.count_attendees(CODE) == 2
     assert await store.list_attendees(CODE) == [ada, bob]
+
+
+async def test_join_event_admits_checks_and_caps_exactly(store: Store) -> None:
+    ada = AttendeeRecord("a_1", "Ada", "PT", None, 10)
+    joined = await store.join_event(CODE, ada, "tok-ada", 5)
+    assert joined == JoinResult(JoinOutcome.JOINED, EventRecord(CODE, "Title", "digest", 1))
+    assert await store.find_attendee(CODE, "tok-ada") == ada
+    nobody = await store.join_event("NOPE00", ada, "tok-x", 5)
+    assert nobody == JoinResult(JoinOutcome.UNKNOWN_EVENT)
+    # Concurrent joins never pass the maximum: 4 places left, 30 at once.
+    many = [AttendeeRecord(f"a_{i}", f"P{i}", None, None, i) for i in range(2, 32)]
+    results = await asyncio.gather(*(store.join_event(CODE, a, f"tok-{a.id}", 5) for a in many))
+    outcomes = Counter(r.outcome for r in results)
+    assert outcomes == {JoinOutcome.JOINED: 4, JoinOutcome.FULL: 26}
+    assert await store.count_attendees(CODE) == 5
+    refused = [a for a, r in zip(many, results, strict=True) if r.outcome is JoinOutcome.FULL]
+    assert [await store.find_attendee(CODE, f"tok-{a.id}") for a in refused] == [None] * 26
+    await store.end_event(CODE, 99)
+    ended = await store.join_event(CODE, AttendeeRecord("a_99", "Late"), "tok-late", 500)
+    assert ended == JoinResult(JoinOutcome.ENDED, EventRecord(CODE, "Title", "digest", 1, 99))
+    assert await store.count_attendees(CODE) == 5
 
 
 async def test_activities_keep_order_status_and_meta(store: Store) -> None:

@@ -14,7 +14,7 @@ from plenary.clock import now_ms
 from plenary.errors import ErrorCode, PlenaryError, bad_request
 from plenary.roles import Role
 from plenary.settings import Limits
-from plenary.store import AttendeeRecord, EventRecord, Store
+from plenary.store import AttendeeRecord, EventRecord, JoinOutcome, Store
 from plenary.text import clean_text
 from plenary.validation import validation_error
 
@@ -108,39 +108,54 @@ class EventService:
         if payload.role is Role.PRESENTER:
             event = await self.check_presenter_key(payload.event, payload.key, allow_ended=False)
             return Identity(Role.PRESENTER, event)
+        if payload.role is Role.ATTENDEE and not payload.token:
+            return await self._join(payload)
         event = await self.event_or_error(payload.event, allow_ended=False)
         if payload.role is Role.SCREEN:
             return Identity(Role.SCREEN, event)
-        return await self._attendee(event, payload)
+        known = await self._store.find_attendee(event.code, ids.digest(payload.token or ""))
+        if known is not None:
+            return Identity(Role.ATTENDEE, event, known, payload.token)
+        if not payload.name:
+            raise PlenaryError(
+                ErrorCode.BAD_TOKEN, "This resume token is not known here; join with a name."
+            )
+        return await self._join(payload)
 
-    async def _attendee(self, event: EventRecord, auth: ConnectAuth) -> Identity:
-        if auth.token:
-            known = await self._store.find_attendee(event.code, ids.digest(auth.token))
-            if known is not None:
-                return Identity(Role.ATTENDEE, event, known, auth.token)
-            if not auth.name:
-                raise PlenaryError(
-                    ErrorCode.BAD_TOKEN, "This resume token is not known here; join with a name."
-                )
-        name = self._text(auth.name, "name", self._limits.max_name_len)
-        if not name:
-            raise PlenaryError(ErrorCode.NAME_REQUIRED, "Enter a name to join.")
-        # Checked before adding, so concurrent joins on several processes may overshoot
-        # by a few; the bound exists to stop floods, not to sell exact seats.
-        if await self._store.count_attendees(event.code) >= self._limits.max_attendees_per_event:
+    async def _join(self, auth: ConnectAuth) -> Identity:
+        """A new attendee: checked here, then admitted by the store in one step (event
+        known and not ended, not full, attendee added)."""
+        try:
+            attendee = self._new_attendee(auth)
+        except PlenaryError:
+            # A wrong or ended event is the first thing to tell (it needs another code).
+            await self.event_or_error(auth.event, allow_ended=False)
+            raise
+        token = ids.new_secret()
+        code = ids.normalise_join_code(auth.event)
+        joined = await self._store.join_event(
+            code, attendee, ids.digest(token), self._limits.max_attendees_per_event
+        )
+        if joined.outcome is JoinOutcome.JOINED and joined.event is not None:
+            return Identity(Role.ATTENDEE, joined.event, attendee, token)
+        if joined.outcome is JoinOutcome.FULL:
             raise PlenaryError(
                 ErrorCode.EVENT_FULL, "This event is full; ask the organiser for a place."
             )
-        attendee = AttendeeRecord(
+        await self.event_or_error(auth.event, allow_ended=False)  # unknown or ended: says so
+        raise PlenaryError(ErrorCode.UNKNOWN_EVENT, "No event has this join code.")
+
+    def _new_attendee(self, auth: ConnectAuth) -> AttendeeRecord:
+        name = self._text(auth.name, "name", self._limits.max_name_len)
+        if not name:
+            raise PlenaryError(ErrorCode.NAME_REQUIRED, "Enter a name to join.")
+        return AttendeeRecord(
             id=ids.new_id("a"),
             name=name,
             country=self._text(auth.country, "country", 60) or None,
             organisation=self._text(auth.organisation, "organisation", 120) or None,
             joined_at=now_ms(),
         )
-        token = ids.new_secret()
-        await self._store.add_attendee(event.code, attendee, ids.digest(token))
-        return Identity(Role.ATTENDEE, event, attendee, token)
 
     @staticmethod
     def _text(value: str | None, field: str, max_len: int) -> str:

@@ -94,6 +94,23 @@ class Tally:
     labels: dict[str, str] = field(default_factory=dict)
 
 
+class JoinOutcome(StrEnum):
+    """What :meth:`Store.join_event` did."""
+
+    JOINED = "joined"  # the attendee was added
+    UNKNOWN_EVENT = "unknown_event"  # no event has this code: no change
+    ENDED = "ended"  # the event has ended: no change
+    FULL = "full"  # the event has its maximum of attendees: no change
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    """Outcome of :meth:`Store.join_event`, with the event when it exists."""
+
+    outcome: JoinOutcome
+    event: EventRecord | None = None
+
+
 class ClaimKind(StrEnum):
     """Answer of :meth:`Store.claim_broadcast`."""
 
@@ -157,6 +174,15 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def add_attendee(self, code: str, attendee: AttendeeRecord, token_digest: str) -> None:
         """Register an attendee and the digest of its resume token."""
+
+    @abc.abstractmethod
+    async def join_event(
+        self, code: str, attendee: AttendeeRecord, token_digest: str, max_attendees: int
+    ) -> JoinResult:
+        """Admit a new attendee in one step: if the event exists, has not ended and has
+        fewer than ``max_attendees`` attendees, add ``attendee`` as :meth:`add_attendee`
+        does. Atomic: concurrent joins on many processes never exceed the maximum. A
+        join storm costs one round trip per join (in Redis, one script call per round)."""
 
     @abc.abstractmethod
     async def find_attendee(self, code: str, token_digest: str) -> AttendeeRecord | None:

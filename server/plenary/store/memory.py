@@ -15,6 +15,8 @@ from plenary.store.base import (
     Claim,
     ClaimKind,
     EventRecord,
+    JoinOutcome,
+    JoinResult,
     RecordOutcome,
     RecordResult,
     Store,
@@ -112,6 +114,20 @@ class MemoryStore(Store):
         event = self._events[code]
         event.attendees[attendee.id] = attendee
         event.tokens[token_digest] = attendee.id
+
+    async def join_event(
+        self, code: str, attendee: AttendeeRecord, token_digest: str, max_attendees: int
+    ) -> JoinResult:
+        event = self._event(code)
+        if event is None:
+            return JoinResult(JoinOutcome.UNKNOWN_EVENT)
+        if event.record.ended_at is not None:
+            return JoinResult(JoinOutcome.ENDED, event.record)
+        if len(event.attendees) >= max_attendees:
+            return JoinResult(JoinOutcome.FULL, event.record)
+        event.attendees[attendee.id] = attendee
+        event.tokens[token_digest] = attendee.id
+        return JoinResult(JoinOutcome.JOINED, event.record)
 
     async def find_attendee(self, code: str, token_digest: str) -> AttendeeRecord | None:
         event = self._event(code)

@@ -35,6 +35,8 @@ from plenary.store.base import (
     Claim,
     ClaimKind,
     EventRecord,
+    JoinOutcome,
+    JoinResult,
     RecordOutcome,
     RecordResult,
     Store,
@@ -104,6 +106,17 @@ return {
   redis.call('HGETALL', KEYS[4]),
 }
 """)
+
+# One join per call (see BatchScript): ARGV[a] attendee id, a+1 its record, a+2 the
+# token digest, a+3 the most attendees the event takes. KEYS: event, att, tok.
+JOIN_EVENT = BatchScript("""
+local ev = redis.call('HMGET', KEYS[1], 'rec', 'ended')
+if not ev[1] then return {'unknown_event'} end
+if ev[2] then return {'ended', ev[1], ev[2]} end
+if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[a + 3]) then return {'full', ev[1]} end
+redis.call('HSET', KEYS[2], ARGV[a], ARGV[a + 1])
+redis.call('HSET', KEYS[3], ARGV[a + 2], ARGV[a])
+return {'joined', ev[1]}""")
 
 # The record and the token that finds it, both or neither.
 ADD_ATTENDEE = LuaScript("""
@@ -176,6 +189,17 @@ def _activity_from_hash(aid: str, data: Mapping[bytes, bytes]) -> Activity:
         data[b"status"].decode(),
         meta,
         int(data.get(b"sv", 0)),
+    )
+
+
+def _event_record(raw: bytes, ended: bytes | None) -> EventRecord:
+    code, title, key_digest, created_at = codec.unpack(raw)
+    return EventRecord(code, title, key_digest, created_at, int(ended) if ended else None)
+
+
+def _attendee_record(attendee: AttendeeRecord) -> bytes:
+    return codec.pack(
+        [attendee.id, attendee.name, attendee.country, attendee.organisation, attendee.joined_at]
     )
 
 
@@ -261,10 +285,7 @@ class RedisStore(Store):
     @_unavailable_on_connection_errors
     async def get_event(self, code: str) -> EventRecord | None:
         raw, ended = await self._cmd("HMGET", Keys.event(code), "rec", "ended")
-        if not raw:
-            return None
-        code_, title, key_digest, created_at = codec.unpack(raw)
-        return EventRecord(code_, title, key_digest, created_at, int(ended) if ended else None)
+        return _event_record(raw, ended) if raw else None
 
     @_unavailable_on_connection_errors
     async def list_events(self) -> list[EventRecord]:
@@ -304,20 +325,25 @@ class RedisStore(Store):
     # -- attendees ----------------------------------------------------------
     @_unavailable_on_connection_errors
     async def add_attendee(self, code: str, attendee: AttendeeRecord, token_digest: str) -> None:
-        record = codec.pack(
-            [
-                attendee.id,
-                attendee.name,
-                attendee.country,
-                attendee.organisation,
-                attendee.joined_at,
-            ]
-        )
         await self._script(
             ADD_ATTENDEE,
             [Keys.attendees(code), Keys.tokens(code)],
-            [attendee.id, record, token_digest],
+            [attendee.id, _attendee_record(attendee), token_digest],
         )
+
+    @_unavailable_on_connection_errors
+    async def join_event(
+        self, code: str, attendee: AttendeeRecord, token_digest: str, max_attendees: int
+    ) -> JoinResult:
+        reply = await self.pipeline.run_batched(
+            JOIN_EVENT,
+            [Keys.event(code), Keys.attendees(code), Keys.tokens(code)],
+            [attendee.id, _attendee_record(attendee), token_digest, max_attendees],
+        )
+        outcome = JoinOutcome(reply[0].decode())
+        if outcome is JoinOutcome.UNKNOWN_EVENT:
+            return JoinResult(outcome)
+        return JoinResult(outcome, _event_record(reply[1], reply[2] if len(reply) > 2 else None))
 
     @_unavailable_on_connection_errors
     async def find_attendee(self, code: str, token_digest: str) -> AttendeeRecord | None:
