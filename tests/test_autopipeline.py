@@ -8,12 +8,13 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+import redis
 from redis.exceptions import ResponseError
 
 from plenary.errors import StoreUnavailable
 from plenary.store import EventRecord, RecordOutcome
 from plenary.store.packing import HiredisPacking
-from plenary.store.redis import RedisStore
+from plenary.store.redis import SCRIPTS, RedisStore
 from tests.support.ports import free_port
 from tests.support.redis_proc import RedisProcess
 
@@ -66,6 +67,19 @@ async def test_the_store_packs_commands_in_c(store: RedisStore) -> None:
         assert await connection.read_response() == b"open"
     finally:
         await pool.release(connection)
+
+
+async def test_scripts_are_loaded_when_the_store_starts(redis_proc: RedisProcess) -> None:
+    redis_proc.flush()
+    admin = redis.Redis(port=redis_proc.port)
+    admin.script_flush()  # as after a Redis restart
+    admin.close()
+    fresh = RedisStore(redis_proc.url, max_connections=1)
+    try:
+        await fresh.start()
+        assert await fresh.redis.script_exists(*(s.sha for s in SCRIPTS)) == [True] * len(SCRIPTS)
+    finally:
+        await fresh.close()
 
 
 async def test_an_empty_script_cache_costs_one_load_per_script(store: RedisStore) -> None:

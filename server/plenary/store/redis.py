@@ -131,6 +131,17 @@ if not id then return false end
 return redis.call('HGET', KEYS[2], id)
 """)
 
+#: Every script, loaded when the store starts.
+SCRIPTS = (
+    RECORD_ANSWER,
+    CLAIM_BROADCAST,
+    UPDATE_ACTIVITY,
+    READ_TALLY,
+    JOIN_EVENT,
+    ADD_ATTENDEE,
+    FIND_ATTENDEE,
+)
+
 
 def _unavailable_on_connection_errors(
     method: Callable[P, Coroutine[Any, Any, R]],
@@ -233,6 +244,13 @@ class RedisStore(Store):
         pool.connection_class = with_hiredis_packing(pool.connection_class)
         self._redis = aioredis.Redis(connection_pool=pool, decode_responses=False)
         self._auto = AutoPipeline(self._redis)
+        try:
+            # Loaded now, the first burst of votes after a start does not meet NOSCRIPT
+            # (which would cost it a round trip and an error per vote).
+            await asyncio.gather(*(self._redis.script_load(s.source) for s in SCRIPTS))
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            # Not fatal: scripts are loaded on first use (as after a Redis restart).
+            log.warning("redis unreachable at start, scripts not preloaded: %s", exc)
 
     async def close(self) -> None:
         if self._auto is not None:
