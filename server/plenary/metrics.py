@@ -15,6 +15,7 @@ import time
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -40,6 +41,7 @@ class Metrics:
         self.multiprocess_dir = os.environ.get(MULTIPROC_ENV) or None
         # In multi-process mode values go to files, not to a registry.
         self.registry = None if self.multiprocess_dir else CollectorRegistry()
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         r = self.registry
         self.connected = Gauge(
             "plenary_connected_clients",
@@ -119,6 +121,16 @@ class Metrics:
         finally:
             elapsed = time.perf_counter() - start
             (histogram.labels(*labels) if labels else histogram).observe(elapsed)
+
+    def child(self, metric: Any, *labels: str) -> Any:
+        """``metric.labels(*labels)``, looked up once. prometheus-client validates the
+        labels and takes a lock on every ``labels()`` call, and joins, disconnects and
+        messages out would call it for every connection or message."""
+        key = (id(metric), labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
 
     def event_meter(self, event: str) -> EventMeter:
         """Counts client events named ``event`` and times their acks (see EventMeter)."""

@@ -106,8 +106,8 @@ class Gateway:
         group = rooms.attendees(code) if identity.role is Role.ATTENDEE else rooms.staff(code)
         await self._sio.enter_room(sid, group)
         self._sessions.add(session)
-        self._metrics.joins.labels(str(identity.role)).inc()
-        self._metrics.connected.labels(str(identity.role), code).inc()
+        self._metrics.child(self._metrics.joins, identity.role.value).inc()
+        self._metrics.child(self._metrics.connected, identity.role.value, code).inc()
         # The welcome must follow the CONNECT packet that python-socketio sends once this
         # handler returns; rooms are joined first so nothing falls in between.
         if isinstance(self._sio, PlenaryServer):
@@ -120,8 +120,8 @@ class Gateway:
         session = self._sessions.remove(sid)
         if session is None:
             return
-        self._metrics.disconnects.labels(str(session.role)).inc()
-        self._metrics.connected.labels(str(session.role), session.code).dec()
+        self._metrics.child(self._metrics.disconnects, session.role.value).inc()
+        self._metrics.child(self._metrics.connected, session.role.value, session.code).dec()
         if self._fanout is not None:
             await self._fanout.unfollow(session.code)
 
