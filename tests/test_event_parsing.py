@@ -1,13 +1,15 @@
-"""The one-pass decoding of client events (``plenary.realtime.server.parse_event``):
-what it takes, and everything it leaves to python-socketio's decoder."""
+"""The one-pass decoding of client events and connects (``parse_event`` and
+``parse_connect`` in ``plenary.realtime.server``): what they take, and everything they
+leave to python-socketio's decoder."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from socketio.packet import Packet
 
-from plenary.realtime.server import parse_event
+from plenary.realtime.server import parse_connect, parse_event
 
 
 @pytest.mark.parametrize(
@@ -51,3 +53,36 @@ def test_default_namespace_events_are_decoded(frame: str, parsed: Any) -> None:
 )
 def test_everything_else_is_left_to_python_socketio(frame: Any) -> None:
     assert parse_event(frame) is None
+
+
+@pytest.mark.parametrize(
+    ("frame", "auth"),
+    [
+        ("40", (None,)),
+        (
+            '40{"event":"ABCDEF","role":"attendee","name":"Ada"}',
+            ({"event": "ABCDEF", "role": "attendee", "name": "Ada"},),
+        ),
+        ("40{}", ({},)),
+        ('40{"name":"Zoë ✓"}', ({"name": "Zoë ✓"},)),
+    ],
+)
+def test_default_namespace_connects_are_decoded(frame: str, auth: Any) -> None:
+    assert parse_connect(frame) == auth
+    # What python-socketio's own decoder makes of the same frame.
+    assert Packet(encoded_packet=frame).data == auth[0]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "40/admin,",  # another namespace
+        '40/admin,{"a":1}',
+        "40[1]",  # not an object: python-socketio's decoder decides
+        "40{",  # truncated JSON
+        '40{"a":NaN}',  # JSON orjson declines
+        "401",
+    ],
+)
+def test_other_connects_are_left_to_python_socketio(frame: str) -> None:
+    assert parse_connect(frame) is None

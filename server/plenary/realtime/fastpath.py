@@ -179,6 +179,9 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
     gone = False
     #: Frames waiting for the end of the event loop's round (see write_frame).
     pending: list[bytes] | None = None
+    #: The engine.io OPEN frame of a websocket connection, written first once the
+    #: websocket is up (see FastEngineIOServer._handle_connect).
+    open_frame: bytes | None = None
     _ping_timer: asyncio.TimerHandle | None = None
 
     # -- writing -------------------------------------------------------------------
@@ -339,6 +342,8 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
         transport = ws.transport
         if transport is None:
             return
+        frames = [self.open_frame] if self.open_frame is not None else []
+        self.open_frame = None
         while True:
             try:
                 pkt = self.queue.get_nowait()
@@ -348,9 +353,11 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
             if pkt is None:
                 continue
             encoded = pkt.encode()
-            transport.write(
+            frames.append(
                 text_frame(encoded.encode()) if isinstance(encoded, str) else _binary_frame(encoded)
             )
+        if frames:
+            transport.write(b"".join(frames))
         self.transport = transport
 
     async def _upgrade_probe(self, ws: FastWebSocket) -> bool:
@@ -434,17 +441,18 @@ class FastEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
         s = FastSocket(self, sid)
         self.sockets[sid] = s
 
-        pkt = eio_packet.Packet(
-            eio_packet.OPEN,
-            {
-                "sid": sid,
-                "upgrades": self._upgrades(sid, transport),
-                "pingTimeout": int(self.ping_timeout * 1000),
-                "pingInterval": int(self.ping_interval + self.ping_interval_grace_period) * 1000,
-                "maxPayload": self.max_http_buffer_size,
-            },
-        )
-        await s.send(pkt)
+        handshake = {
+            "sid": sid,
+            "upgrades": self._upgrades(sid, transport),
+            "pingTimeout": int(self.ping_timeout * 1000),
+            "pingInterval": int(self.ping_interval + self.ping_interval_grace_period) * 1000,
+            "maxPayload": self.max_http_buffer_size,
+        }
+        if transport == "websocket":
+            # Written as the websocket's first frame (no packet object, no queue).
+            s.open_frame = text_frame(("0" + FastJson.dumps(handshake)).encode())
+        else:
+            await s.send(eio_packet.Packet(eio_packet.OPEN, handshake))
 
         ret = await self._trigger_event("connect", sid, environ, run_async=False)
         if ret is not None and ret is not True:

@@ -40,6 +40,20 @@ def parse_event(data: Any) -> tuple[int | None, list[Any]] | None:
     return (int(data[1:i]) if i > 1 else None), args
 
 
+def parse_connect(data: str) -> tuple[Any] | None:
+    """The auth payload of ``40`` or ``40{...}``, a Socket.IO CONNECT to the default
+    namespace, as a 1-tuple (the payload may be None). None for anything else (another
+    namespace, JSON that orjson declines): python-socketio decodes those."""
+    if data == "40":
+        return (None,)
+    if data[2:3] != "{":
+        return None
+    try:
+        return (orjson.loads(data[2:]),)
+    except orjson.JSONDecodeError:
+        return None
+
+
 class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
     """python-socketio's server on :class:`FastEngineIOServer`, writing packets to a
     websocket client directly, and calling the handler of a client event straight from
@@ -120,6 +134,11 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
         parsed = None
         if not self.async_handlers and eio_sid not in self._binary_packet:
             parsed = parse_event(data)
+            if parsed is None and type(data) is str and data.startswith("40"):
+                auth = parse_connect(data)
+                if auth is not None:
+                    await self._handle_connect(eio_sid, "/", auth[0])
+                    return
         if parsed is not None:
             ack_id, args = parsed
             handler = self.handlers.get("/", {}).get(args[0])
