@@ -157,3 +157,26 @@ async def test_the_welcome_follows_connect_once_and_nothing_is_missed(
         for client in [*early, *late]:
             await client.close()
     await presenter.disconnect()
+
+
+async def test_a_standard_clients_connect_takes_the_one_pass_path(
+    server: RunningServer, event: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """python-socketio's client sends its CONNECT as the server's one-pass decoder
+    expects (``parse_connect``): the shortcut is really taken, and the result is the
+    same welcome."""
+    from plenary.realtime import server as server_module
+
+    decoded: list[Any] = []
+    original = server_module.parse_connect
+
+    def spy(data: str) -> Any:
+        result = original(data)
+        decoded.append(result)
+        return result
+
+    monkeypatch.setattr(server_module, "parse_connect", spy)
+    ada = await clients.attendee(server.url, event["code"], "Ada")
+    assert ada.welcome["attendee"]["name"] == "Ada"
+    assert decoded == [({"event": event["code"], "role": "attendee", "name": "Ada"},)]
+    await ada.disconnect()

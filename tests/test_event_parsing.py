@@ -58,30 +58,32 @@ def test_everything_else_is_left_to_python_socketio(frame: Any) -> None:
 @pytest.mark.parametrize(
     ("frame", "auth"),
     [
-        ("40", (None,)),
+        ("0", (None,)),
         (
-            '40{"event":"ABCDEF","role":"attendee","name":"Ada"}',
+            '0{"event":"ABCDEF","role":"attendee","name":"Ada"}',
             ({"event": "ABCDEF", "role": "attendee", "name": "Ada"},),
         ),
-        ("40{}", ({},)),
-        ('40{"name":"Zoë ✓"}', ({"name": "Zoë ✓"},)),
+        ("0{}", ({},)),
+        ('0{"name":"Zoë ✓"}', ({"name": "Zoë ✓"},)),
     ],
 )
 def test_default_namespace_connects_are_decoded(frame: str, auth: Any) -> None:
     assert parse_connect(frame) == auth
     # What python-socketio's own decoder makes of the same frame.
-    assert Packet(encoded_packet=frame).data == auth[0]
+    packet = Packet(encoded_packet=frame)
+    assert (packet.packet_type, packet.namespace, packet.data) == (0, None, auth[0])
 
 
 @pytest.mark.parametrize(
     "frame",
     [
-        "40/admin,",  # another namespace
-        '40/admin,{"a":1}',
-        "40[1]",  # not an object: python-socketio's decoder decides
-        "40{",  # truncated JSON
-        '40{"a":NaN}',  # JSON orjson declines
-        "401",
+        "0/admin,",  # another namespace
+        '0/admin,{"a":1}',
+        "0[1]",  # not an object: python-socketio's decoder decides
+        "0{",  # truncated JSON
+        '0{"a":NaN}',  # JSON orjson declines
+        '2["x"]',  # not a connect
+        "1",
     ],
 )
 def test_other_connects_are_left_to_python_socketio(frame: str) -> None:

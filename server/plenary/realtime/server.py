@@ -41,15 +41,15 @@ def parse_event(data: Any) -> tuple[int | None, list[Any]] | None:
 
 
 def parse_connect(data: str) -> tuple[Any] | None:
-    """The auth payload of ``40`` or ``40{...}``, a Socket.IO CONNECT to the default
+    """The auth payload of ``0`` or ``0{...}``, a Socket.IO CONNECT to the default
     namespace, as a 1-tuple (the payload may be None). None for anything else (another
     namespace, JSON that orjson declines): python-socketio decodes those."""
-    if data == "40":
+    if data == "0":
         return (None,)
-    if data[2:3] != "{":
+    if data[:2] != "0{":
         return None
     try:
-        return (orjson.loads(data[2:]),)
+        return (orjson.loads(data[1:]),)
     except orjson.JSONDecodeError:
         return None
 
@@ -134,7 +134,7 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
         parsed = None
         if not self.async_handlers and eio_sid not in self._binary_packet:
             parsed = parse_event(data)
-            if parsed is None and type(data) is str and data.startswith("40"):
+            if parsed is None and type(data) is str and data[:1] == "0":
                 auth = parse_connect(data)
                 if auth is not None:
                     await self._handle_connect(eio_sid, "/", auth[0])
