@@ -18,7 +18,14 @@ import socketio
 
 from plenary.realtime import rooms
 from plenary.realtime.fastjson import FastJson
-from plenary.realtime.fastpath import FastManager, FastPacket, FastSocket, text_frame
+from plenary.realtime.fastpath import (
+    FastManager,
+    FastPacket,
+    FastSocket,
+    default_namespace_event_frame,
+    message_frame,
+    text_frame,
+)
 from plenary.settings import Limits
 from tests.support import clients
 from tests.support.raw_socketio import RawClient
@@ -348,6 +355,22 @@ def test_fast_packets_encode_like_python_socketio() -> None:
         assert split(fast) == split(stock)
     binary = FastPacket(packet.EVENT, data=["file", b"\x00\x01"]).encode()
     assert isinstance(binary, list) and binary[1] == b"\x00\x01"
+
+
+def test_a_personal_message_frame_is_the_packet_s_frame() -> None:
+    """default_namespace_event_frame (personal messages, the welcome) makes the bytes
+    that FastPacket and message_frame make, and declines what orjson cannot encode."""
+    from socketio import packet
+
+    for data in (
+        {"quiz": {"score": 3, "rank": 12}, "ts": 1},
+        {"name": "Zoë ✓", "nested": [1, 2.5, None, True], 7: "int key"},
+        {"text": "x" * 70_000},  # a 64-bit length frame
+    ):
+        fast = FastPacket(packet.EVENT, data=["quiz:result", data]).encode()
+        assert default_namespace_event_frame("quiz:result", data) == message_frame(fast)
+    assert default_namespace_event_frame("x", {"blob": b"\x00"}) is None
+    assert default_namespace_event_frame("x", {"big": 2**70}) is None
 
 
 def test_text_frames_are_valid_websocket_frames() -> None:

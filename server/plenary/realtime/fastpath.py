@@ -119,6 +119,20 @@ def message_frame(encoded_sio_packet: str) -> bytes:
     return text_frame(("4" + encoded_sio_packet).encode())
 
 
+def default_namespace_event_frame(event: str, data: Any) -> bytes | None:
+    """The websocket frame of ``["event", data]`` on the default namespace, straight from
+    orjson's bytes: the same bytes as :class:`FastPacket` and :func:`message_frame` make,
+    without the packet object (a personal message is encoded once per recipient). None
+    when orjson cannot encode ``data``: the caller then takes the packet's way."""
+    if orjson is None:
+        return None
+    try:
+        body = orjson.dumps([event, data], option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return None
+    return text_frame(b"42" + body)
+
+
 class FastWebSocket:
     """engineio's websocket driver for aiohttp, with the aiohttp response and its
     transport exposed, and without permessage-deflate."""
@@ -588,6 +602,12 @@ class FastManager(socketio.AsyncManager):  # type: ignore[misc]
             socket = sockets.get(eio_sid) if eio_sid is not None else None
             if socket is None:
                 continue
+            if isinstance(socket, FastSocket) and socket.transport is not None:
+                frame = default_namespace_event_frame(event, data) if namespace == "/" else None
+                if frame is not None:
+                    socket.write_frame(frame)
+                    sent += 1
+                    continue
             encoded = packet_class(
                 sio_packet.EVENT, namespace=namespace, data=[event, data]
             ).encode()

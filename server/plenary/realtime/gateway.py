@@ -102,9 +102,12 @@ class Gateway:
             # Listen to the event's channel before joining its rooms: no broadcast
             # between now and the welcome snapshot can be missed.
             await self._fanout.follow(code)
-        await self._sio.enter_room(sid, rooms.everyone(code))
+        # The socket is on this process (it is connecting): the manager's local entry,
+        # without the coroutine layers of AsyncServer.enter_room.
+        manager = self._sio.manager
+        manager.basic_enter_room(sid, "/", rooms.everyone(code))
         group = rooms.attendees(code) if identity.role is Role.ATTENDEE else rooms.staff(code)
-        await self._sio.enter_room(sid, group)
+        manager.basic_enter_room(sid, "/", group)
         self._sessions.add(session)
         self._metrics.child(self._metrics.joins, identity.role.value).inc()
         self._metrics.child(self._metrics.connected, identity.role.value, code).inc()
