@@ -60,6 +60,18 @@ MAX_BACKLOG_BYTES = 256 * 1024
 WRITE_BATCH = 64
 
 
+def compact_json(value: Any) -> bytes | None:
+    """``value`` as compact JSON by orjson (non-string keys allowed, as the standard
+    library allows them), or None for what orjson cannot encode (bytes, integers beyond
+    64 bits, lone surrogates, other types): those take python-socketio's own way."""
+    if orjson is None:
+        return None
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return None
+
+
 class FastPacket(sio_packet.Packet):  # type: ignore[misc]
     """python-socketio's packet, encoded in one pass of orjson: a payload that orjson
     can encode has no binary part (orjson refuses ``bytes``), so python-socketio's
@@ -79,12 +91,11 @@ class FastPacket(sio_packet.Packet):  # type: ignore[misc]
         encoded_packet: Any = None,
     ) -> None:
         self.encoded_data: str | None = None
-        if binary is None and data is not None and encoded_packet is None and orjson:
-            try:
-                self.encoded_data = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+        if binary is None and data is not None and encoded_packet is None:
+            encoded = compact_json(data)
+            if encoded is not None:
+                self.encoded_data = encoded.decode()
                 binary = False
-            except TypeError:
-                pass
         super().__init__(packet_type, data, namespace, id, binary, encoded_packet)
 
     def encode(self) -> Any:
@@ -124,13 +135,8 @@ def default_namespace_event_frame(event: str, data: Any) -> bytes | None:
     orjson's bytes: the same bytes as :class:`FastPacket` and :func:`message_frame` make,
     without the packet object (a personal message is encoded once per recipient). None
     when orjson cannot encode ``data``: the caller then takes the packet's way."""
-    if orjson is None:
-        return None
-    try:
-        body = orjson.dumps([event, data], option=orjson.OPT_NON_STR_KEYS)
-    except TypeError:
-        return None
-    return text_frame(b"42" + body)
+    body = compact_json([event, data])
+    return text_frame(b"42" + body) if body is not None else None
 
 
 class FastWebSocket:

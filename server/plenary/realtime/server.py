@@ -12,7 +12,13 @@ import socketio
 from socketio import packet as sio_packet
 
 from plenary.errors import bad_request
-from plenary.realtime.fastpath import FastEngineIOServer, FastSocket, message_frame, text_frame
+from plenary.realtime.fastpath import (
+    FastEngineIOServer,
+    FastSocket,
+    compact_json,
+    message_frame,
+    text_frame,
+)
 
 #: Digits of an ack id that :func:`parse_event` reads (python-socketio reads more).
 MAX_ID_DIGITS = 12
@@ -91,17 +97,31 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
             await super()._handle_connect(eio_sid, namespace, data)
         finally:
             follow_up = self._after_connect.pop(eio_sid, None)
-        sid = self.manager.sid_from_eio_sid(eio_sid, namespace or "/")
-        if follow_up is not None and sid is not None and self.manager.is_connected(sid, "/"):
+        namespace = namespace or "/"
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        if follow_up is not None and sid is not None and self.manager.is_connected(sid, namespace):
             await follow_up()
+
+    def _direct_socket(self, eio_sid: str) -> FastSocket | None:
+        """The client's socket if it is a websocket written to directly, else None
+        (long-polling, mid-upgrade, gone): then engineio's way."""
+        socket = self.eio.sockets.get(eio_sid)
+        if isinstance(socket, FastSocket) and socket.transport is not None:
+            return socket
+        return None
+
+    @staticmethod
+    async def _write_live(socket: FastSocket, frame: bytes) -> None:
+        # engineio's check before every send: a client past its ping timeout is closed.
+        if not socket.closed and await socket.check_ping_timeout():
+            socket.write_frame(frame)
 
     async def _send_packet(self, eio_sid: str, pkt: sio_packet.Packet) -> None:
         encoded = pkt.encode()
         if isinstance(encoded, str):
-            socket = self.eio.sockets.get(eio_sid)
-            if isinstance(socket, FastSocket) and socket.transport is not None:
-                if not socket.closed and await socket.check_ping_timeout():
-                    socket.write_frame(message_frame(encoded))
+            socket = self._direct_socket(eio_sid)
+            if socket is not None:
+                await self._write_live(socket, message_frame(encoded))
                 return
             await self.eio.send(eio_sid, encoded)
             return
@@ -112,16 +132,11 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
         """An ACK on the default namespace. To a websocket client, the frame is built
         straight from orjson's bytes (``43<id>[...]``), as python-socketio would encode
         it; anything else goes through a packet object."""
-        socket = self.eio.sockets.get(eio_sid)
-        if isinstance(socket, FastSocket) and socket.transport is not None:
-            try:
-                body = orjson.dumps(args, option=orjson.OPT_NON_STR_KEYS)
-            except TypeError:  # not JSON as orjson sees it: python-socketio's encoder
-                pass
-            else:
-                if not socket.closed and await socket.check_ping_timeout():
-                    socket.write_frame(text_frame(b"43%d%b" % (ack_id, body)))
-                return
+        socket = self._direct_socket(eio_sid)
+        body = compact_json(args) if socket is not None else None
+        if socket is not None and body is not None:
+            await self._write_live(socket, text_frame(b"43%d%b" % (ack_id, body)))
+            return
         ack = self.packet_class(sio_packet.ACK, namespace="/", id=ack_id, data=args)
         await self._send_packet(eio_sid, ack)
 
