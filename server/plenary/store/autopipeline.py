@@ -27,6 +27,7 @@ import asyncio
 import copy
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.exceptions import NoScriptError, ResponseError
@@ -72,7 +73,7 @@ class BatchScript(LuaScript):
 class _Group:
     """The calls of one round to one batch script with the same keys."""
 
-    __slots__ = ("args", "calls", "keys", "script")
+    __slots__ = ("calls", "keys", "script")
 
     def __init__(self, script: BatchScript, keys: tuple[Any, ...]) -> None:
         self.script = script
@@ -116,11 +117,7 @@ class AutoPipeline:
     async def run_batched(self, script: BatchScript, keys: list[Any], args: list[Any]) -> Any:
         """One call of ``script``, run together with the other calls of this round that
         have the same keys (in the pipeline where the first of them was queued)."""
-        try:
-            return await self._call_batched(script, keys, args)
-        except NoScriptError:
-            await self._load(script)  # nothing ran: running it now is no repeat
-            return await self._call_batched(script, keys, args)
+        return await self._with_script(script, lambda: self._call_batched(script, keys, args))
 
     def _call_batched(
         self, script: BatchScript, keys: list[Any], args: list[Any]
@@ -138,12 +135,18 @@ class AutoPipeline:
 
     async def run_script(self, script: LuaScript, keys: list[Any], args: list[Any]) -> Any:
         """Run ``script`` atomically (it is one command) within the shared pipeline."""
+        return await self._with_script(
+            script, lambda: self.call("EVALSHA", script.sha, len(keys), *keys, *args)
+        )
+
+    async def _with_script(self, script: LuaScript, send: Callable[[], Awaitable[Any]]) -> Any:
+        """``send()``, and if Redis does not know ``script`` (NOSCRIPT), load it and
+        ``send()`` again: it was not run at all, so running it now is no repeat."""
         try:
-            return await self.call("EVALSHA", script.sha, len(keys), *keys, *args)
+            return await send()
         except NoScriptError:
-            # Not run at all, so running it now is no repeat.
             await self._load(script)
-            return await self.call("EVALSHA", script.sha, len(keys), *keys, *args)
+            return await send()
 
     async def _load(self, script: LuaScript) -> None:
         # A burst that meets an empty script cache loads each script once, not once
