@@ -57,8 +57,8 @@ async def test_events(store: Store) -> None:
 async def test_attendees_and_tokens(store: Store) -> None:
     ada = AttendeeRecord("a_1", "Ada", "PT", None, 10)
     bob = AttendeeRecord("a_2", "Bob", None, "ACME", 20)
-    await store.add_attendee(CODE, ada, "tok-ada")
-    await store.add_attendee(CODE, bob, "tok-bob")
+    assert (await store.join_event(CODE, ada, "tok-ada", 10)).outcome is JoinOutcome.JOINED
+    assert (await store.join_event(CODE, bob, "tok-bob", 10)).outcome is JoinOutcome.JOINED
     assert await store.find_attendee(CODE, "tok-ada") == ada
     assert await store.find_attendee(CODE, "tok-bob") == bob
     assert await store.find_attendee(CODE, "nope") is None
@@ -242,7 +242,7 @@ async def test_presence_sums_live_processes_only(store: Store) -> None:
 
 async def test_end_expire_and_purge_events(store: Store) -> None:
     await open_activity(store)
-    await store.add_attendee(CODE, AttendeeRecord("a_1", "Ada"), "tok")
+    await store.join_event(CODE, AttendeeRecord("a_1", "Ada"), "tok", 10)
     await store.record_answer(CODE, "p_1", "a_1", "v1", ("a",), "a", 0)
     ended = await store.end_event(CODE, 500)
     assert ended is not None and ended.ended_at == 500

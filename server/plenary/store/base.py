@@ -172,17 +172,14 @@ class Store(abc.ABC):
 
     # -- attendees ----------------------------------------------------------
     @abc.abstractmethod
-    async def add_attendee(self, code: str, attendee: AttendeeRecord, token_digest: str) -> None:
-        """Register an attendee and the digest of its resume token."""
-
-    @abc.abstractmethod
     async def join_event(
         self, code: str, attendee: AttendeeRecord, token_digest: str, max_attendees: int
     ) -> JoinResult:
         """Admit a new attendee in one step: if the event exists, has not ended and has
-        fewer than ``max_attendees`` attendees, add ``attendee`` as :meth:`add_attendee`
-        does. Atomic: concurrent joins on many processes never exceed the maximum. A
-        join storm costs one round trip per join (in Redis, one script call per round)."""
+        fewer than ``max_attendees`` attendees, add ``attendee`` and the digest of its
+        resume token (which :meth:`find_attendee` looks up). Atomic: concurrent joins on
+        many processes never exceed the maximum. A join storm costs one round trip per
+        join (in Redis, one script call per round)."""
 
     @abc.abstractmethod
     async def find_attendee(self, code: str, token_digest: str) -> AttendeeRecord | None:

@@ -110,11 +110,6 @@ class MemoryStore(Store):
                 await self.purge_event(code)
 
     # -- attendees ----------------------------------------------------------
-    async def add_attendee(self, code: str, attendee: AttendeeRecord, token_digest: str) -> None:
-        event = self._events[code]
-        event.attendees[attendee.id] = attendee
-        event.tokens[token_digest] = attendee.id
-
     async def join_event(
         self, code: str, attendee: AttendeeRecord, token_digest: str, max_attendees: int
     ) -> JoinResult:

@@ -118,13 +118,6 @@ redis.call('HSET', KEYS[2], ARGV[a], ARGV[a + 1])
 redis.call('HSET', KEYS[3], ARGV[a + 2], ARGV[a])
 return {'joined', ev[1]}""")
 
-# The record and the token that finds it, both or neither.
-ADD_ATTENDEE = LuaScript("""
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('HSET', KEYS[2], ARGV[3], ARGV[1])
-return 1
-""")
-
 FIND_ATTENDEE = LuaScript("""
 local id = redis.call('HGET', KEYS[1], ARGV[1])
 if not id then return false end
@@ -138,7 +131,6 @@ SCRIPTS = (
     UPDATE_ACTIVITY,
     READ_TALLY,
     JOIN_EVENT,
-    ADD_ATTENDEE,
     FIND_ATTENDEE,
 )
 
@@ -341,14 +333,6 @@ class RedisStore(Store):
         await self._cmd("ZREM", Keys.EVENTS, code)
 
     # -- attendees ----------------------------------------------------------
-    @_unavailable_on_connection_errors
-    async def add_attendee(self, code: str, attendee: AttendeeRecord, token_digest: str) -> None:
-        await self._script(
-            ADD_ATTENDEE,
-            [Keys.attendees(code), Keys.tokens(code)],
-            [attendee.id, _attendee_record(attendee), token_digest],
-        )
-
     @_unavailable_on_connection_errors
     async def join_event(
         self, code: str, attendee: AttendeeRecord, token_digest: str, max_attendees: int
