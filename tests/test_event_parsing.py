@@ -83,8 +83,10 @@ def test_default_namespace_connects_are_decoded(frame: str, auth: Any) -> None:
         "0{",  # truncated JSON
         '0{"a":NaN}',  # JSON orjson declines
         '2["x"]',  # not a connect
+        b"0{}",  # bytes are a binary message
+        None,
         "1",
     ],
 )
-def test_other_connects_are_left_to_python_socketio(frame: str) -> None:
+def test_other_connects_are_left_to_python_socketio(frame: Any) -> None:
     assert parse_connect(frame) is None

@@ -608,12 +608,10 @@ class FastManager(socketio.AsyncManager):  # type: ignore[misc]
             socket = sockets.get(eio_sid) if eio_sid is not None else None
             if socket is None:
                 continue
-            if isinstance(socket, FastSocket) and socket.transport is not None:
-                frame = default_namespace_event_frame(event, data) if namespace == "/" else None
-                if frame is not None:
-                    socket.write_frame(frame)
-                    sent += 1
-                    continue
+            frame = default_namespace_event_frame(event, data) if namespace == "/" else None
+            if frame is not None and isinstance(socket, FastSocket) and socket.write_frame(frame):
+                sent += 1
+                continue
             encoded = packet_class(
                 sio_packet.EVENT, namespace=namespace, data=[event, data]
             ).encode()

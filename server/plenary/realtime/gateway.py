@@ -44,7 +44,7 @@ class Gateway:
 
     def __init__(
         self,
-        sio: socketio.AsyncServer,
+        sio: PlenaryServer,
         store: Store,
         sessions: Sessions,
         events: EventService,
@@ -113,10 +113,7 @@ class Gateway:
         self._metrics.child(self._metrics.connected, identity.role.value, code).inc()
         # The welcome must follow the CONNECT packet that python-socketio sends once this
         # handler returns; rooms are joined first so nothing falls in between.
-        if isinstance(self._sio, PlenaryServer):
-            self._sio.after_connect(sid, lambda: self._first_welcome(session))
-        else:
-            self.tasks.spawn(self._welcome(session), name=f"welcome:{sid}")
+        self._sio.after_connect(sid, lambda: self._first_welcome(session))
         return True
 
     async def disconnect(self, sid: str, *_: Any) -> None:

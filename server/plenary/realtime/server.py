@@ -46,10 +46,12 @@ def parse_event(data: Any) -> tuple[int | None, list[Any]] | None:
     return (int(data[1:i]) if i > 1 else None), args
 
 
-def parse_connect(data: str) -> tuple[Any] | None:
+def parse_connect(data: Any) -> tuple[Any] | None:
     """The auth payload of ``0`` or ``0{...}``, a Socket.IO CONNECT to the default
     namespace, as a 1-tuple (the payload may be None). None for anything else (another
-    namespace, JSON that orjson declines): python-socketio decodes those."""
+    namespace, JSON that orjson declines, not text): python-socketio decodes those."""
+    if type(data) is not str:
+        return None
     if data == "0":
         return (None,)
     if data[:2] != "0{":
@@ -149,11 +151,10 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
         parsed = None
         if not self.async_handlers and eio_sid not in self._binary_packet:
             parsed = parse_event(data)
-            if parsed is None and type(data) is str and data[:1] == "0":
-                auth = parse_connect(data)
-                if auth is not None:
-                    await self._handle_connect(eio_sid, "/", auth[0])
-                    return
+            auth = parse_connect(data) if parsed is None else None
+            if auth is not None:
+                await self._handle_connect(eio_sid, "/", auth[0])
+                return
         if parsed is not None:
             ack_id, args = parsed
             handler = self.handlers.get("/", {}).get(args[0])
