@@ -1,6 +1,7 @@
-"""The fan-out fast path (``realtime/fastpath.py``): broadcasts and personal messages
-written straight to each websocket, batched writes, the bounded backlog, pings from a
-timer, the room index, and python-socketio's own clients still working on top.
+"""The fan-out fast path (``realtime/fastpath.py``, ``engine.py`` and ``frames.py``):
+broadcasts and personal messages written straight to each websocket, batched writes, the
+bounded backlog, pings from a timer, the room index, and python-socketio's own clients
+still working on top.
 
 Nothing here asserts timing: speed is measured by ``bench/fanout.py``."""
 
@@ -17,11 +18,11 @@ import pytest
 import socketio
 
 from plenary.realtime import rooms
+from plenary.realtime.engine import FastSocket
 from plenary.realtime.fastjson import FastJson
-from plenary.realtime.fastpath import (
-    FastManager,
+from plenary.realtime.fastpath import FastManager
+from plenary.realtime.frames import (
     FastPacket,
-    FastSocket,
     default_namespace_event_frame,
     message_frame,
     text_frame,

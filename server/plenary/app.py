@@ -25,7 +25,8 @@ from plenary.metrics import Metrics
 from plenary.realtime.broadcast import Broadcaster
 from plenary.realtime.fanout import PlenaryRedisManager
 from plenary.realtime.fastjson import FastJson
-from plenary.realtime.fastpath import FastManager, FastPacket
+from plenary.realtime.fastpath import FastManager
+from plenary.realtime.frames import FastPacket
 from plenary.realtime.gateway import Gateway
 from plenary.realtime.presence import Presence
 from plenary.realtime.router import Router

@@ -1,5 +1,5 @@
 """The Socket.IO server: python-socketio's ``AsyncServer`` on the fast engine.io server
-of :mod:`plenary.realtime.fastpath`, writing packets to websocket clients directly, and
+of :mod:`plenary.realtime.engine`, writing packets to websocket clients directly, and
 answering client events that have no handler with an error ack instead of silence."""
 
 from __future__ import annotations
@@ -12,13 +12,8 @@ import socketio
 from socketio import packet as sio_packet
 
 from plenary.errors import bad_request
-from plenary.realtime.fastpath import (
-    FastEngineIOServer,
-    FastSocket,
-    compact_json,
-    message_frame,
-    text_frame,
-)
+from plenary.realtime.engine import FastEngineIOServer, FastSocket
+from plenary.realtime.frames import compact_json, message_frame, text_frame
 
 #: Digits of an ack id that :func:`parse_event` reads (python-socketio reads more).
 MAX_ID_DIGITS = 12

@@ -1,0 +1,403 @@
+"""The engine.io layer of the fast path (see :mod:`plenary.realtime.fastpath`):
+python-engineio's server and socket, with every packet of a websocket connection written
+straight to its transport.
+
+* :class:`FastSocket` writes every packet of a websocket connection straight to its
+  transport, reads with ``receive()`` in the connection's own handler, and sends pings
+  from a timer instead of a sleeping task. Long-polling connections, and websockets in
+  the middle of an upgrade from polling, keep engineio's queue.
+* The transport's write buffer is the only backlog, and it is bounded
+  (:attr:`FastEngineIOServer.max_backlog_bytes`): a client that does not read is
+  disconnected once that much is waiting for it, instead of growing the server's memory;
+  like any dropped client it reconnects and gets a fresh ``welcome``.
+* Websockets are served without permessage-deflate: every frame of a broadcast is then
+  the same bytes for every recipient (compression would cost a deflate per recipient).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import engineio
+from aiohttp import WSMsgType, web
+from engineio import exceptions as eio_exceptions
+from engineio import packet as eio_packet
+from engineio.async_socket import AsyncSocket
+
+from plenary.realtime.fastjson import FastJson
+from plenary.realtime.frames import binary_frame, text_frame
+
+log = logging.getLogger(__name__)
+
+
+#: What may wait in one client's transport buffer before it is disconnected as too
+#: slow: a couple of minutes of live results for a phone on a bad network.
+MAX_BACKLOG_BYTES = 256 * 1024
+#: Sockets whose frames are written together (see FastEngineIOServer.mark_dirty): on
+#: loopback and in VMs a write that wakes an idle receiver costs several times one that
+#: follows other writes closely, and a batch this size delays the first of them by well
+#: under a millisecond.
+WRITE_BATCH = 64
+
+
+class FastWebSocket:
+    """engineio's websocket driver for aiohttp, with the aiohttp response and its
+    transport exposed, and without permessage-deflate."""
+
+    def __init__(self, handler: Callable[[FastWebSocket], Any], server: Any) -> None:
+        self.handler = handler
+        self.server = server
+        self.response: web.WebSocketResponse | None = None
+        self.transport: asyncio.Transport | None = None
+
+    async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
+        request: web.Request = environ["aiohttp.request"]
+        response = web.WebSocketResponse(
+            max_msg_size=self.server.max_http_buffer_size, compress=False
+        )
+        await response.prepare(request)
+        self.response = response
+        self.transport = request.transport
+        await self.handler(self)
+        return response
+
+    async def close(self) -> None:
+        if self.response is not None:
+            await self.response.close()
+
+    async def send(self, message: str | bytes) -> None:
+        assert self.response is not None
+        if isinstance(message, bytes):
+            await self.response.send_bytes(message)
+        else:
+            await self.response.send_str(message)
+
+    async def wait(self) -> str | bytes:
+        assert self.response is not None
+        msg = await self.response.receive()
+        if not isinstance(msg.data, bytes | str):
+            raise OSError()
+        return msg.data
+
+
+class FastSocket(AsyncSocket):  # type: ignore[misc]
+    """An engine.io socket whose websocket packets are written straight to the
+    transport. ``transport`` is set while that is possible (websocket, upgraded)."""
+
+    # engineio's attributes used here (the package has no type information)
+    server: Any
+    last_ping: float | None
+    connected: bool
+    upgrading: bool
+    upgraded: bool
+    closing: bool
+    closed: bool
+    queue: asyncio.Queue[Any]
+    sid: str
+
+    transport: asyncio.Transport | None = None
+    #: Set once the websocket is done (closed, dropped): frames for it are discarded.
+    gone = False
+    #: Frames waiting for the end of the event loop's round (see write_frame).
+    pending: list[bytes] | None = None
+    #: The engine.io OPEN frame of a websocket connection, written first once the
+    #: websocket is up (see FastEngineIOServer._handle_connect).
+    open_frame: bytes | None = None
+    _ping_timer: asyncio.TimerHandle | None = None
+
+    # -- writing -------------------------------------------------------------------
+    def write_frame(self, frame: bytes) -> bool:
+        """Send a ready websocket frame. False when this socket is not a direct
+        websocket (long-polling, mid-upgrade): the caller then uses engineio's queue.
+        A closed or dropped socket takes (and discards) everything.
+
+        Frames are written when the event loop finishes its current round of work
+        (:meth:`FastEngineIOServer.flush`): everything a socket is sent meanwhile goes
+        out in one write, and the acks of a burst of votes go out together."""
+        transport = self.transport
+        if transport is None:
+            return False
+        if self.gone or transport.is_closing():
+            return True
+        out = self.pending
+        if out is None:
+            if transport.get_write_buffer_size() > self.server.max_backlog_bytes:
+                self.drop_slow()
+                return True
+            self.pending = [frame]
+            self.server.mark_dirty(self)
+        else:
+            out.append(frame)
+        return True
+
+    def flush(self) -> None:
+        """Write what :meth:`write_frame` collected, in one write."""
+        out = self.pending
+        self.pending = None
+        transport = self.transport
+        if out is None or transport is None or self.gone or transport.is_closing():
+            return
+        transport.write(out[0] if len(out) == 1 else b"".join(out))
+
+    def drop_slow(self) -> None:
+        """The client does not read what it is sent: disconnect it (it reconnects)."""
+        transport = self.transport
+        self.gone = True
+        if transport is not None and not transport.is_closing():
+            backlog = transport.get_write_buffer_size()
+            transport.abort()
+            self.server.slow_clients_dropped += 1
+            log.warning("dropped a client that does not read (%d bytes waiting)", backlog)
+
+    async def send(self, pkt: eio_packet.Packet) -> None:
+        if self.transport is None:  # polling, or in the middle of an upgrade
+            await super().send(pkt)
+            return
+        if self.gone or self.closed or not await self.check_ping_timeout():
+            return
+        encoded = pkt.encode()
+        if isinstance(encoded, str):
+            self.write_frame(text_frame(encoded.encode()))
+        else:  # a binary engine.io message
+            self.write_frame(binary_frame(encoded))
+
+    # -- pings: a timer, not a sleeping task per socket --------------------------------
+    def schedule_ping(self) -> None:
+        if self.last_ping:
+            self.last_ping = None
+            loop = asyncio.get_running_loop()
+            self._ping_timer = loop.call_later(self.server.ping_interval, self._ping_due)
+
+    def _ping_due(self) -> None:
+        self._ping_timer = None
+        if self.closing or self.closed:
+            return
+        self.last_ping = time.time()
+        if not self.write_frame(b"\x81\x012"):  # "2": engine.io PING; else long-polling
+            self.server.start_background_task(self.send, eio_packet.Packet(eio_packet.PING))
+
+    async def close(self, wait: bool = True, abort: bool = False, reason: Any = None) -> None:
+        if self._ping_timer is not None:
+            self._ping_timer.cancel()
+            self._ping_timer = None
+        await super().close(wait=wait, abort=abort, reason=reason)
+        # The reader waits for the client without a timeout: end the websocket here
+        # (after the CLOSE packet, if one was sent). A client that stopped answering
+        # pings is cut off at once rather than waited for.
+        transport = self.transport
+        if transport is not None and not self.gone:
+            if reason == self.server.reason.PING_TIMEOUT:
+                self.gone = True
+                transport.abort()
+            else:
+                self.flush()  # the CLOSE packet, and anything before it
+                self.gone = True
+                transport.close()
+
+    # -- reading ----------------------------------------------------------------------
+    async def receive(self, pkt: eio_packet.Packet) -> None:
+        if pkt.packet_type == eio_packet.MESSAGE:
+            await self.deliver_message(pkt.data)
+            return
+        await super().receive(pkt)
+
+    async def deliver_message(self, data: Any) -> None:
+        """An engine.io MESSAGE's data to the Socket.IO server, in this task (engineio
+        would start a task for it, or wait on one)."""
+        handler = self.server.handlers.get("message")
+        if handler is not None:
+            try:
+                await handler(self.sid, data)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.server.logger.exception("message async handler error")
+
+    async def _websocket_handler(self, ws: FastWebSocket) -> None:
+        if self.connected:
+            # An upgrade from long-polling: engineio's probe exchange, packets held
+            # in the queue meanwhile.
+            if not await self._upgrade_probe(ws):
+                return
+        else:
+            self.connected = True
+            self.upgraded = True
+        assert ws.response is not None
+        self._switch_to_direct(ws)
+        response = ws.response
+        # No timeout per message (a timer each): a silent client is found by engineio's
+        # client monitor, which closes it when a ping goes unanswered (see close()).
+        while True:
+            try:
+                msg = await response.receive()
+            except Exception:  # the transport failed
+                break
+            if msg.type is WSMsgType.TEXT or msg.type is WSMsgType.BINARY:
+                data = msg.data
+            else:  # CLOSE, CLOSING, CLOSED, ERROR (e.g. a message over the size limit)
+                break
+            try:
+                if type(data) is str and data[:1] == "4" and data[1:2].isdigit():
+                    # A text MESSAGE carrying a Socket.IO packet (which starts with a
+                    # digit): engineio's decoding would give the same string, after
+                    # building a packet object and trying the text as JSON first.
+                    await self.deliver_message(data[1:])
+                else:
+                    await self.receive(eio_packet.Packet(encoded_packet=data))
+            except eio_exceptions.UnknownPacketError:
+                pass
+            except eio_exceptions.SocketIsClosedError:
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.server.logger.exception("Unknown receive error")
+        self.gone = True
+        await ws.close()
+        await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+
+    def _switch_to_direct(self, ws: FastWebSocket) -> None:
+        """From now on packets go straight to the transport; what the queue holds
+        (the OPEN packet, anything sent during an upgrade) is written first, in order.
+        No await in here: nothing can be sent in between."""
+        transport = ws.transport
+        if transport is None:
+            return
+        frames = [self.open_frame] if self.open_frame is not None else []
+        self.open_frame = None
+        while True:
+            try:
+                pkt = self.queue.get_nowait()
+            except asyncio.QueueEmpty:
+                break
+            self.queue.task_done()
+            if pkt is None:
+                continue
+            encoded = pkt.encode()
+            frames.append(
+                text_frame(encoded.encode()) if isinstance(encoded, str) else binary_frame(encoded)
+            )
+        if frames:
+            transport.write(b"".join(frames))
+        self.transport = transport
+
+    async def _upgrade_probe(self, ws: FastWebSocket) -> bool:
+        """engineio's upgrade from polling (``2probe``/``3probe``, then ``5``)."""
+        self.upgrading = True
+        try:
+            data = await ws.wait()
+        except OSError:
+            self.upgrading = False
+            return False
+        probe = eio_packet.Packet(encoded_packet=data)
+        if probe.packet_type != eio_packet.PING or probe.data != "probe":
+            self.server.logger.info("%s: Failed websocket upgrade, no PING packet", self.sid)
+            self.upgrading = False
+            return False
+        await ws.send(eio_packet.Packet(eio_packet.PONG, data="probe").encode())
+        await self.queue.put(eio_packet.Packet(eio_packet.NOOP))  # ends the pending poll
+        try:
+            data = await ws.wait()
+        except OSError:
+            self.upgrading = False
+            return False
+        if eio_packet.Packet(encoded_packet=data).packet_type != eio_packet.UPGRADE:
+            self.upgraded = False
+            self.upgrading = False
+            return False
+        self.upgraded = True
+        self.upgrading = False
+        return True
+
+
+class FastEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
+    """engineio's server with :class:`FastSocket` sockets and :class:`FastWebSocket`."""
+
+    _async: dict[str, Any]
+    start_service_task: bool
+    sockets: dict[str, Any]
+
+    #: Bytes that may wait for one client before it is disconnected as too slow.
+    max_backlog_bytes = MAX_BACKLOG_BYTES
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The driver table is shared by every server of the async mode: copy it.
+        self._async = {**self._async, "websocket": FastWebSocket}
+        self.slow_clients_dropped = 0
+        self._dirty: list[FastSocket] = []
+
+    def mark_dirty(self, socket: FastSocket) -> None:
+        """``socket`` has frames to write: write them (all sockets' together) once the
+        event loop is done with what it is running now, or once :data:`WRITE_BATCH`
+        sockets are waiting, whichever comes first."""
+        dirty = self._dirty
+        if not dirty:
+            asyncio.get_running_loop().call_soon(self.flush)
+        dirty.append(socket)
+        if len(dirty) >= WRITE_BATCH:
+            self._dirty = []
+            for waiting in dirty:
+                waiting.flush()
+
+    def flush(self) -> None:
+        dirty, self._dirty = self._dirty, []
+        for socket in dirty:
+            socket.flush()
+
+    async def _handle_connect(
+        self, environ: dict[str, Any], transport: str, jsonp_index: int | None = None
+    ) -> Any:
+        # python-engineio 4.x's AsyncServer._handle_connect; the only change is the
+        # socket class (engineio creates an AsyncSocket there, with no hook to change it).
+        if self.start_service_task:
+            self.start_service_task = False
+            self.service_task_handle = self.start_background_task(self._service_task)
+
+        sid = self.generate_id()
+        s = FastSocket(self, sid)
+        self.sockets[sid] = s
+
+        handshake = {
+            "sid": sid,
+            "upgrades": self._upgrades(sid, transport),
+            "pingTimeout": int(self.ping_timeout * 1000),
+            "pingInterval": int(self.ping_interval + self.ping_interval_grace_period) * 1000,
+            "maxPayload": self.max_http_buffer_size,
+        }
+        if transport == "websocket":
+            # Written as the websocket's first frame (no packet object, no queue).
+            s.open_frame = text_frame(("0" + FastJson.dumps(handshake)).encode())
+        else:
+            await s.send(eio_packet.Packet(eio_packet.OPEN, handshake))
+
+        ret = await self._trigger_event("connect", sid, environ, run_async=False)
+        if ret is not None and ret is not True:
+            del self.sockets[sid]
+            self.logger.warning("Application rejected connection")
+            return self._unauthorized(ret or None)
+
+        s.schedule_ping()
+
+        if transport == "websocket":
+            ret = await s.handle_get_request(environ)
+            if s.closed and sid in self.sockets:
+                del self.sockets[sid]
+            return ret
+        s.connected = True
+        headers = None
+        if self.cookie:
+            cookie = (
+                self.cookie
+                if isinstance(self.cookie, dict)
+                else {"name": self.cookie, "path": "/", "SameSite": "Lax"}
+            )
+            headers = [("Set-Cookie", self._generate_sid_cookie(sid, cookie))]
+        try:
+            return self._ok(await s.poll(), headers=headers, jsonp_index=jsonp_index)
+        except eio_exceptions.QueueEmpty:
+            return self._bad_request()

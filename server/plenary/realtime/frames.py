@@ -1,0 +1,100 @@
+"""The bytes on the wire: Socket.IO packets encoded in one pass of orjson, and complete
+websocket frames (RFC 6455, server to client) built once and written as they are, to one
+client or to many (see :mod:`plenary.realtime.fastpath`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from socketio import packet as sio_packet
+
+from plenary.realtime.fastjson import FastJson
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - a dependency; without it packets use FastJson
+    orjson = None  # type: ignore[assignment]
+
+
+def compact_json(value: Any) -> bytes | None:
+    """``value`` as compact JSON by orjson (non-string keys allowed, as the standard
+    library allows them), or None for what orjson cannot encode (bytes, integers beyond
+    64 bits, lone surrogates, other types): those take python-socketio's own way."""
+    if orjson is None:
+        return None
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return None
+
+
+class FastPacket(sio_packet.Packet):  # type: ignore[misc]
+    """python-socketio's packet, encoded in one pass of orjson: a payload that orjson
+    can encode has no binary part (orjson refuses ``bytes``), so python-socketio's
+    recursive search for binary data, and a second encoding, are skipped. Anything
+    else (binary attachments, values only the standard library encodes) takes
+    python-socketio's own way."""
+
+    json = FastJson
+
+    def __init__(
+        self,
+        packet_type: int = sio_packet.EVENT,
+        data: Any = None,
+        namespace: str | None = None,
+        id: int | None = None,
+        binary: bool | None = None,
+        encoded_packet: Any = None,
+    ) -> None:
+        self.encoded_data: str | None = None
+        if binary is None and data is not None and encoded_packet is None:
+            encoded = compact_json(data)
+            if encoded is not None:
+                self.encoded_data = encoded.decode()
+                binary = False
+        super().__init__(packet_type, data, namespace, id, binary, encoded_packet)
+
+    def encode(self) -> Any:
+        if self.encoded_data is None:
+            return super().encode()
+        head = str(self.packet_type)
+        if self.namespace is not None and self.namespace != "/":
+            head += self.namespace + ","
+        if self.id is not None:
+            head += str(self.id)
+        return head + self.encoded_data
+
+
+def _frame(first_byte: int, payload: bytes) -> bytes:
+    """A complete, unmasked, unfragmented websocket frame (RFC 6455, server to client);
+    ``first_byte`` is FIN plus the opcode."""
+    n = len(payload)
+    if n < 126:
+        return bytes((first_byte, n)) + payload
+    if n < 65536:
+        return bytes((first_byte, 126)) + n.to_bytes(2, "big") + payload
+    return bytes((first_byte, 127)) + n.to_bytes(8, "big") + payload
+
+
+def text_frame(payload: bytes) -> bytes:
+    """A complete websocket text frame."""
+    return _frame(0x81, payload)
+
+
+def message_frame(encoded_sio_packet: str) -> bytes:
+    """The websocket frame of an engine.io MESSAGE carrying a Socket.IO packet."""
+    return text_frame(("4" + encoded_sio_packet).encode())
+
+
+def default_namespace_event_frame(event: str, data: Any) -> bytes | None:
+    """The websocket frame of ``["event", data]`` on the default namespace, straight from
+    orjson's bytes: the same bytes as :class:`FastPacket` and :func:`message_frame` make,
+    without the packet object (a personal message is encoded once per recipient). None
+    when orjson cannot encode ``data``: the caller then takes the packet's way."""
+    body = compact_json([event, data])
+    return text_frame(b"42" + body) if body is not None else None
+
+
+def binary_frame(payload: bytes) -> bytes:
+    """A complete websocket binary frame."""
+    return _frame(0x82, payload)
