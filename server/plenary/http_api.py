@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +40,22 @@ def error_response(exc: PlenaryError) -> web.Response:
     return web.json_response({"error": exc.to_payload()}, status=HTTP_STATUS.get(exc.code, 500))
 
 
-@web.middleware
-async def errors_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
-    try:
-        return await handler(request)  # type: ignore[no-any-return]
-    except PlenaryError as exc:
-        return error_response(exc)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def answering_errors(handler: Handler) -> Handler:
+    """``handler``, with the :class:`PlenaryError` it raises answered as JSON. Wrapped
+    route by route rather than as an application middleware, which would also run for
+    every Socket.IO request (each new websocket connection, each long-poll)."""
+
+    @functools.wraps(handler)
+    async def answer(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except PlenaryError as exc:
+            return error_response(exc)
+
+    return answer
 
 
 def bearer(request: web.Request) -> str:
@@ -168,15 +180,21 @@ def page_handler(path: Path) -> Any:
 
 
 def setup_routes(app: web.Application, web_root: Path) -> None:
-    app.middlewares.append(errors_middleware)
-    app.router.add_post("/api/events", create_event)
-    app.router.add_get("/api/events/{code}", get_event)
-    app.router.add_post("/api/events/{code}/end", end_event)
-    app.router.add_delete("/api/events/{code}", purge_event)
-    app.router.add_get("/api/admin/overview", admin_overview)
-    app.router.add_get("/api/events/{code}/export", export_event)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/metrics", metrics)
+    api: list[tuple[str, str, Handler]] = [
+        ("POST", "/api/events", create_event),
+        ("GET", "/api/events/{code}", get_event),
+        ("POST", "/api/events/{code}/end", end_event),
+        ("DELETE", "/api/events/{code}", purge_event),
+        ("GET", "/api/admin/overview", admin_overview),
+        ("GET", "/api/events/{code}/export", export_event),
+        ("GET", "/healthz", healthz),
+        ("GET", "/metrics", metrics),
+    ]
+    for method, path, handler in api:
+        if method == "GET":  # and HEAD, as add_get does
+            app.router.add_get(path, answering_errors(handler))
+        else:
+            app.router.add_route(method, path, answering_errors(handler))
     for route, filename in PAGES.items():
         app.router.add_get(route, page_handler(web_root / filename))
     app.router.add_static("/static/", web_root, show_index=False)

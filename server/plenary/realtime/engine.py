@@ -17,6 +17,7 @@ straight to its transport.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import Callable
@@ -26,6 +27,7 @@ import engineio
 from aiohttp import WSMsgType, web
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
+from engineio.async_drivers.aiohttp import translate_request
 from engineio.async_socket import AsyncSocket
 
 from plenary.realtime.fastjson import FastJson
@@ -96,7 +98,7 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
     upgraded: bool
     closing: bool
     closed: bool
-    queue: asyncio.Queue[Any]
+    session: dict[str, Any]
     sid: str
 
     transport: asyncio.Transport | None = None
@@ -108,6 +110,30 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
     #: websocket is up (see FastEngineIOServer._handle_connect).
     open_frame: bytes | None = None
     _ping_timer: asyncio.TimerHandle | None = None
+    _queue: asyncio.Queue[Any] | None = None
+
+    def __init__(self, server: Any, sid: str) -> None:
+        # engineio's BaseSocket.__init__, without creating the packet queue: a websocket
+        # written to directly never uses it (see queue). tests/test_fastpath.py checks
+        # that this sets every attribute engineio's own socket has.
+        self.server = server
+        self.sid = sid
+        self.last_ping = time.time()
+        self.connected = False
+        self.upgrading = False
+        self.upgraded = False
+        self.closing = False
+        self.closed = False
+        self.session = {}
+
+    @property
+    def queue(self) -> asyncio.Queue[Any]:
+        """engineio's packet queue (long-polling, and websockets in the middle of an
+        upgrade), created when first used."""
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = self.server.create_queue()
+        return queue
 
     # -- writing -------------------------------------------------------------------
     def write_frame(self, frame: bytes) -> bool:
@@ -184,7 +210,9 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
         if self._ping_timer is not None:
             self._ping_timer.cancel()
             self._ping_timer = None
-        await super().close(wait=wait, abort=abort, reason=reason)
+        # Waiting for the queue to empty is waiting for engineio's writer task; a socket
+        # that never had a queue has neither.
+        await super().close(wait=wait and self._queue is not None, abort=abort, reason=reason)
         # The reader waits for the client without a timeout: end the websocket here
         # (after the CLOSE packet, if one was sent). A client that stopped answering
         # pings is cut off at once rather than waited for.
@@ -269,12 +297,13 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
             return
         frames = [self.open_frame] if self.open_frame is not None else []
         self.open_frame = None
-        while True:
+        queue = self._queue
+        while queue is not None:
             try:
-                pkt = self.queue.get_nowait()
+                pkt = queue.get_nowait()
             except asyncio.QueueEmpty:
                 break
-            self.queue.task_done()
+            queue.task_done()
             if pkt is None:
                 continue
             encoded = pkt.encode()
@@ -314,6 +343,27 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
         return True
 
 
+def is_new_websocket_query(query_string: str) -> bool:
+    """Whether a request's query string asks for a new websocket connection in
+    engine.io v4 (``EIO=4``, ``transport=websocket``, no ``sid``, no JSONP ``j``), read
+    the way engineio reads it. Escapes (``%``, ``+``) and repeated names answer False,
+    as does anything else: engineio's own parsing then decides."""
+    if "%" in query_string or "+" in query_string:
+        return False
+    params: dict[str, str] = {}
+    for part in query_string.split("&"):
+        name, _, value = part.partition("=")
+        if name in params:
+            return False
+        params[name] = value
+    return (
+        params.get("EIO") == "4"
+        and params.get("transport") == "websocket"
+        and "sid" not in params
+        and "j" not in params
+    )
+
+
 class FastEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
     """engineio's server with :class:`FastSocket` sockets and :class:`FastWebSocket`."""
 
@@ -349,11 +399,62 @@ class FastEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
         for socket in dirty:
             socket.flush()
 
+    async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
+        """engineio's entry point. The request nearly every client starts with, a new
+        websocket connection, goes straight to :meth:`_handle_connect` once it is known to
+        be one (engineio would parse the query string with urllib and walk through every
+        kind of request first); anything else, and any request this cannot tell apart at
+        a glance, takes engineio's way, which also answers the ones it refuses."""
+        request = args[0] if len(args) == 1 and not kwargs else None
+        if (
+            isinstance(request, web.BaseRequest)
+            and request.method == "GET"
+            and is_new_websocket_query(request.query_string)
+        ):
+            environ = translate_request(request)
+            if environ.get("HTTP_UPGRADE", "").lower() == "websocket" and self._origin_allowed(
+                environ
+            ):
+                response = await self._handle_connect(environ, "websocket")
+                if isinstance(response, dict):  # refused: engineio's error response
+                    return await self._make_response(response, environ)
+                return response
+        return await super().handle_request(*args, **kwargs)
+
+    def _origin_allowed(self, environ: dict[str, Any]) -> bool:
+        """engineio's check of the Origin header (see ``handle_request``)."""
+        if self.cors_allowed_origins == []:
+            return True
+        origin = environ.get("HTTP_ORIGIN")
+        if not origin:
+            return True
+        allowed = self._cors_allowed_origins(environ)
+        return allowed is None or origin in allowed
+
+    async def _trigger_connect(self, sid: str, environ: dict[str, Any]) -> Any:
+        """The ``connect`` handler's answer, as engineio's ``_trigger_event`` gives it
+        (a handler that raises refuses the connection), without building its generic
+        wrapper for every connection."""
+        handler = self.handlers.get("connect")
+        if handler is None:
+            return None
+        try:
+            result = handler(sid, environ)
+            if inspect.isawaitable(result):
+                result = await result
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.logger.exception("connect async handler error")
+            return False
+        return result
+
     async def _handle_connect(
         self, environ: dict[str, Any], transport: str, jsonp_index: int | None = None
     ) -> Any:
-        # python-engineio 4.x's AsyncServer._handle_connect; the only change is the
-        # socket class (engineio creates an AsyncSocket there, with no hook to change it).
+        # python-engineio 4.x's AsyncServer._handle_connect, with the socket class changed
+        # (engineio creates an AsyncSocket there, with no hook to change it), and for a
+        # websocket, the OPEN packet built as a frame and the handler called directly.
         if self.start_service_task:
             self.start_service_task = False
             self.service_task_handle = self.start_background_task(self._service_task)
@@ -375,7 +476,7 @@ class FastEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
         else:
             await s.send(eio_packet.Packet(eio_packet.OPEN, handshake))
 
-        ret = await self._trigger_event("connect", sid, environ, run_async=False)
+        ret = await self._trigger_connect(sid, environ)
         if ret is not None and ret is not True:
             del self.sockets[sid]
             self.logger.warning("Application rejected connection")
