@@ -18,7 +18,7 @@ import pytest
 import socketio
 
 from plenary.realtime import rooms
-from plenary.realtime.engine import FastSocket
+from plenary.realtime.engine import FastEngineIOServer, FastSocket, is_new_websocket_query
 from plenary.realtime.fastjson import FastJson
 from plenary.realtime.fastpath import FastManager
 from plenary.realtime.frames import (
@@ -384,3 +384,83 @@ def test_text_frames_are_valid_websocket_frames() -> None:
             assert frame[1] == 126 and int.from_bytes(frame[2:4], "big") == size
         else:
             assert frame[1] == 127 and int.from_bytes(frame[2:10], "big") == size
+
+
+@pytest.mark.parametrize(
+    ("query", "new_websocket"),
+    [
+        ("EIO=4&transport=websocket", True),
+        ("transport=websocket&EIO=4&t=Pabc123", True),
+        ("EIO=4&transport=polling&t=Pabc123", False),
+        ("EIO=3&transport=websocket", False),
+        ("EIO=4&transport=websocket&sid=abc", False),  # an upgrade: engineio's way
+        ("EIO=4&transport=websocket&j=0", False),
+        ("EIO=4&transport=websocket&EIO=3", False),  # repeated: engineio decides
+        ("EIO=4&transport=web%73ocket", False),  # escaped: engineio unescapes
+        ("EIO=4&transport=websocket+", False),
+        ("", False),
+    ],
+)
+def test_a_new_websocket_connection_is_told_apart_as_engineio_would(
+    query: str, new_websocket: bool
+) -> None:
+    """is_new_websocket_query never says yes where engineio's own parsing would see
+    anything but a new websocket connection (what it declines, engineio handles)."""
+    from urllib.parse import parse_qs
+
+    assert is_new_websocket_query(query) is new_websocket
+    if new_websocket:
+        parsed = parse_qs(query)
+        assert parsed["EIO"] == ["4"] and parsed["transport"] == ["websocket"]
+        assert "sid" not in parsed and "j" not in parsed
+
+
+def test_a_fast_socket_has_engineio_s_attributes_and_a_queue_when_asked() -> None:
+    """FastSocket does engineio's BaseSocket.__init__ itself (to skip the queue): it
+    must set every attribute engineio's socket has, in this version of engineio too."""
+    from engineio.async_socket import AsyncSocket
+
+    server = FastEngineIOServer(async_mode="aiohttp")
+    stock = AsyncSocket(server, "sid1")
+    fast = FastSocket(server, "sid2")
+    assert set(vars(stock)) - {"queue"} <= set(vars(fast))
+    assert {k: v for k, v in vars(fast).items() if k not in ("sid", "last_ping", "server")} == {
+        k: v for k, v in vars(stock).items() if k not in ("sid", "last_ping", "server", "queue")
+    }
+    assert fast._queue is None
+    assert isinstance(fast.queue, asyncio.Queue) and fast.queue is fast._queue
+
+
+async def test_standard_clients_connect_the_short_way_and_the_long_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A websocket client's first request skips engineio's request dispatch; a
+    long-polling client's requests take it; both get their welcome."""
+    import engineio
+
+    long_way: list[str] = []
+    original = engineio.AsyncServer.handle_request
+
+    async def spy(self: Any, request: Any, *args: Any) -> Any:
+        long_way.append(request.query.get("transport", ""))
+        return await original(self, request, *args)
+
+    monkeypatch.setattr(engineio.AsyncServer, "handle_request", spy)
+    async with running_server(limits=LIMITS) as server:
+        event = await create_event(server.url)
+        ws = await clients.attendee(server.url, event["code"], "Ada")
+        assert ws.welcome["attendee"]["name"] == "Ada"
+        assert long_way == []
+        polling = socketio.AsyncClient(reconnection=False)
+        welcomes: list[Any] = []
+        polling.on("welcome", welcomes.append)
+        auth = {"event": event["code"], "role": "attendee", "name": "Bo"}
+        await polling.connect(server.url, auth=auth, transports=["polling"], wait_timeout=5)
+        for _ in range(100):
+            if welcomes:
+                break
+            await asyncio.sleep(0.05)
+        assert welcomes and welcomes[0]["attendee"]["name"] == "Bo"
+        assert long_way and set(long_way) == {"polling"}
+        await polling.disconnect()
+        await ws.disconnect()
