@@ -163,20 +163,30 @@ async def test_a_standard_clients_connect_takes_the_one_pass_path(
     server: RunningServer, event: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """python-socketio's client sends its CONNECT as the server's one-pass decoder
-    expects (``parse_connect``): the shortcut is really taken, and the result is the
-    same welcome."""
+    expects (``parse_connect``), and it is accepted without python-socketio's generic
+    connect handling: the shortcuts are really taken, and the result is the same
+    welcome."""
     from plenary.realtime import server as server_module
 
     decoded: list[Any] = []
+    generic: list[Any] = []
     original = server_module.parse_connect
+    original_connect = socketio.AsyncServer._handle_connect
 
     def spy(data: str) -> Any:
         result = original(data)
         decoded.append(result)
         return result
 
+    async def spy_connect(self: Any, *args: Any) -> Any:
+        generic.append(args)
+        return await original_connect(self, *args)
+
     monkeypatch.setattr(server_module, "parse_connect", spy)
+    monkeypatch.setattr(socketio.AsyncServer, "_handle_connect", spy_connect)
     ada = await clients.attendee(server.url, event["code"], "Ada")
     assert ada.welcome["attendee"]["name"] == "Ada"
+    assert ada.sio.get_sid() is not None
     assert decoded == [({"event": event["code"], "role": "attendee", "name": "Ada"},)]
+    assert generic == []
     await ada.disconnect()

@@ -464,3 +464,29 @@ async def test_standard_clients_connect_the_short_way_and_the_long_way(
         assert long_way and set(long_way) == {"polling"}
         await polling.disconnect()
         await ws.disconnect()
+
+
+def test_session_ids_look_like_engineio_s_and_never_repeat() -> None:
+    import base64
+    import os
+
+    server = FastEngineIOServer(async_mode="aiohttp")
+    ids = [server.generate_id() for _ in range(5000)]  # several refills of the pool
+    assert len(set(ids)) == len(ids)
+    for sid in ids[:50]:
+        assert len(sid) == 20 and "/" not in sid and "+" not in sid
+        raw = base64.urlsafe_b64decode(sid)
+        assert len(raw) == 15
+    assert int.from_bytes(base64.urlsafe_b64decode(ids[1])[12:], "big") == 1
+    # A forked child starts with a fresh pool (and so other ids than its parent's).
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, FastEngineIOServer(async_mode="aiohttp").generate_id().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 100).decode()
+    os.close(read)
+    os.close(write)
+    parent = FastEngineIOServer(async_mode="aiohttp").generate_id()
+    assert child[:16] != parent[:16]  # the random part differs

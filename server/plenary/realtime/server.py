@@ -4,6 +4,7 @@ answering client events that have no handler with an error ack instead of silenc
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -91,13 +92,51 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
 
     async def _handle_connect(self, eio_sid: str, namespace: str | None, data: Any) -> None:
         try:
-            await super()._handle_connect(eio_sid, namespace, data)
+            handler = self.handlers.get("/", {}).get("connect")
+            if (namespace or "/") == "/" and data and handler and not self.always_connect:
+                await self._connect_with_auth(eio_sid, handler, data)
+            else:
+                await super()._handle_connect(eio_sid, namespace, data)
         finally:
             follow_up = self._after_connect.pop(eio_sid, None)
         namespace = namespace or "/"
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         if follow_up is not None and sid is not None and self.manager.is_connected(sid, namespace):
             await follow_up()
+
+    async def _connect_with_auth(self, eio_sid: str, handler: Any, auth: Any) -> None:
+        """python-socketio's ``_handle_connect`` for the CONNECT every Plenary client
+        sends (default namespace, an auth payload, a ``connect`` handler): the handler is
+        called directly rather than through the generic event dispatch, and the CONNECT
+        packet is written as a frame rather than built as a packet object."""
+        sid = await self.manager.pre_connect(eio_sid, "/")
+        if sid is None:  # this client is connected already
+            error = self.packet_class(
+                sio_packet.CONNECT_ERROR, data="Unable to connect", namespace="/"
+            )
+            await self._send_packet(eio_sid, error)
+            return
+        refusal = socketio.exceptions.ConnectionRefusedError().error_args
+        try:
+            accepted = handler(sid, self.environ[eio_sid], auth)
+            if inspect.isawaitable(accepted):
+                accepted = await accepted
+        except socketio.exceptions.ConnectionRefusedError as exc:
+            refusal, accepted = exc.error_args, False
+        except ConnectionRefusedError:
+            refusal, accepted = {"message": "Connection refused by server"}, False
+        if accepted is False:
+            error = self.packet_class(sio_packet.CONNECT_ERROR, data=refusal, namespace="/")
+            await self._send_packet(eio_sid, error)
+            await self.manager.disconnect(sid, "/", ignore_queue=True)
+            return
+        socket = self._direct_socket(eio_sid)
+        if socket is not None:
+            await self._write_live(socket, text_frame(b"40" + orjson.dumps({"sid": sid})))
+        else:
+            connect = self.packet_class(sio_packet.CONNECT, {"sid": sid}, namespace="/")
+            await self._send_packet(eio_sid, connect)
+        await self.manager.connect(sid, "/")
 
     def _direct_socket(self, eio_sid: str) -> FastSocket | None:
         """The client's socket if it is a websocket written to directly, else None
