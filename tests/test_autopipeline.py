@@ -196,3 +196,58 @@ async def test_redis_down_fails_every_caller_with_its_own_error() -> None:
     causes = [e.__cause__ for e in errors]
     assert all(c is not None for c in causes)
     assert len({id(c) for c in causes}) == 50
+
+
+BUSY_LUA = """
+local t0 = redis.call('TIME')
+local start = t0[1] * 1000000 + t0[2]
+while true do
+  local t = redis.call('TIME')
+  if t[1] * 1000000 + t[2] - start > tonumber(ARGV[1]) * 1000000 then return 1 end
+end
+"""
+
+
+async def test_a_late_reply_is_never_read_as_the_next_one(redis_proc: RedisProcess) -> None:
+    """Redis stalls (a long script) past the pipeline's deadline: the exchange is
+    retried on a new connection and answered, and the timed-out connection's late
+    replies are never handed to later callers."""
+    from redis import asyncio as aioredis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import ConstantBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    from plenary.store.autopipeline import AutoPipeline
+
+    redis_proc.flush()
+    client = aioredis.Redis.from_url(
+        redis_proc.url,
+        retry=Retry(ConstantBackoff(0.1), 10),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+    )
+    blocker = aioredis.Redis.from_url(redis_proc.url)
+    pipeline = AutoPipeline(client, max_connections=1, timeout=0.2)
+    try:
+        await asyncio.gather(pipeline.call("SET", "k1", "one"), pipeline.call("SET", "k2", "two"))
+        busy = asyncio.ensure_future(blocker.eval(BUSY_LUA, 0, "0.7"))
+        await asyncio.sleep(0.1)  # Redis is in the script now, answering nobody
+        assert await pipeline.call("GET", "k1") == b"one"  # after retries
+        assert await busy == 1
+        assert await pipeline.call("GET", "k2") == b"two"
+        assert await pipeline.call("GET", "k1") == b"one"
+        assert pipeline.batches >= 3
+    finally:
+        await pipeline.close()
+        await client.aclose()
+        await blocker.aclose()
+
+
+async def test_the_pipeline_reuses_its_own_connections(store: RedisStore) -> None:
+    pipeline = store.pipeline
+    for n in range(5):  # five rounds, one after the other
+        assert await pipeline.call("ECHO", f"round {n}") == f"round {n}".encode()
+    assert len(pipeline._idle) == 1  # one connection served them all
+    connection = pipeline._idle[0]
+    assert connection.socket_timeout is None  # the exchange has the deadline
+    assert isinstance(connection, HiredisPacking)

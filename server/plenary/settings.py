@@ -69,8 +69,9 @@ class Settings:
     )
     redis_max_connections: int = option(
         32,
-        "Redis connections per server process at most (commands of one event-loop round "
-        "share one pipeline, so a burst needs few)",
+        "Redis connections of the store per server process at most, 2 or more: a quarter "
+        "for scans and exports, the rest for the pipeline that carries every other command "
+        "(commands of one event-loop round share one pipeline, so a burst needs few)",
     )
     workers: int = option(
         1, "server processes sharing this port (SO_REUSEPORT); more than 1 needs redis_url"

@@ -1,5 +1,5 @@
 """Automatic pipelining: the Redis commands issued during one event-loop round travel
-together, in one pipeline on one pooled connection.
+together, in one pipeline on one connection.
 
 Why: in a vote burst or a join storm, hundreds of coroutines each want one or two Redis
 commands at the same moment. Sent one by one, each takes a connection from the pool for
@@ -13,6 +13,12 @@ error (a Lua script that fails fails alone); commands of one round run in the or
 were issued; nothing is transactional across callers. A connection error fails every
 caller of the batch with that error, after redis-py's own retries (every write the store
 sends is idempotent, so a retried batch is safe).
+
+The pipeline keeps connections of its own (as many as pipelines in flight, bounded):
+taking one from redis-py's pool, with the pool's checks, cost more than a round's
+commands, and so did redis-py's timer on every write and every reply. One deadline
+covers an exchange instead; a connection whose exchange failed or was cancelled is
+closed before it is used again, so a late reply is never read as another's.
 
 A script written for it (:class:`BatchScript`) goes further: the calls of one round with
 the same keys become one ``EVALSHA`` that runs them all, in order, and returns one reply
@@ -30,12 +36,19 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger(__name__)
 
 #: Commands per pipeline: bounds one write and the replies a reader parses in one go.
 MAX_BATCH = 512
+#: Pipelines in flight at once, each on a connection of its own.
+MAX_CONNECTIONS = 32
+#: The longest one exchange (a write and its replies) may take before it counts as
+#: failed (and is retried on a new connection).
+EXCHANGE_TIMEOUT_S = 5.0
 
 Pending = tuple[tuple[Any, ...], "asyncio.Future[Any]"]
 
@@ -88,9 +101,23 @@ class AutoPipeline:
     reply callbacks (``HGETALL`` gives a dict, and so on) apply as for direct calls.
     """
 
-    def __init__(self, redis: Any, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self,
+        redis: Any,
+        max_batch: int = MAX_BATCH,
+        max_connections: int = MAX_CONNECTIONS,
+        timeout: float = EXCHANGE_TIMEOUT_S,
+    ) -> None:
         self._redis = redis
         self._max_batch = max_batch
+        pool = redis.connection_pool
+        # The pipeline's own connections (see _exchange): the client's kind, without
+        # redis-py's timeout on every write and read; one deadline covers an exchange.
+        self._connection_class = pool.connection_class
+        self._connection_kwargs = {**pool.connection_kwargs, "socket_timeout": None}
+        self._idle: list[Any] = []
+        self._slots = asyncio.Semaphore(max_connections)
+        self._timeout = timeout
         self._pending: list[Pending | _Group] = []
         self._groups: dict[tuple[str, tuple[Any, ...]], _Group] = {}
         self._scheduled = False
@@ -208,35 +235,66 @@ class AutoPipeline:
                 future.set_result(reply)
 
     async def _exchange(self, commands: list[tuple[Any, ...]]) -> list[Any]:
-        """Send ``commands`` in one write on a pooled connection and read their replies:
-        what redis-py's ``Pipeline.execute(raise_on_error=False)`` does, without the
-        pipeline object and its bookkeeping, which cost more than the commands here. A
-        connection error is retried on a new connection by redis-py's retry policy (the
-        store's commands are idempotent); a command's error is its reply."""
-        pool = self._redis.connection_pool
+        """Send ``commands`` in one write on one of the pipeline's connections and read
+        their replies: what redis-py's ``Pipeline.execute(raise_on_error=False)`` does,
+        without the pipeline object, the pool's checkout and checks, and a timer per
+        write and per reply, which cost more than the commands here. One deadline
+        (``timeout``) covers the exchange. A connection error or a missed deadline is
+        retried on a new connection by redis-py's retry policy (the store's commands are
+        idempotent); a command's error is its reply."""
         callbacks = self._redis.response_callbacks
-        connection = await pool.get_connection()
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._slots.acquire()
+        except TimeoutError:  # every connection busy this long: Redis is this slow
+            raise RedisConnectionError(
+                f"no Redis connection was free within {self._timeout:g} s"
+            ) from None
+        connection = self._idle.pop() if self._idle else self._new_connection()
+        clean = False
 
         async def once() -> list[Any]:
-            await connection.send_packed_command(connection.pack_commands(commands))
-            replies: list[Any] = []
-            for args in commands:
-                try:
-                    reply = await connection.read_response()
-                except ResponseError as error:
-                    replies.append(error)
-                    continue
-                callback = callbacks.get(args[0])
-                replies.append(callback(reply) if callback is not None else reply)
-            return replies
+            try:
+                async with asyncio.timeout(self._timeout):
+                    await connection.send_packed_command(connection.pack_commands(commands))
+                    replies: list[Any] = []
+                    for args in commands:
+                        try:
+                            reply = await connection.read_response()
+                        except ResponseError as error:
+                            replies.append(error)
+                            continue
+                        callback = callbacks.get(args[0])
+                        replies.append(callback(reply) if callback is not None else reply)
+                    return replies
+            except TimeoutError:
+                raise RedisTimeoutError(
+                    f"Redis did not answer within {self._timeout:g} s"
+                ) from None
 
         async def on_failure(error: Exception) -> None:
             await connection.disconnect()  # connects anew on the next attempt
 
         try:
-            return await connection.retry.call_with_retry(once, on_failure)  # type: ignore[no-any-return]
+            replies: list[Any] = await connection.retry.call_with_retry(once, on_failure)
+            clean = True
+            return replies
         finally:
-            await pool.release(connection)
+            if not clean:
+                # Replies may still be on their way (cancelled, or failed for good): this
+                # connection must not be read by the next exchange.
+                await connection.disconnect(nowait=True)
+            self._idle.append(connection)
+            self._slots.release()
+
+    def _new_connection(self) -> Any:
+        return self._connection_class(**self._connection_kwargs)
+
+    async def close(self) -> None:
+        """Close the pipeline's connections (after :meth:`drain`)."""
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await connection.disconnect()
 
 
 def _group_command(group: _Group) -> Pending:

@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
+#: How long a command may wait for a connection, and for Redis to answer, before it
+#: fails (and, for a lost connection, is retried).
+SOCKET_TIMEOUT_S = 5.0
 KEY_SEPARATOR = "\x1f"  # joins an answer's counting keys; domain text never contains it
 
 # One vote per call (see BatchScript): ARGV[a] attendee, a+1 vote_id, a+2 the packed
@@ -218,15 +221,18 @@ class RedisStore(Store):
         self._auto: AutoPipeline | None = None
 
     async def start(self) -> None:
-        # A bounded, blocking pool: never more than max_connections sockets to Redis
-        # (Redis' maxclients is shared by every process). Commands are pipelined per
-        # event-loop round, so a burst needs a few connections, not one per caller.
+        # Never more than max_connections sockets to Redis (Redis' maxclients is shared
+        # by every process): a quarter in a bounded, blocking pool for direct commands
+        # (scans, exports, transactions, pings), the rest for the pipeline that carries
+        # every other command. Commands are pipelined per event-loop round, so a burst
+        # needs a few connections, not one per caller.
+        direct = max(1, self.max_connections // 4)
         pool = aioredis.BlockingConnectionPool.from_url(
             self.url,
-            max_connections=self.max_connections,
-            timeout=5,
+            max_connections=direct,
+            timeout=SOCKET_TIMEOUT_S,
             socket_connect_timeout=2,
-            socket_timeout=5,
+            socket_timeout=SOCKET_TIMEOUT_S,
             health_check_interval=10,
             # Every write here is idempotent (answers by vote_id), so a command that
             # met a dead pooled connection (e.g. after a Redis restart) is retried.
@@ -235,7 +241,11 @@ class RedisStore(Store):
         )
         pool.connection_class = with_hiredis_packing(pool.connection_class)
         self._redis = aioredis.Redis(connection_pool=pool, decode_responses=False)
-        self._auto = AutoPipeline(self._redis)
+        self._auto = AutoPipeline(
+            self._redis,
+            max_connections=max(1, self.max_connections - direct),
+            timeout=SOCKET_TIMEOUT_S,
+        )
         try:
             # Loaded now, the first burst of votes after a start does not meet NOSCRIPT
             # (which would cost it a round trip and an error per vote).
@@ -247,6 +257,7 @@ class RedisStore(Store):
     async def close(self) -> None:
         if self._auto is not None:
             await self._auto.drain()
+            await self._auto.close()
             self._auto = None
         if self._redis is not None:
             await self._redis.aclose(close_connection_pool=True)
