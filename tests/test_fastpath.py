@@ -490,3 +490,53 @@ def test_session_ids_look_like_engineio_s_and_never_repeat() -> None:
     os.close(write)
     parent = FastEngineIOServer(async_mode="aiohttp").generate_id()
     assert child[:16] != parent[:16]  # the random part differs
+
+
+async def test_the_room_index_and_plain_dict_rooms_match_python_socketio() -> None:
+    """FastManager keeps rooms other than the connected clients' in plain dicts and an
+    index of each socket's rooms: the same sequence of joins, leaves, closes and
+    disconnects gives the same participants and rooms as python-socketio's manager."""
+    from types import SimpleNamespace
+
+    def server() -> Any:
+        count = iter(range(1000))
+        return SimpleNamespace(
+            eio=SimpleNamespace(generate_id=lambda: f"sid{next(count)}"), packet_class=FastPacket
+        )
+
+    def snapshot(manager: Any) -> Any:
+        rooms = {
+            ns: {room: dict(members._fwdm) for room, members in by_room.items()}
+            for ns, by_room in manager.rooms.items()
+        }
+        participants = {
+            room: sorted(manager.get_participants("/", room))
+            for room in ("everyone", "attendees", "staff", "sid0", "sid1", "sid2")
+        }
+        both = sorted(manager.get_participants("/", ["attendees", "staff"]))
+        joined = {sid: sorted(manager.get_rooms(sid, "/")) for sid in ("sid0", "sid1", "sid2")}
+        return rooms, participants, both, joined
+
+    fast, stock = FastManager(), socketio.AsyncManager()
+    states = []
+    for manager in (fast, stock):
+        manager.set_server(server())
+        manager.initialize()
+        seen = []
+        for eio_sid, group in (("e0", "attendees"), ("e1", "attendees"), ("e2", "staff")):
+            sid = await manager.connect(eio_sid, "/")
+            manager.basic_enter_room(sid, "/", "everyone")
+            manager.basic_enter_room(sid, "/", group)
+        seen.append(snapshot(manager))
+        with pytest.raises(ValueError):
+            manager.basic_enter_room("sid0", "/", "sid1")  # another client's own room
+        await manager.leave_room("sid1", "/", "attendees")
+        seen.append(snapshot(manager))
+        await manager.close_room("staff", "/")
+        seen.append(snapshot(manager))
+        await manager.disconnect("sid0", "/")
+        seen.append(snapshot(manager))
+        states.append(seen)
+    assert states[0] == states[1]
+    assert type(fast.rooms["/"]["everyone"]).__name__ == "RoomMembers"
+    assert states[0][0][1]["attendees"] == [("sid0", "e0"), ("sid1", "e1")]
