@@ -151,3 +151,19 @@ async def test_event_meter_records_a_round_when_it_ends() -> None:
     assert value(text, "plenary_ack_seconds_count", event="poll:vote") == 3
     assert value(text, "plenary_ack_seconds_bucket", event="poll:vote", le="0.005") == 2
     assert value(text, "plenary_ack_seconds_sum", event="poll:vote") == pytest.approx(0.306)
+
+
+async def test_additions_of_a_round_reach_prometheus_when_it_ends() -> None:
+    metrics = Metrics()
+
+    def sample(name: str, labels: dict[str, str]) -> float | None:
+        return metrics.registry.get_sample_value(name, labels)  # type: ignore[union-attr]
+
+    for _ in range(5):
+        metrics.add(metrics.joins, 1, "attendee")
+        metrics.add(metrics.connected, 1, "attendee", "CODE01")
+    metrics.add(metrics.connected, -1, "attendee", "CODE01")
+    assert sample("plenary_joins_total", {"role": "attendee"}) in (None, 0.0)  # not yet
+    await asyncio.sleep(0)  # the round ends
+    assert sample("plenary_joins_total", {"role": "attendee"}) == 5.0
+    assert sample("plenary_connected_clients", {"role": "attendee", "event": "CODE01"}) == 4.0

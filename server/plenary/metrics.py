@@ -42,6 +42,7 @@ class Metrics:
         # In multi-process mode values go to files, not to a registry.
         self.registry = None if self.multiprocess_dir else CollectorRegistry()
         self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
+        self._round: dict[Any, float] = {}  # see add()
         r = self.registry
         self.connected = Gauge(
             "plenary_connected_clients",
@@ -131,6 +132,23 @@ class Metrics:
         if found is None:
             found = self._children[key] = metric.labels(*labels)
         return found
+
+    def add(self, metric: Any, amount: float, *labels: str) -> None:
+        """``metric.labels(*labels).inc(amount)`` (a negative amount for a gauge going
+        down), handed to prometheus-client at the end of this event-loop round, summed
+        with the round's other additions to the same child: one lock per child and round
+        rather than one per join, disconnect or message (see EventMeter)."""
+        child = self.child(metric, *labels)
+        pending = self._round
+        if not pending:
+            asyncio.get_running_loop().call_soon(self._apply_round)
+        pending[child] = pending.get(child, 0.0) + amount
+
+    def _apply_round(self) -> None:
+        pending, self._round = self._round, {}
+        for child, amount in pending.items():
+            if amount:
+                child.inc(amount)
 
     def event_meter(self, event: str) -> EventMeter:
         """Counts client events named ``event`` and times their acks (see EventMeter)."""

@@ -50,7 +50,7 @@ class Broadcaster:
             await self._fast.emit_each(event, ((sid, payload),), NAMESPACE)
         else:
             await self._sio.emit(event, payload, to=sid, ignore_queue=True)
-        self._metrics.child(self._metrics.messages_out, event).inc()
+        self._metrics.add(self._metrics.messages_out, 1, event)
 
     async def to_each(
         self, code: str, event: str, per_attendee: Mapping[str, dict[str, Any]]
@@ -69,7 +69,7 @@ class Broadcaster:
             sent = await self.deliver_each(code, event, per_attendee, ts)
             if self._redis is not None:
                 await self._redis.publish_each(code, event, per_attendee, ts)
-        self._metrics.child(self._metrics.messages_out, event).inc(sent)
+        self._metrics.add(self._metrics.messages_out, sent, event)
         return sent
 
     async def deliver_each(
@@ -101,4 +101,4 @@ class Broadcaster:
         # No callback: a room emit with a callback would encode one packet per recipient.
         with self._metrics.timed(self._metrics.broadcast_seconds, event):
             await self._sio.emit(event, {**data, "ts": now_ms()}, room=room)
-        self._metrics.child(self._metrics.messages_out, event).inc()
+        self._metrics.add(self._metrics.messages_out, 1, event)

@@ -109,8 +109,8 @@ class Gateway:
         group = rooms.attendees(code) if identity.role is Role.ATTENDEE else rooms.staff(code)
         manager.basic_enter_room(sid, "/", group)
         self._sessions.add(session)
-        self._metrics.child(self._metrics.joins, identity.role.value).inc()
-        self._metrics.child(self._metrics.connected, identity.role.value, code).inc()
+        self._metrics.add(self._metrics.joins, 1, identity.role.value)
+        self._metrics.add(self._metrics.connected, 1, identity.role.value, code)
         # The welcome must follow the CONNECT packet that python-socketio sends once this
         # handler returns; rooms are joined first so nothing falls in between.
         self._sio.after_connect(sid, lambda: self._first_welcome(session))
@@ -120,8 +120,8 @@ class Gateway:
         session = self._sessions.remove(sid)
         if session is None:
             return
-        self._metrics.child(self._metrics.disconnects, session.role.value).inc()
-        self._metrics.child(self._metrics.connected, session.role.value, session.code).dec()
+        self._metrics.add(self._metrics.disconnects, 1, session.role.value)
+        self._metrics.add(self._metrics.connected, -1, session.role.value, session.code)
         if self._fanout is not None:
             await self._fanout.unfollow(session.code)
 
