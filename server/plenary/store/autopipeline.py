@@ -144,7 +144,12 @@ class AutoPipeline:
     async def run_batched(self, script: BatchScript, keys: list[Any], args: list[Any]) -> Any:
         """One call of ``script``, run together with the other calls of this round that
         have the same keys (in the pipeline where the first of them was queued)."""
-        return await self._with_script(script, lambda: self._call_batched(script, keys, args))
+        # _with_script's NOSCRIPT retry, written out: this is every vote's way.
+        try:
+            return await self._call_batched(script, keys, args)
+        except NoScriptError:
+            await self._load(script)
+            return await self._call_batched(script, keys, args)
 
     def _call_batched(
         self, script: BatchScript, keys: list[Any], args: list[Any]

@@ -29,7 +29,7 @@ class HiredisPacking:
     """Mixin for a ``redis.asyncio`` connection class: ``pack_command`` in C."""
 
     def pack_command(self, *args: Any) -> list[bytes]:
-        if _hiredis_pack is not None and all(type(arg) in _PACKABLE for arg in args):
+        if _hiredis_pack is not None and _PACKABLE.issuperset(map(type, args)):
             first = args[0]
             # redis-py sends a command name with a space ("SCRIPT LOAD") as two words.
             if (type(first) is str and " " in first) or (type(first) is bytes and b" " in first):

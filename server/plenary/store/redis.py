@@ -52,6 +52,8 @@ R = TypeVar("R")
 #: How long a command may wait for a connection, and for Redis to answer, before it
 #: fails (and, for a lost connection, is retried).
 SOCKET_TIMEOUT_S = 5.0
+#: RECORD_ANSWER's replies.
+RECORD_OUTCOMES = {outcome.value.encode(): outcome for outcome in RecordOutcome}
 KEY_SEPARATOR = "\x1f"  # joins an answer's counting keys; domain text never contains it
 
 # One vote per call (see BatchScript): ARGV[a] attendee, a+1 vote_id, a+2 the packed
@@ -219,6 +221,7 @@ class RedisStore(Store):
         self.max_connections = max_connections
         self._redis: aioredis.Redis | None = None
         self._auto: AutoPipeline | None = None
+        self._answer_keys_cache: dict[tuple[str, str], list[str]] = {}
 
     async def start(self) -> None:
         # Never more than max_connections sockets to Redis (Redis' maxclients is shared
@@ -445,28 +448,39 @@ class RedisStore(Store):
         ts: int,
         labels: Mapping[str, str] | None = None,
     ) -> RecordResult:
-        part = functools.partial(Keys.answer_part, code, aid=activity_id)
+        args = [
+            attendee_id,
+            vote_id,
+            codec.pack([value, list(keys), vote_id, ts]),
+            KEY_SEPARATOR.join(keys),
+            len(keys),
+            *keys,
+        ]
+        if labels:
+            for pair in labels.items():
+                args.extend(pair)
         outcome, version = await self.pipeline.run_batched(
-            RECORD_ANSWER,
-            [
+            RECORD_ANSWER, self._answer_keys(code, activity_id), args
+        )
+        return RecordResult(RECORD_OUTCOMES[outcome], int(version))
+
+    def _answer_keys(self, code: str, activity_id: str) -> list[str]:
+        """RECORD_ANSWER's keys for an activity, built once (a burst of votes is on one
+        activity). The cache holds the latest few activities only."""
+        found = self._answer_keys_cache.get((code, activity_id))
+        if found is None:
+            if len(self._answer_keys_cache) >= 256:
+                self._answer_keys_cache.clear()
+            part = functools.partial(Keys.answer_part, code, aid=activity_id)
+            found = self._answer_keys_cache[(code, activity_id)] = [
                 Keys.activity(code, activity_id),
                 part(part="vids"),
                 part(part="ans"),
                 part(part="keys"),
                 part(part="tally"),
                 part(part="labels"),
-            ],
-            [
-                attendee_id,
-                vote_id,
-                codec.pack([value, list(keys), vote_id, ts]),
-                KEY_SEPARATOR.join(keys),
-                len(keys),
-                *keys,
-                *(item for pair in (labels or {}).items() for item in pair),
-            ],
-        )
-        return RecordResult(RecordOutcome(outcome.decode()), int(version))
+            ]
+        return found
 
     @_unavailable_on_connection_errors
     async def get_tally(self, code: str, activity_id: str) -> Tally:
