@@ -56,3 +56,19 @@ async def test_pubsub_messages_are_msgpack(redis_proc: RedisProcess) -> None:
     assert msgpack.unpackb(record)[1] == "Test event"
     await raw.aclose()
     await asyncio.sleep(0)
+
+
+def test_pack_is_msgpack_s_and_survives_a_value_it_cannot_pack() -> None:
+    """codec.pack reuses one packer: the same bytes as msgpack.packb, and a value it
+    refuses midway (after part of a list was written) leaves nothing behind."""
+    import msgpack
+    import pytest
+
+    from plenary import codec
+
+    value = ["b", ["b"], "v1-2-3", 1795675082123, {"x": b"\x00", "y": None, "z": 1.5}]
+    assert codec.pack(value) == msgpack.packb(value, use_bin_type=True)
+    with pytest.raises(TypeError):
+        codec.pack(["written first", object()])
+    assert codec.pack(value) == msgpack.packb(value, use_bin_type=True)
+    assert codec.unpack(codec.pack(value)) == value
