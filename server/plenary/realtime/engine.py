@@ -524,7 +524,12 @@ class FastEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
         s.schedule_ping()
 
         if transport == "websocket":
-            ret = await s.handle_get_request(environ)
+            if "upgrade" in environ.get("HTTP_CONNECTION", "").lower():
+                # What handle_get_request would decide after parsing the headers again
+                # (the Upgrade header was checked on the way here).
+                ret = await s._upgrade_websocket(environ)
+            else:
+                ret = await s.handle_get_request(environ)
             if s.closed and sid in self.sockets:
                 del self.sockets[sid]
             return ret
