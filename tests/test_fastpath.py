@@ -540,3 +540,39 @@ async def test_the_room_index_and_plain_dict_rooms_match_python_socketio() -> No
     assert states[0] == states[1]
     assert type(fast.rooms["/"]["everyone"]).__name__ == "RoomMembers"
     assert states[0][0][1]["attendees"] == [("sid0", "e0"), ("sid1", "e1")]
+
+
+async def test_sockets_due_together_share_a_ping_timer(http: aiohttp.ClientSession) -> None:
+    """Pings come from one timer per slot of due times, not one per socket: 40 clients
+    that join together wait in a couple of slots, each is pinged and answers, and a
+    client that leaves is taken out of its slot."""
+    async with running_server(limits=LIMITS) as server:
+        eio = server.services.sio.eio
+        eio.ping_interval = 1.0  # slots of 0.1 s
+        event = await create_event(server.url)
+        joined = await join_many(http, server.url, event["code"], 40)
+        slots = dict(eio._ping_slots)
+        assert 1 <= len(slots) <= 3
+        assert sum(len(waiting) for waiting in slots.values()) == 40
+        sessions = server.services.sessions
+        sid = next(
+            sid
+            for sid in sessions.sids()
+            if sessions.get(sid).attendee.id == attendee_id(joined[0])  # type: ignore[union-attr]
+        )
+        leaving = eio.sockets[server.services.sio.manager.eio_sid_from_sid(sid, "/")]
+        assert any(leaving in waiting for waiting in eio._ping_slots.values())
+        await joined[0].close()
+        for _ in range(20):
+            if not any(leaving in waiting for waiting in eio._ping_slots.values()):
+                break
+            await asyncio.sleep(0.01)
+        assert not any(leaving in waiting for waiting in eio._ping_slots.values())
+        for _ in range(150):
+            if all(client.pings >= 1 for client in joined[1:]):
+                break
+            await asyncio.sleep(0.02)
+        assert all(client.pings >= 1 for client in joined[1:])
+        assert len(server.services.sessions) == 39
+        for client in joined[1:]:
+            await client.close()

@@ -4,8 +4,9 @@ straight to its transport.
 
 * :class:`FastSocket` writes every packet of a websocket connection straight to its
   transport, reads with ``receive()`` in the connection's own handler, and sends pings
-  from a timer instead of a sleeping task. Long-polling connections, and websockets in
-  the middle of an upgrade from polling, keep engineio's queue.
+  from timers shared by the sockets due together instead of a sleeping task each.
+  Long-polling connections, and websockets in the middle of an upgrade from polling,
+  keep engineio's queue.
 * The transport's write buffer is the only backlog, and it is bounded
   (:attr:`FastEngineIOServer.max_backlog_bytes`): a client that does not read is
   disconnected once that much is waiting for it, instead of growing the server's memory;
@@ -20,6 +21,7 @@ import asyncio
 import base64
 import inspect
 import logging
+import math
 import os
 import time
 from collections.abc import Callable
@@ -46,6 +48,9 @@ MAX_BACKLOG_BYTES = 256 * 1024
 #: follows other writes closely, and a batch this size delays the first of them by well
 #: under a millisecond.
 WRITE_BATCH = 64
+#: Pings due within the same slot of this many seconds go out together, from one timer
+#: (a client allows pingInterval + pingTimeout, 45 s, before it gives up on the server).
+PING_SLOT_S = 0.5
 
 
 class FastWebSocket:
@@ -111,7 +116,8 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
     #: The engine.io OPEN frame of a websocket connection, written first once the
     #: websocket is up (see FastEngineIOServer._handle_connect).
     open_frame: bytes | None = None
-    _ping_timer: asyncio.TimerHandle | None = None
+    #: The server's ping slot this socket waits in (see FastEngineIOServer.ping_later).
+    _ping_slot: float | None = None
     _queue: asyncio.Queue[Any] | None = None
 
     def __init__(self, server: Any, sid: str) -> None:
@@ -193,15 +199,15 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
         else:  # a binary engine.io message
             self.write_frame(binary_frame(encoded))
 
-    # -- pings: a timer, not a sleeping task per socket --------------------------------
+    # -- pings: a shared timer, not a sleeping task per socket ---------------------------
     def schedule_ping(self) -> None:
         if self.last_ping:
             self.last_ping = None
-            loop = asyncio.get_running_loop()
-            self._ping_timer = loop.call_later(self.server.ping_interval, self._ping_due)
+            self._ping_slot = self.server.ping_later(self)
 
-    def _ping_due(self) -> None:
-        self._ping_timer = None
+    def ping_due(self) -> None:
+        """Send the ping (called by the server's ping timer)."""
+        self._ping_slot = None
         if self.closing or self.closed:
             return
         self.last_ping = time.time()
@@ -209,9 +215,9 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
             self.server.start_background_task(self.send, eio_packet.Packet(eio_packet.PING))
 
     async def close(self, wait: bool = True, abort: bool = False, reason: Any = None) -> None:
-        if self._ping_timer is not None:
-            self._ping_timer.cancel()
-            self._ping_timer = None
+        if self._ping_slot is not None:
+            self.server.cancel_ping(self, self._ping_slot)
+            self._ping_slot = None
         # Waiting for the queue to empty is waiting for engineio's writer task; a socket
         # that never had a queue has neither.
         await super().close(wait=wait and self._queue is not None, abort=abort, reason=reason)
@@ -411,6 +417,7 @@ class FastEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
         self._async = {**self._async, "websocket": FastWebSocket}
         self.slow_clients_dropped = 0
         self._dirty: list[FastSocket] = []
+        self._ping_slots: dict[float, dict[FastSocket, None]] = {}
 
     def mark_dirty(self, socket: FastSocket) -> None:
         """``socket`` has frames to write: write them (all sockets' together) once the
@@ -429,6 +436,31 @@ class FastEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
         dirty, self._dirty = self._dirty, []
         for socket in dirty:
             socket.flush()
+
+    def ping_later(self, socket: FastSocket) -> float:
+        """Ping ``socket`` once ``ping_interval`` has passed, or a little later (up to
+        :data:`PING_SLOT_S`, or a tenth of the interval if that is shorter): the sockets
+        due in the same slot share one timer, where a join storm would otherwise set a
+        timer per socket. Returns the slot (its time on the event loop's clock)."""
+        loop = asyncio.get_running_loop()
+        interval = float(self.ping_interval)
+        width = min(PING_SLOT_S, interval / 10)
+        slot = math.ceil((loop.time() + interval) / width) * width
+        waiting = self._ping_slots.get(slot)
+        if waiting is None:
+            waiting = self._ping_slots[slot] = {}
+            loop.call_at(slot, self._ping_slot_due, slot)
+        waiting[socket] = None
+        return slot
+
+    def cancel_ping(self, socket: FastSocket, slot: float) -> None:
+        waiting = self._ping_slots.get(slot)
+        if waiting is not None:
+            waiting.pop(socket, None)
+
+    def _ping_slot_due(self, slot: float) -> None:
+        for socket in self._ping_slots.pop(slot, ()):
+            socket.ping_due()
 
     def generate_id(self) -> str:
         """engineio's session id (12 random bytes and a 3-byte sequence number, in
