@@ -187,11 +187,24 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
             self.server.slow_clients_dropped += 1
             log.warning("dropped a client that does not read (%d bytes waiting)", backlog)
 
+    def past_ping_timeout(self) -> bool:
+        """The condition of engineio's ``check_ping_timeout`` (a ping unanswered for
+        longer than ``ping_timeout``), without its coroutine: callers test it before
+        every write, and await ``check_ping_timeout()`` (which closes the socket) only
+        when it holds."""
+        last_ping = self.last_ping
+        if not last_ping:
+            return False
+        return time.time() - last_ping > self.server.ping_timeout  # type: ignore[no-any-return]
+
     async def send(self, pkt: eio_packet.Packet) -> None:
         if self.transport is None:  # polling, or in the middle of an upgrade
             await super().send(pkt)
             return
-        if self.gone or self.closed or not await self.check_ping_timeout():
+        if self.gone or self.closed:
+            return
+        if self.past_ping_timeout():
+            await self.check_ping_timeout()  # closes it
             return
         encoded = pkt.encode()
         if isinstance(encoded, str):

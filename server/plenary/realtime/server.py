@@ -5,7 +5,6 @@ answering client events that have no handler with an error ack instead of silenc
 from __future__ import annotations
 
 import inspect
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -149,13 +148,10 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
 
     @staticmethod
     async def _write_live(socket: FastSocket, frame: bytes) -> None:
-        # engineio's check before every send (check_ping_timeout): a client past its
-        # ping timeout is closed. Tested here first, so that the common case (a ping
-        # answered, or none sent yet) costs no coroutine.
+        # engineio's check before every send: a client past its ping timeout is closed.
         if socket.closed:
             return
-        last_ping = socket.last_ping
-        if last_ping and time.time() - last_ping > socket.server.ping_timeout:
+        if socket.past_ping_timeout():
             await socket.check_ping_timeout()  # closes it
             return
         socket.write_frame(frame)
