@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 
 class ExportArchive:
-    """Writes event exports (JSON and CSV) into a directory, atomically and durably."""
+    """Writes event exports (JSON and CSV) into a directory, atomically and durably. The
+    CSV is ``to_csv``'s, with every text cell neutralised against spreadsheet formulas."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -41,7 +42,8 @@ class ExportArchive:
         # Write, fsync, then rename: a crash leaves the old file or the new one, never half.
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            # newline="": the CSV's own \r\n line ends are written as they are.
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
