@@ -13,8 +13,8 @@ A :class:`~locust.runners.LocalRunner` (no separate workers) plays both sides.
 
 When the presenter finishes, the master asks every worker to ``collect``: each worker
 checks its attendees against the expectations (an expected broadcast that did not arrive
-before its deadline is a ``MISSED`` failure), then sends its counts (acked votes per
-poll and option, ack errors, joins). The master writes everything to
+before its deadline is a ``MISSED`` failure), then sends its counts (acked answers per
+activity and counting key, ack errors, joins). The master writes everything to
 ``plenary_results.json`` in the output directory and lets the shape end the test.
 """
 
@@ -36,7 +36,6 @@ from locust.env import Environment
 from locust.runners import LocalRunner, MasterRunner, WorkerRunner
 
 from loadtests import names
-from loadtests.answers import counted_keys
 
 log = logging.getLogger("plenary.loadtest")
 
@@ -66,7 +65,7 @@ class ProcessState:
 
     attendees: list[Tracked] = field(default_factory=list)
     expectations: list[dict[str, Any]] = field(default_factory=list)
-    #: poll id -> attendee id -> the keys its current (acked) answer is counted under
+    #: activity id -> attendee id -> the keys its current (acked) answer is counted under
     votes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     counters: Counter[str] = field(default_factory=Counter)
     #: epoch second -> entry group -> rounded response time -> count (for the plots)
@@ -78,9 +77,10 @@ class ProcessState:
     #: command kind -> handler(data), installed by the attendee class
     command_handlers: dict[str, Callable[[dict[str, Any]], None]] = field(default_factory=dict)
 
-    def record_vote(self, poll_id: str, attendee_id: str, choice: Any) -> None:
-        """An ok ack (new or duplicate) for ``attendee_id``: its answer is stored."""
-        self.votes.setdefault(poll_id, {})[attendee_id] = counted_keys(choice)
+    def record_vote(self, activity_id: str, attendee_id: str, keys: list[str]) -> None:
+        """An ok ack (new or duplicate) for ``attendee_id``: its answer is stored, counted
+        under ``keys`` (its kind's ``counted_keys``)."""
+        self.votes.setdefault(activity_id, {})[attendee_id] = keys
 
 
 STATE = ProcessState()
@@ -226,18 +226,18 @@ def _collect(environment: Environment) -> None:
 
 
 def check_tallies(environment: Environment) -> None:
-    """A Locust ``CHECK exact tally`` entry per closed poll: the server's final tally (the
-    presenter's close ack) must equal the acked votes summed over every worker, in total
-    and option by option. (The runner also compares them with the export.)"""
+    """A Locust ``CHECK exact tally`` entry per closed activity: the server's final tally
+    (the presenter's close ack) must equal the acked answers summed over every worker, in
+    total and key by key. (The runner also compares them with the export.)"""
     presenter = _master["presenter"] or {}
-    for poll in presenter.get("polls", []):
-        results = poll.get("results")
+    for activity in presenter.get("activities", []):
+        results = activity.get("results")
         if not results:
             continue
         voters = 0
         counts: Counter[str] = Counter()
         for report in _master["reports"]:
-            votes = report.get("votes", {}).get(poll["poll_id"], {})
+            votes = report.get("votes", {}).get(activity["id"], {})
             voters += int(votes.get("voters", 0))
             counts.update({k: int(v) for k, v in votes.get("counts", {}).items()})
         server = {k: v for k, v in results.get("counts", {}).items() if isinstance(v, int)}
@@ -252,13 +252,15 @@ def check_tallies(environment: Environment) -> None:
             exception=None
             if exact
             else RuntimeError(
-                f"poll {poll['poll_id']}: server total {results.get('total')}, acked {voters}"
+                f"{activity['type']} {activity['id']}: server total {results.get('total')}, "
+                f"acked {voters}"
             ),
             context={},
         )
         log.info(
-            "poll %s: server tally %s, acked votes %s: %s",
-            poll["poll_id"],
+            "%s %s: server tally %s, acked answers %s: %s",
+            activity["type"],
+            activity["id"],
             results.get("total"),
             voters,
             "exact" if exact else "MISMATCH",
@@ -286,11 +288,11 @@ def _report(environment: Environment) -> None:
     _wait_for_expectations()
     missed = check_expectations(environment)
     votes = {
-        poll_id: {
+        activity_id: {
             "voters": len(by_attendee),
             "counts": dict(Counter(k for keys in by_attendee.values() for k in keys)),
         }
-        for poll_id, by_attendee in STATE.votes.items()
+        for activity_id, by_attendee in STATE.votes.items()
     }
     runner = environment.runner
     report = {

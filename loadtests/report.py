@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from loadtests import monitor, names
+from loadtests import catalog, monitor, names
 from loadtests.stats import merge, percentile
 
 #: mean CPU (% of one core) of other programs above which a run is flagged as contended
@@ -32,11 +32,12 @@ def _load_json(path: Path) -> Any:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def _entries(stats: dict[str, Any] | None, type_: str, prefix: str = "") -> list[dict[str, Any]]:
+def _entries(stats: dict[str, Any] | None, type_: str, *prefixes: str) -> list[dict[str, Any]]:
+    """The entries of ``type_`` whose names start with one of ``prefixes`` (any without)."""
     return [
         e
         for e in (stats or {}).get("entries", [])
-        if e["type"] == type_ and e["name"].startswith(prefix)
+        if e["type"] == type_ and (not prefixes or e["name"].startswith(prefixes))
     ]
 
 
@@ -45,26 +46,31 @@ def _by_name(entries: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _tallies(results: dict[str, Any] | None, export: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Per poll: the server's final tally (close ack), the votes the users saw acked
-    (summed over workers) and the export; ``match`` only when all agree exactly."""
+    """Per closed activity: the server's final tally (close ack), the answers the users
+    saw acked (summed over workers) and the export; ``match`` only when all agree exactly."""
     if not results or not results.get("presenter"):
         return []
     acked_voters: Counter[str] = Counter()
     acked_counts: dict[str, Counter[str]] = defaultdict(Counter)
     for worker in results.get("workers", []):
-        for poll_id, votes in worker.get("votes", {}).items():
-            acked_voters[poll_id] += int(votes["voters"])
-            acked_counts[poll_id].update({k: int(v) for k, v in votes["counts"].items()})
-    exported = {p["id"]: p for p in (export or {}).get("polls", [])}
+        for activity_id, votes in worker.get("votes", {}).items():
+            acked_voters[activity_id] += int(votes["voters"])
+            acked_counts[activity_id].update({k: int(v) for k, v in votes["counts"].items()})
+    # Each kind's activities are a list of their own in the export (e.g. "polls").
+    exported = {
+        item["id"]: item
+        for kind in catalog.all_kinds()
+        for item in (export or {}).get(kind.export_key, [])
+    }
     out = []
-    for poll in results["presenter"].get("polls", []):
-        poll_id = poll["poll_id"]
-        server = poll.get("results") or {}
+    for activity in results["presenter"].get("activities", []):
+        activity_id = activity["id"]
+        server = activity.get("results") or {}
         server_counts = {
             k: v for k, v in (server.get("counts") or {}).items() if isinstance(v, int)
         }
-        acked = dict(acked_counts.get(poll_id, {}))
-        ex = exported.get(poll_id, {})
+        acked = dict(acked_counts.get(activity_id, {}))
+        ex = exported.get(activity_id, {})
         ex_total = (ex.get("results") or {}).get("total")
         ex_answers = len(ex.get("answers", [])) if ex else None
         counts_match = all(acked.get(k, 0) == v for k, v in server_counts.items()) and all(
@@ -72,15 +78,16 @@ def _tallies(results: dict[str, Any] | None, export: dict[str, Any] | None) -> l
         )
         match = (
             server.get("total") is not None
-            and server.get("total") == acked_voters.get(poll_id, 0) == ex_total == ex_answers
+            and server.get("total") == acked_voters.get(activity_id, 0) == ex_total == ex_answers
             and counts_match
         )
         out.append(
             {
-                "poll_id": poll_id,
-                "kind": poll.get("kind"),
+                "type": activity.get("type"),
+                "id": activity_id,
+                "kind": activity.get("kind"),
                 "server_total": server.get("total"),
-                "acked_voters": acked_voters.get(poll_id, 0),
+                "acked_voters": acked_voters.get(activity_id, 0),
                 "export_total": ex_total,
                 "export_answers": ex_answers,
                 "server_counts": server_counts,
@@ -101,7 +108,7 @@ def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
 
     join = _entries(stats, names.JOIN)
     fanout = _entries(stats, names.FANOUT)
-    votes = _entries(stats, names.ACK, "poll:vote")
+    votes = _entries(stats, names.ACK, *catalog.answer_events())
     acks = _entries(stats, names.ACK)
     reconnect = _entries(stats, names.RECONNECT)
     latency = {
@@ -157,10 +164,11 @@ def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
     }
     rows = monitor.load(out / names.RESOURCES_CSV)
     resources = monitor.summarise(rows)
-    # The live phase: from the first poll opening to the end of the scenario, where the
-    # broadcasts and votes are (the join phase before it has other costs).
+    # The live phase: from the first activity opening (the scenarios mark "<type> opened")
+    # to the end of the scenario, where the broadcasts and votes are (the join phase
+    # before it has other costs).
     marks = presenter.get("timeline", [])
-    opened = [m["t"] / 1000 for m in marks if m["what"].startswith("poll opened")]
+    opened = [m["t"] / 1000 for m in marks if m["what"].split(" ")[1:] == ["opened"]]
     live: dict[str, Any] = {}
     if opened and marks:
         start, end = opened[0], marks[-1]["t"] / 1000
@@ -249,13 +257,13 @@ def checks(s: dict[str, Any], slo: Slo) -> list[dict[str, Any]]:
         ),
         _check(
             "exact tally (server = acked votes = export)",
-            "every poll",
+            "every activity",
             "; ".join(
-                f"{t['poll_id']}: server {t['server_total']}, acked {t['acked_voters']}, "
+                f"{t['id']}: server {t['server_total']}, acked {t['acked_voters']}, "
                 f"export {t['export_total']}"
                 for t in s["tally"]
             )
-            or "no poll",
+            or "no activity closed",
             bool(s["tally"]) and all(t["match"] for t in s["tally"]),
         ),
         _check(
@@ -377,18 +385,18 @@ def markdown(s: dict[str, Any]) -> str:
         lines += [f"| {t} | {n} | {c:,} | {f:,} |" for t, n, c, f in checked]
     lines += ["", "## Tally", ""]
     if s["tally"]:
-        lines += ["| poll | server total | acked votes | export | counts (server / acked) | |"]
+        lines += ["| activity | server total | acked votes | export | counts (server / acked) | |"]
         lines += ["|---|---|---|---|---|---|"]
         for t in s["tally"]:
             counts = ", ".join(
                 f"{k}: {v}/{t['acked_counts'].get(k, 0)}" for k, v in t["server_counts"].items()
             )
             lines.append(
-                f"| {t['poll_id']} | {t['server_total']} | {t['acked_voters']} | "
+                f"| {t['type']} {t['id']} | {t['server_total']} | {t['acked_voters']} | "
                 f"{t['export_total']} | {counts} | {'ok' if t['match'] else '**MISMATCH**'} |"
             )
     else:
-        lines.append("No poll was closed: no tally to compare.")
+        lines.append("No activity was closed: no tally to compare.")
     m = s["missed"]
     lines += [
         "",
@@ -412,7 +420,7 @@ def markdown(s: dict[str, Any]) -> str:
     if live:
         lines += [
             "",
-            f"While polls were live ({live['seconds']} s from the first poll opening to the "
+            f"While activities were live ({live['seconds']} s from the first opening to the "
             "end of the scenario):",
             "",
             "| role | CPU mean | CPU peak |",
@@ -518,9 +526,10 @@ def plot_timeline(out: Path, s: dict[str, Any]) -> Path | None:
 
     fig, axes = plt.subplots(4, 1, figsize=(11, 12), sharex=True)
     ax_lat, ax_users, ax_fail, ax_cpu = axes
+    answer_acks = tuple(f"{names.ACK} {e}" for e in catalog.answer_events())
     groups = {
         "fan-out": lambda g: g.startswith(names.FANOUT + " "),
-        "vote ack": lambda g: g.startswith(names.ACK + " poll:vote"),
+        "vote ack": lambda g: g.startswith(answer_acks),
         "join": lambda g: g.startswith(names.JOIN + " "),
         "reconnect": lambda g: g.startswith(names.RECONNECT + " "),
         "generator loop lag": lambda g: g == "LAG loop",
@@ -645,7 +654,7 @@ def diagnosis(s: dict[str, Any]) -> list[str]:
         f"the load generator's own loop lag p99 was {_fmt(glag)} ms: that much of each "
         "measured latency can be the generator's queueing"
     )
-    acks = view.get("ack poll:vote")
+    acks = next((view[f"ack {e}"] for e in catalog.answer_events() if f"ack {e}" in view), None)
     if acks and "vote ack p99" in failed:
         facts.append(
             f"the server handled a vote in {acks['mean_ms']} ms on average: the rest of the "
@@ -678,7 +687,7 @@ def verdict_text(s: dict[str, Any]) -> str:
         lr = live["resources"]
         gl = live["generator_loop_lag_ms"]
         lines.append(
-            f"  while polls were live ({live['seconds']} s): server CPU mean "
+            f"  while activities were live ({live['seconds']} s): server CPU mean "
             f"{lr.get('server', {}).get('cpu_mean', '-')} %, load generator CPU mean "
             f"{lr.get('locust', {}).get('cpu_mean', '-')} %, other programs "
             f"{lr.get('other', {}).get('cpu_mean', '-')} %, generator loop lag p99 "

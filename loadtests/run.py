@@ -34,13 +34,13 @@ from typing import IO, Any
 
 import psutil
 
-from loadtests import names, report, scenarios
+from loadtests import catalog, names, report, scenarios
+from loadtests.common import ROOT, say
 from loadtests.monitor import ResourceMonitor, server_view, wait_until_quiet, with_children
 from loadtests.report import Slo
 from loadtests.servers import Deployment, export_ref, free_port, source_info
 from loadtests.settings import DEFAULT_DEADLINE_S
 
-ROOT = Path(__file__).resolve().parents[1]
 LOCUSTFILE = ROOT / "loadtests" / "locustfile.py"
 #: Every simulated attendee connects from 127.0.0.1, so the server's per-IP join limit
 #: (default 100/s, bursts of 1,000) would throttle what are, in production, thousands of
@@ -53,12 +53,6 @@ SERVER_ENV = {
 WALL_MARGIN_S = 120.0
 
 
-def say(message: str) -> None:
-    """A phase message (bold, on stderr like Locust's log)."""
-    sys.stderr.write(f"\033[1m==> {message}\033[0m\n")
-    sys.stderr.flush()
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="loadtest",
@@ -67,7 +61,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--scenario",
         default="plenary_poll",
-        choices=[*scenarios.SCENARIOS, "all"],
+        choices=[*catalog.all_scenarios(), "all"],
         help="scenario to run, or all of them in turn (default plenary_poll)",
     )
     p.add_argument("--users", type=int, default=1000, help="attendees (default 1000)")
@@ -257,7 +251,7 @@ def time_limit(args: argparse.Namespace, scenario: scenarios.Scenario) -> float:
 
 def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, Any]:
     """Run one scenario end to end; returns its summary."""
-    scenario = scenarios.get(name).with_overrides(
+    scenario = catalog.scenario(name).with_overrides(
         vote_window_s=args.vote_window, join_rate=args.join_rate
     )
     out.mkdir(parents=True, exist_ok=True)
@@ -469,7 +463,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.users < 1:
         raise SystemExit("--users must be at least 1")
-    names_to_run = list(scenarios.SCENARIOS) if args.scenario == "all" else [args.scenario]
+    names_to_run = list(catalog.all_scenarios()) if args.scenario == "all" else [args.scenario]
     base = Path(args.out) if args.out else None
     verdicts: list[tuple[str, str, Path]] = []
     for name in names_to_run:

@@ -1,17 +1,20 @@
-"""Named load-test scenarios. Each one is a presenter script (what the single presenter
-user does, step by step) plus the knobs attendees read (how fast they join, how soon
-they answer, whether they drop and come back).
+"""Load-test scenarios. Each one is a presenter script (what the single presenter user
+does, step by step) plus the knobs attendees read (how fast they join, how soon they
+answer, whether they drop and come back).
 
-Adding a scenario: subclass :class:`Scenario`, write :meth:`Scenario.run` against the
-:class:`Director` interface (the presenter's verbs), and register an instance in
-:data:`SCENARIOS`. Attendees already answer whatever activity goes live; a new kind of
-activity (quiz, world cafe, pitch vote) also needs an answerer in ``loadtests.answers``.
+This module names no activity kind. A scenario runs the activities it is given
+(:attr:`Scenario.activities`, specs of any kind) with the presenter's verbs, which the
+kind's module provides (``loadtests/kinds/<kind>.py``: ``create``, then ``open``,
+``reveal``, ``close``, ...), and every kind registers its scenarios here with
+:func:`register`: the shapes below with its own activities, or a :class:`Scenario`
+subclass of its own. Attendees answer whatever activity goes live, with the answerer of
+its kind.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 
@@ -19,23 +22,21 @@ class ScenarioError(RuntimeError):
     """The scenario cannot go on (an error ack, attendees missing, a timeout)."""
 
 
+class ActivitySpec(Protocol):
+    """An activity a scenario creates (e.g. a poll with its question and options)."""
+
+    @property
+    def type(self) -> str:
+        """The kind (the activity's ``type`` on the wire, e.g. ``"poll"``)."""
+        ...
+
+
 @dataclass(frozen=True)
-class PollSpec:
-    """A poll the presenter creates."""
+class Activity:
+    """An activity the presenter created: its kind and its id."""
 
-    question: str
-    kind: str = "single"
-    options: tuple[str, ...] | None = ("Europe", "Americas", "Africa", "Asia-Pacific")
-    scale: int | None = None
-
-    def payload(self) -> dict[str, Any]:
-        """The ``poll:create`` payload."""
-        body: dict[str, Any] = {"question": self.question, "kind": self.kind}
-        if self.options is not None:
-            body["options"] = list(self.options)
-        if self.scale is not None:
-            body["scale"] = self.scale
-        return body
+    type: str
+    id: str
 
 
 class Director(Protocol):
@@ -51,24 +52,18 @@ class Director(Protocol):
         """Wait until ``count`` attendees are online (server presence); returns the count."""
         ...
 
-    def create_poll(self, spec: PollSpec) -> str:
-        """``poll:create``; returns the poll id."""
+    def create(self, spec: ActivitySpec) -> Activity:
+        """Create the activity with its kind's ``create`` verb."""
         ...
 
-    def open_poll(self, poll_id: str) -> None:
-        """``poll:open``; every connected attendee must then receive ``poll:opened``."""
+    def act(self, activity: Activity, verb: str, **args: Any) -> dict[str, Any]:
+        """Run a presenter verb of the activity's kind (``open``, ``reveal``, ``close``,
+        ...); returns the server's ok ack. The verb publishes the broadcasts every
+        connected attendee must then receive."""
         ...
 
-    def reveal_poll(self, poll_id: str) -> None:
-        """``poll:reveal``: results stream to everyone from now on."""
-        ...
-
-    def wait_for_answers(self, poll_id: str, count: int, timeout_s: float) -> int:
+    def wait_for_answers(self, activity: Activity, count: int, timeout_s: float) -> int:
         """Wait until the live results show ``count`` answers; returns the last total."""
-        ...
-
-    def close_poll(self, poll_id: str) -> dict[str, Any]:
-        """``poll:close``; returns the server's final results (the exact tally)."""
         ...
 
     def command_attendees(self, kind: str, **data: Any) -> None:
@@ -86,7 +81,7 @@ class Director(Protocol):
 
 @dataclass(frozen=True)
 class Scenario:
-    """Base class: a name, the attendee knobs and the presenter script."""
+    """Base class: a name, the attendee knobs, the activities and the presenter script."""
 
     name: str = "base"
     summary: str = ""
@@ -94,15 +89,15 @@ class Scenario:
     join_rate: float | None = 50.0
     #: when join_rate is None: every attendee joins within this many seconds
     join_window_s: float = 10.0
-    #: attendees answer at a uniformly random moment within this window after a poll opens
+    #: attendees answer at a uniformly random moment within this window after an
+    #: activity opens
     vote_window_s: float = 10.0
-    #: after a reconnect, re-send the last vote with the same vote_id (must be a duplicate)
+    #: after a reconnect, re-send the last answer with the same vote_id (must be a duplicate)
     revote_after_resume: bool = False
     #: extra seconds the scenario may need beyond joining and voting (for the time limit)
     extra_s: float = 30.0
-    polls: tuple[PollSpec, ...] = field(
-        default=(PollSpec("Where are you joining from?"),),
-    )
+    #: what the presenter runs, in order
+    activities: tuple[ActivitySpec, ...] = ()
 
     def spawn_rate(self, users: int) -> float:
         """Locust spawn rate (users per second) for ``users`` users."""
@@ -116,8 +111,13 @@ class Scenario:
 
     def time_limit_s(self, users: int) -> float:
         """A hard bound on the whole run: the runner stops Locust after it regardless."""
-        per_poll = self.vote_window_s + 30.0
-        return self.join_time_s(users) * 1.5 + 60.0 + per_poll * len(self.polls) + self.extra_s
+        per_activity = self.vote_window_s + 30.0
+        return (
+            self.join_time_s(users) * 1.5
+            + 60.0
+            + per_activity * len(self.activities)
+            + self.extra_s
+        )
 
     def with_overrides(self, **changes: Any) -> Scenario:
         """A copy with some knobs changed (``None`` values are ignored)."""
@@ -136,107 +136,60 @@ class Scenario:
         d.mark(f"{online} online")
         return online
 
-    def live_poll(self, d: Director, spec: PollSpec, hold_s: float = 1.0) -> dict[str, Any]:
-        """Create, open and reveal a poll (results stream to everyone), wait for every
-        attendee's answer, let results stream ``hold_s`` more, close it."""
-        poll_id = d.create_poll(spec)
-        d.open_poll(poll_id)
-        d.reveal_poll(poll_id)
-        d.mark("poll opened")
-        d.wait_for_answers(poll_id, d.attendees_expected, self.vote_window_s + 20.0)
+    def wait_for_everyone(self, d: Director, activity: Activity) -> int:
+        """Wait for every attendee's answer (the vote window and some slack)."""
+        return d.wait_for_answers(activity, d.attendees_expected, self.vote_window_s + 20.0)
+
+    def live_round(self, d: Director, spec: ActivitySpec, hold_s: float = 1.0) -> dict[str, Any]:
+        """Create, open and reveal an activity (results stream to everyone), wait for
+        every attendee's answer, let results stream ``hold_s`` more, close it; returns
+        the close ack."""
+        activity = d.create(spec)
+        d.act(activity, "open")
+        d.act(activity, "reveal")
+        d.mark(f"{activity.type} opened")
+        self.wait_for_everyone(d, activity)
         d.sleep(hold_s)
-        results = d.close_poll(poll_id)
-        d.mark("poll closed")
-        return results
+        closed = d.act(activity, "close")
+        d.mark(f"{activity.type} closed")
+        return closed
 
 
 @dataclass(frozen=True)
-class PlenaryPoll(Scenario):
-    """All attendees join, a poll opens, everyone votes within ~10 s while results
-    stream to everyone, the poll closes."""
-
-    name: str = "plenary_poll"
-    summary: str = (
-        "all attendees join (50/s), a poll opens and is revealed so results stream to "
-        "everyone, every attendee votes within 10 s, the poll closes"
-    )
+class LiveRounds(Scenario):
+    """All attendees join; each activity opens and is revealed at once, so live results
+    stream to everyone while every attendee answers; then it closes."""
 
     def run(self, d: Director) -> None:
         self.gather(d)
-        for spec in self.polls:
-            self.live_poll(d, spec)
+        for spec in self.activities:
+            self.live_round(d, spec)
 
 
 @dataclass(frozen=True)
-class PlenaryPollScreen(Scenario):
-    """As :class:`PlenaryPoll`, but live results go to the presenter and big screens
+class RevealAfterClose(Scenario):
+    """As :class:`LiveRounds`, but live results go to the presenter and big screens
     only; attendees see the results when the presenter reveals them after closing."""
 
-    name: str = "plenary_poll_screen"
-    summary: str = (
-        "as plenary_poll, but live results stream to the presenter and big screens only; "
-        "attendees get the results when the poll is closed and revealed"
-    )
-
     def run(self, d: Director) -> None:
         self.gather(d)
-        for spec in self.polls:
-            poll_id = d.create_poll(spec)
-            d.open_poll(poll_id)
-            d.mark("poll opened")
-            d.wait_for_answers(poll_id, d.attendees_expected, self.vote_window_s + 20.0)
+        for spec in self.activities:
+            activity = d.create(spec)
+            d.act(activity, "open")
+            d.mark(f"{activity.type} opened")
+            self.wait_for_everyone(d, activity)
             d.sleep(1.0)
-            d.close_poll(poll_id)
-            d.reveal_poll(poll_id)
-            d.mark("poll closed and revealed")
-
-
-@dataclass(frozen=True)
-class VoteBurst(Scenario):
-    """Everyone votes within 1 s."""
-
-    name: str = "vote_burst"
-    summary: str = "all attendees join (50/s), a poll opens, every attendee votes within 1 s"
-    vote_window_s: float = 1.0
-
-    def run(self, d: Director) -> None:
-        self.gather(d)
-        for spec in self.polls:
-            self.live_poll(d, spec)
-
-
-@dataclass(frozen=True)
-class JoinStorm(Scenario):
-    """Everyone joins within 10 s, then a short poll proves every attendee is live."""
-
-    name: str = "join_storm"
-    summary: str = (
-        "all attendees join within 10 s (1,000 joins at 100/s), then a short poll "
-        "(votes within 3 s) proves every connection is live"
-    )
-    join_rate: float | None = None
-    join_window_s: float = 10.0
-    vote_window_s: float = 3.0
-
-    def run(self, d: Director) -> None:
-        self.gather(d)
-        for spec in self.polls:
-            self.live_poll(d, spec)
+            d.act(activity, "close")
+            d.act(activity, "reveal")
+            d.mark(f"{activity.type} closed and revealed")
 
 
 @dataclass(frozen=True)
 class ReconnectStorm(Scenario):
-    """Everyone votes, then every attendee drops its connection and comes back within
-    5 s with its resume token: same identity, same answer, and a retried vote (same
-    vote_id) counts once. Then the poll closes."""
+    """Everyone answers the first activity, then every attendee drops its connection
+    and comes back within 5 s with its resume token: same identity, same answer, and a
+    retried answer (same vote_id) counts once. Then the activity closes."""
 
-    name: str = "reconnect_storm"
-    summary: str = (
-        "all attendees join and vote (10 s), then every attendee's connection drops "
-        "abruptly within 2 s and reconnects after 0.5-1.5 s with its resume token "
-        "(back within 5 s), checks its identity and answer, retries its vote with the "
-        "same vote_id (must count once); then the poll closes"
-    )
     revote_after_resume: bool = True
     drop_window_s: float = 2.0
     reconnect_delay_s: tuple[float, float] = (0.5, 1.5)
@@ -245,12 +198,11 @@ class ReconnectStorm(Scenario):
 
     def run(self, d: Director) -> None:
         self.gather(d)
-        spec = self.polls[0]
-        poll_id = d.create_poll(spec)
-        d.open_poll(poll_id)
-        d.reveal_poll(poll_id)
-        d.mark("poll opened")
-        d.wait_for_answers(poll_id, d.attendees_expected, self.vote_window_s + 20.0)
+        activity = d.create(self.activities[0])
+        d.act(activity, "open")
+        d.act(activity, "reveal")
+        d.mark(f"{activity.type} opened")
+        self.wait_for_everyone(d, activity)
         d.command_attendees(
             "drop",
             window_s=self.drop_window_s,
@@ -263,18 +215,27 @@ class ReconnectStorm(Scenario):
         d.wait_for_attendees(d.attendees_expected, 30.0)
         d.mark("all back")
         d.sleep(1.0)
-        d.close_poll(poll_id)
-        d.mark("poll closed")
+        d.act(activity, "close")
+        d.mark(f"{activity.type} closed")
 
 
-SCENARIOS: dict[str, Scenario] = {
-    s.name: s
-    for s in (PlenaryPoll(), PlenaryPollScreen(), VoteBurst(), JoinStorm(), ReconnectStorm())
-}
+#: name -> scenario, in the order the kinds registered them (``--scenario all`` runs them
+#: in this order). Filled by the kinds' modules: see :mod:`loadtests.catalog`.
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def register(*scenarios: Scenario) -> None:
+    """Add scenarios (a kind's module does this when it is imported)."""
+    for scenario in scenarios:
+        if scenario.name in SCENARIOS:
+            raise ValueError(f"two scenarios are called {scenario.name!r}")
+        if not scenario.activities:
+            raise ValueError(f"scenario {scenario.name!r} has no activities")
+        SCENARIOS[scenario.name] = scenario
 
 
 def get(name: str) -> Scenario:
-    """The scenario called ``name``."""
+    """The scenario called ``name`` (once the kinds are loaded: :mod:`loadtests.catalog`)."""
     try:
         return SCENARIOS[name]
     except KeyError:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from loadtests import scenarios
+from loadtests import catalog
 from loadtests.scenarios import Scenario
 
 DEFAULT_DEADLINE_S = 5.0
@@ -37,7 +37,8 @@ def add_arguments(parser: Any) -> None:
         type=float,
         default=DEFAULT_DEADLINE_S,
         help="seconds within which every connected attendee must receive an expected "
-        "broadcast (poll:opened, poll:revealed, poll:closed, the final poll:results)",
+        "broadcast (the broadcasts of an activity's state changes, e.g. poll:opened, and "
+        "the final results)",
     )
     group.add_argument(
         "--plenary-time-limit", type=float, default=0.0, help="hard limit, seconds (0: auto)"
@@ -70,7 +71,7 @@ def from_options(options: Any, host: str | None = None) -> RunSettings:
     if not urls and host:
         urls = (host.rstrip("/"),)
     users = int(options.plenary_users or getattr(options, "num_users", 0) or 0)
-    scenario = scenarios.get(options.plenary_scenario).with_overrides(
+    scenario = catalog.scenario(options.plenary_scenario).with_overrides(
         vote_window_s=options.plenary_vote_window, join_rate=options.plenary_join_rate
     )
     limit = float(options.plenary_time_limit or 0) or scenario.time_limit_s(users)

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from loadtests import names
+from loadtests.common import ROOT, say
 from loadtests.report import CONTENDED_CPU
-from loadtests.run import ROOT, say
 from loadtests.servers import resolve_commit
 
 DOC = ROOT / "docs" / "capacity.md"

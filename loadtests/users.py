@@ -11,6 +11,10 @@ Every measurement is a Locust request event:
 * ``ACK <event>``: emit -> ack, failed when the ack is an error or does not come;
 * ``CHECK ...``: resume kept the identity and the answer, a retried vote counted once;
 * ``MISSED <event>`` (see :mod:`loadtests.coordination`) and ``SETUP ...`` failures.
+
+No activity kind is named here: what an attendee answers, which broadcasts it follows and
+what the presenter's verbs send come from the kinds' registry (:mod:`loadtests.kinds`,
+every module loaded by :mod:`loadtests.catalog`).
 """
 
 from __future__ import annotations
@@ -35,10 +39,11 @@ from locust import User, constant, task
 from locust.contrib.socketio import SocketIOClient, SocketIOUser
 from locust.env import Environment
 
-from loadtests import coordination, names
-from loadtests.answers import ANSWERERS, identity
+from loadtests import catalog, coordination, names
 from loadtests.coordination import STATE, now_ms
-from loadtests.scenarios import PollSpec, ScenarioError
+from loadtests.kinds import Kind
+from loadtests.people import identity
+from loadtests.scenarios import Activity, ActivitySpec, ScenarioError
 from loadtests.settings import RunSettings, from_options
 
 log = logging.getLogger("plenary.loadtest")
@@ -48,7 +53,6 @@ ACK_TIMEOUT_S = 10.0
 JOIN_ATTEMPTS = 3
 RESUME_ATTEMPTS = 5
 SEND_ATTEMPTS = 5
-TRACKED_EVENTS = ("poll:opened", "poll:revealed", "poll:closed")
 
 _settings: dict[int, RunSettings] = {}
 _counter = itertools.count()
@@ -284,12 +288,24 @@ class PlenaryUser(SocketIOUser):
             self.disconnect()
 
 
+def on_stage(activity: Any) -> tuple[Kind, dict[str, Any]] | None:
+    """The kind and the activity object of ``welcome``'s ``activity``, or None (nothing
+    on stage, or a kind without a module in ``loadtests/kinds/``)."""
+    if not isinstance(activity, dict):
+        return None
+    kind = catalog.kind(str(activity.get("type")))
+    item = activity.get(kind.key) if kind is not None else None
+    if kind is None or not isinstance(item, dict):
+        return None
+    return kind, item
+
+
 @dataclass
 class Answer:
     """An answer this attendee sent and the server acked."""
 
     vote_id: str
-    event: str
+    kind: Kind
     payload: dict[str, Any]
     stored: Any
 
@@ -317,48 +333,52 @@ class Attendee(PlenaryUser):
         self.dropped_at: float | None = None
         self.reconnect_delay_s: float | None = None
         self.reconnecting: gevent.Greenlet | None = None
-        for event in TRACKED_EVENTS:
-            self.sio.on(event, self._tracker(event))
-        self.sio.on("poll:results", self._on_results)
+        for kind in catalog.all_kinds():
+            for event in kind.broadcasts:
+                self.sio.on(event, self._tracker(kind, event))
+            self.sio.on(kind.results, self._results_tracker(kind))
         self.sio.on("disconnect", self._on_disconnect)
         STATE.attendees.append(self)
 
     # -- Socket.IO handlers (reader greenlets: keep them short) ---------------------
-    def _tracker(self, event: str) -> Callable[[Any], None]:
+    def _tracker(self, kind: Kind, event: str) -> Callable[[Any], None]:
         def handle(data: Any) -> None:
             received = self.fanout(event, data)
-            poll = data.get("poll") if isinstance(data, dict) else None
-            if isinstance(poll, dict):
-                self.received.setdefault((event, str(poll.get("id"))), received)
-                self.follow_state_seq(poll, event)
-                if event == "poll:opened":
-                    self.plan_answer({"type": "poll", "poll": poll})
+            activity = data.get(kind.key) if isinstance(data, dict) else None
+            if isinstance(activity, dict):
+                self.received.setdefault((event, str(activity.get("id"))), received)
+                self.follow_state_seq(kind, activity, event)
+                if event == kind.opened:
+                    self.plan_answer(kind, activity)
 
         return handle
 
-    def follow_state_seq(self, poll: dict[str, Any], event: str | None) -> None:
-        """``state_seq`` grows by one per change of a poll: a jump means this connection
-        missed a broadcast (a ``MISSED`` failure). ``event`` None: a welcome (a new
-        baseline, since what happened while disconnected is in the snapshot)."""
-        seq = poll.get("state_seq")
+    def follow_state_seq(self, kind: Kind, activity: dict[str, Any], event: str | None) -> None:
+        """``state_seq`` grows by one per change of an activity: a jump means this
+        connection missed a broadcast (a ``MISSED`` failure). ``event`` None: a welcome (a
+        new baseline, since what happened while disconnected is in the snapshot)."""
+        seq = activity.get("state_seq")
         if not isinstance(seq, int):
             return
-        poll_id = str(poll.get("id"))
-        last = self.state_seqs.get(poll_id)
+        activity_id = str(activity.get("id"))
+        last = self.state_seqs.get(activity_id)
         if event is not None and last is not None and seq > last + 1:
-            self.fire(names.MISSED, "poll state (state_seq gap)", 0, "state_seq jumped")
+            self.fire(names.MISSED, f"{kind.type} state (state_seq gap)", 0, "state_seq jumped")
             coordination.example(
                 f"attendee {self.attendee_id}: {event} with state_seq {seq} after {last}"
             )
         if last is None or seq > last:
-            self.state_seqs[poll_id] = seq
+            self.state_seqs[activity_id] = seq
 
-    def _on_results(self, data: Any) -> None:
-        received = self.fanout("poll:results", data)
-        if isinstance(data, dict) and data.get("final"):
-            key = ("poll:results:final", str(data.get("poll_id")))
-            self.received.setdefault(key, received)
-            self.values[key] = {"total": data.get("total"), "seq": data.get("seq")}
+    def _results_tracker(self, kind: Kind) -> Callable[[Any], None]:
+        def handle(data: Any) -> None:
+            received = self.fanout(kind.results, data)
+            if isinstance(data, dict) and data.get("final"):
+                key = (kind.final_results, str(data.get(kind.id_field)))
+                self.received.setdefault(key, received)
+                self.values[key] = {"total": data.get("total"), "seq": data.get("seq")}
+
+        return handle
 
     def on_welcome(self, received: float) -> None:
         self.welcome_received_at = received
@@ -366,9 +386,9 @@ class Attendee(PlenaryUser):
         # came back): that is not a new connection interval.
         if not self.intervals or self.intervals[-1][1] is not None:
             self.intervals.append([received, None])
-        activity = self.welcome_data.get("activity")
-        if isinstance(activity, dict) and isinstance(activity.get("poll"), dict):
-            self.follow_state_seq(activity["poll"], None)
+        found = on_stage(self.welcome_data.get("activity"))
+        if found is not None:
+            self.follow_state_seq(*found, None)
 
     def _on_disconnect(self, reason: Any = None, *_: Any) -> None:
         when = now_ms()
@@ -435,61 +455,63 @@ class Attendee(PlenaryUser):
                 coordination.example(f"attendee {self.attendee_id} resumed as {attendee.get('id')}")
         else:
             self.attendee_id = attendee.get("id")
-        activity = data.get("activity")
-        if not isinstance(activity, dict) or activity.get("type") != "poll":
+        found = on_stage(data.get("activity"))
+        if found is None:
             return
-        poll = activity.get("poll") or {}
-        poll_id = str(poll.get("id"))
-        mine = self.answers.get(poll_id)
+        kind, activity = found
+        activity_id = str(activity.get("id"))
+        mine = self.answers.get(activity_id)
         if mine is not None:
-            kept = poll.get("my_answer") == mine.stored
+            kept = activity.get("my_answer") == mine.stored
             self.fire(names.CHECK, "resume keeps answer", 0, None if kept else "answer changed")
             if not kept:
                 coordination.example(
                     f"attendee {self.attendee_id}: acked {mine.stored!r}, welcome says "
-                    f"{poll.get('my_answer')!r}"
+                    f"{activity.get('my_answer')!r}"
                 )
-            if resumed and self.scenario.revote_after_resume and poll.get("status") == "open":
-                self.jobs.put(lambda: self.send_answer(poll_id, mine, retry=True))
-        elif poll.get("status") == "open" and poll.get("my_answer") is None:
-            self.plan_answer(activity)
+            if resumed and self.scenario.revote_after_resume and activity.get("status") == "open":
+                self.jobs.put(lambda: self.send_answer(activity_id, mine, retry=True))
+        elif activity.get("status") == "open" and activity.get("my_answer") is None:
+            self.plan_answer(kind, activity)
 
-    def plan_answer(self, activity: dict[str, Any]) -> None:
-        """Answer ``activity`` once, at a random moment within the vote window."""
-        answerer = ANSWERERS.get(str(activity.get("type")))
-        poll = activity.get("poll") or {}
-        poll_id = str(poll.get("id"))
-        if answerer is None or poll_id in self.planned or poll.get("status") != "open":
+    def plan_answer(self, kind: Kind, activity: dict[str, Any]) -> None:
+        """Answer ``activity`` (the object of its kind) once, at a random moment within
+        the vote window."""
+        activity_id = str(activity.get("id"))
+        if activity_id in self.planned or activity.get("status") != "open":
             return
-        self.planned.add(poll_id)
-        event, payload = answerer(activity, self.rng)
+        self.planned.add(activity_id)
+        payload = kind.answer(activity, self.rng)
         due = now_ms() + self.rng.uniform(0, self.scenario.vote_window_s) * 1000
-        answer = Answer(uuid.uuid4().hex, event, payload, None)
-        self.jobs.put(lambda: self.send_answer(poll_id, answer, due=due))
+        answer = Answer(uuid.uuid4().hex, kind, payload, None)
+        self.jobs.put(lambda: self.send_answer(activity_id, answer, due=due))
 
     def send_answer(
-        self, poll_id: str, answer: Answer, due: float | None = None, retry: bool = False
+        self, activity_id: str, answer: Answer, due: float | None = None, retry: bool = False
     ) -> None:
         """Send an answer; retry with the same ``vote_id`` when the ack is lost, the
         connection is down or the server asks to; bounded attempts."""
         if due is not None:
             gevent.sleep(max(0.0, (due - now_ms()) / 1000))
-        name = f"{answer.event} (retry)" if retry else answer.event
+        event = answer.kind.answer_event
+        name = f"{event} (retry)" if retry else event
         body = {**answer.payload, "vote_id": answer.vote_id}
         for _ in range(SEND_ATTEMPTS):
             if not self.connected:
                 STATE.counters["answer_waited_for_connection"] += 1
                 self.welcomed.wait(timeout=JOIN_TIMEOUT_S)
                 continue
-            ack = self.call(answer.event, body, name=name)
+            ack = self.call(event, body, name=name)
             if ack is None:
                 STATE.counters["ack_lost"] += 1
                 continue
             if ack.get("ok") is True:
-                answer.stored = ack.get("choice")
-                self.answers[poll_id] = answer
+                answer.stored = answer.kind.stored(ack)
+                self.answers[activity_id] = answer
                 assert self.attendee_id is not None
-                STATE.record_vote(poll_id, self.attendee_id, answer.stored)
+                STATE.record_vote(
+                    activity_id, self.attendee_id, answer.kind.counted_keys(answer.stored)
+                )
                 STATE.counters["ack_duplicate" if ack.get("duplicate") else "ack_ok"] += 1
                 if retry:
                     self.fire(
@@ -578,10 +600,11 @@ class Presenter(PlenaryUser):
         self.totals: dict[str, int] = {}
         self.finished = False
         self.timeline: list[dict[str, Any]] = []
-        self.polls: list[dict[str, Any]] = []
-        self.revealed: set[str] = set()
+        #: every activity created, with its kind's notes and close tally (see entry())
+        self.activities: list[dict[str, Any]] = []
         self.sio.on("presence", self._on_presence)
-        self.sio.on("poll:results", self._on_results)
+        for kind in catalog.all_kinds():
+            self.sio.on(kind.results, self._results_tracker(kind))
 
     # -- handlers ------------------------------------------------------------------
     def _on_presence(self, data: Any) -> None:
@@ -593,11 +616,15 @@ class Presenter(PlenaryUser):
         self.online = online
         self.online_max = max(self.online_max, online)
 
-    def _on_results(self, data: Any) -> None:
-        self.fanout("poll:results", data)
-        if isinstance(data, dict):
-            poll_id = str(data.get("poll_id"))
-            self.totals[poll_id] = max(self.totals.get(poll_id, 0), int(data.get("total", 0)))
+    def _results_tracker(self, kind: Kind) -> Callable[[Any], None]:
+        def handle(data: Any) -> None:
+            self.fanout(kind.results, data)
+            if isinstance(data, dict):
+                activity_id = str(data.get(kind.id_field))
+                total = int(data.get("total", 0))
+                self.totals[activity_id] = max(self.totals.get(activity_id, 0), total)
+
+        return handle
 
     def on_welcome(self, received: float) -> None:
         self.welcome_received_at = received
@@ -644,7 +671,7 @@ class Presenter(PlenaryUser):
             scenario=scenario.name,
             attendees_expected=self.attendees_expected,
             online_max=self.online_max,
-            polls=self.polls,
+            activities=self.activities,
             timeline=self.timeline,
         )
 
@@ -660,24 +687,6 @@ class Presenter(PlenaryUser):
     def sleep(self, seconds: float) -> None:
         gevent.sleep(seconds)
 
-    def _require(self, event: str, payload: dict[str, Any]) -> dict[str, Any]:
-        ack = self.call(event, payload)
-        if not isinstance(ack, dict) or ack.get("ok") is not True:
-            code, message, _ = ack_error(ack) if ack is not None else ("no_ack", "", {})
-            raise ScenarioError(f"{event} failed: {code} {message}".strip())
-        return ack
-
-    def _expect(self, event: str, key: str, sent_at: float, **extra: Any) -> None:
-        coordination.publish(
-            self.environment,
-            "expect",
-            event=event,
-            key=key,
-            sent_at=sent_at,
-            deadline_ms=self.cfg.deadline_ms,
-            **extra,
-        )
-
     def wait_for_attendees(self, count: int, timeout_s: float) -> int:
         deadline = now_ms() + timeout_s * 1000
         while self.online < count and now_ms() < deadline:
@@ -691,51 +700,65 @@ class Presenter(PlenaryUser):
             )
         return self.online
 
-    def create_poll(self, spec: PollSpec) -> str:
-        ack = self._require("poll:create", spec.payload())
-        poll = ack["poll"]
-        self.polls.append({"poll_id": poll["id"], "kind": poll["kind"], "results": None})
-        return str(poll["id"])
+    def create(self, spec: ActivitySpec) -> Activity:
+        return self._kind(spec.type).create(self, spec)
 
-    def open_poll(self, poll_id: str) -> None:
-        sent = now_ms()
-        self._require("poll:open", {"poll_id": poll_id})
-        self._expect("poll:opened", poll_id, sent)
+    def act(self, activity: Activity, verb: str, **args: Any) -> dict[str, Any]:
+        kind = self._kind(activity.type)
+        do = kind.verbs.get(verb)
+        if do is None:
+            known = ", ".join(kind.verbs)
+            raise ScenarioError(f"{kind.type} has no presenter verb {verb!r} (known: {known})")
+        return do(self, activity, **args)
 
-    def reveal_poll(self, poll_id: str) -> None:
-        sent = now_ms()
-        self._require("poll:reveal", {"poll_id": poll_id})
-        self.revealed.add(poll_id)
-        self._expect("poll:revealed", poll_id, sent)
+    def _kind(self, type_: str) -> Kind:
+        kind = catalog.kind(type_)
+        if kind is None:
+            raise ScenarioError(f"no activity kind {type_!r} in loadtests/kinds/")
+        return kind
 
-    def wait_for_answers(self, poll_id: str, count: int, timeout_s: float) -> int:
+    def wait_for_answers(self, activity: Activity, count: int, timeout_s: float) -> int:
         deadline = now_ms() + timeout_s * 1000
-        while self.totals.get(poll_id, 0) < count and now_ms() < deadline:
+        while self.totals.get(activity.id, 0) < count and now_ms() < deadline:
             gevent.sleep(0.2)
-        total = self.totals.get(poll_id, 0)
+        total = self.totals.get(activity.id, 0)
         self.mark(f"{total} answers")
         if total < count:
             self.fire(
                 names.SETUP,
                 "answers",
                 0,
-                f"poll {poll_id}: {total}/{count} answers after {timeout_s:.0f} s",
+                f"{activity.type} {activity.id}: {total}/{count} answers after {timeout_s:.0f} s",
             )
         return total
 
-    def close_poll(self, poll_id: str) -> dict[str, Any]:
-        sent = now_ms()
-        ack = self._require("poll:close", {"poll_id": poll_id})
-        results: dict[str, Any] = ack["results"]
-        for poll in self.polls:
-            if poll["poll_id"] == poll_id:
-                poll["results"] = results
-        self._expect("poll:closed", poll_id, sent)
-        if poll_id in self.revealed:  # attendees get results only once revealed
-            self._expect(
-                "poll:results:final", poll_id, sent, total=results["total"], seq=results["seq"]
-            )
-        return results
-
     def command_attendees(self, kind: str, **data: Any) -> None:
         coordination.publish(self.environment, "command", command=kind, sent_at=now_ms(), **data)
+
+    # -- Staff (see loadtests.kinds): what the kinds' verbs use -------------------------
+    def request(self, event: str, payload: dict[str, Any]) -> tuple[dict[str, Any], float]:
+        sent = now_ms()
+        ack = self.call(event, payload)
+        if not isinstance(ack, dict) or ack.get("ok") is not True:
+            code, message, _ = ack_error(ack) if ack is not None else ("no_ack", "", {})
+            raise ScenarioError(f"{event} failed: {code} {message}".strip())
+        return ack, sent
+
+    def entry(self, activity: Activity) -> dict[str, Any]:
+        for entry in self.activities:
+            if entry["type"] == activity.type and entry["id"] == activity.id:
+                return entry
+        entry = {"type": activity.type, "id": activity.id, "kind": None, "results": None}
+        self.activities.append(entry)
+        return entry
+
+    def expect(self, event: str, key: str, sent_at: float, **extra: Any) -> None:
+        coordination.publish(
+            self.environment,
+            "expect",
+            event=event,
+            key=key,
+            sent_at=sent_at,
+            deadline_ms=self.cfg.deadline_ms,
+            **extra,
+        )

@@ -3,10 +3,12 @@
 // Token in the URL fragment (`/admin#token=...`, never sent to server logs) or typed in.
 // Talks to GET /api/admin/overview, POST /api/events/{code}/end and
 // DELETE /api/events/{code} (docs/protocol.md). Text from people goes in as text only.
+// The activity on stage is described by its kind (js/activities/<kind>/admin.js).
 
-import { el, readParams, setText, showConnection } from "./common.js";
+import { showConnection } from "./core/connection.js";
+import { $, el, readParams, setText, whenLoaded } from "./core/dom.js";
+import { activityNoun, kindOf } from "./core/kinds.js";
 
-const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 2000;
 let token = readParams().token || "";
 let timer = null;
@@ -58,12 +60,19 @@ function actionButton(label, code, action) {
   }, label);
 }
 
+/** What is on stage, as its kind describes it (else its type). */
+function onStage(current) {
+  const kind = kindOf(current.type);
+  const text = kind && kind.admin && kind.admin.onStage ? kind.admin.onStage(current) : "";
+  return text || current.type;
+}
+
 function renderEvents(events) {
   const body = $("events").querySelector("tbody");
   $("no-events").hidden = events.length > 0;
   body.replaceChildren(
     ...events.map((e) => {
-      const stage = e.current ? `${e.current.question || e.current.type} (${e.current.status})` : "—";
+      const stage = e.current ? `${onStage(e.current)} (${e.current.status})` : "—";
       const ended = e.ended_at !== null && e.ended_at !== undefined;
       return el(
         "tr",
@@ -88,7 +97,7 @@ function renderEvents(events) {
 async function act(action, code) {
   const question =
     action === "end"
-      ? `End event ${code}? The open poll closes, nobody can join any more, and the answers are exported.`
+      ? `End event ${code}? The open ${activityNoun("admin")} closes, nobody can join any more, and the answers are exported.`
       : `Purge event ${code}? Its live data is deleted now (after an export to disk).`;
   if (!window.confirm(question)) return;
   try {
@@ -144,5 +153,8 @@ $("login-form").addEventListener("submit", (ev) => {
   start();
 });
 
-if (token) start();
-else $("login").hidden = false;
+// After every module of the page ran: the kinds are registered by then.
+whenLoaded(() => {
+  if (token) start();
+  else $("login").hidden = false;
+});

@@ -1,59 +1,91 @@
-// The presenter console: create polls, open / close / reveal them, watch live results,
-// see how many attendees are online, export the answers.
+// The presenter console's shell: the presenter key, the connection, `welcome` and
+// `state:get`, presence, the end of the event, the export, and the stage, which shows the
+// selected activity in the life cycle every kind shares (draft -> open -> closed, results
+// revealed or not). Each kind (js/activities/<kind>/presenter.js) adds its own cards (its
+// list, its "new" form), draws its results on the stage and sends its own actions.
 
 import {
-  CHOICE_KINDS,
-  KIND_LABELS,
-  ResultsView,
   call,
   connectSocket,
-  el,
-  errorText,
-  mergePoll,
-  missedChange,
-  newerResults,
-  normaliseCode,
-  readParams,
   refreshWhenVisible,
-  setText,
   showConnection,
   stateRefresher,
   trackConnection,
-} from "./common.js";
+} from "./core/connection.js";
+import { $, el, normaliseCode, readParams, setText, whenLoaded } from "./core/dom.js";
+import { errorText } from "./core/errors.js";
+import { activityNoun, kindOf, kindsFor } from "./core/kinds.js";
+import { statusText } from "./core/sync.js";
 
-const $ = (id) => document.getElementById(id);
-
-const state = {
+const session = {
   code: "",
   key: "",
   socket: null,
-  polls: new Map(), // id -> poll (with results)
-  order: [], // poll ids, oldest first
-  currentId: null, // the poll on stage (last opened)
-  selectedId: null, // the poll shown in the chart
+  current: null, // {type, id}: the activity on stage (last opened)
+  selected: null, // {type, id}: the activity shown on the stage card
   ended: false,
 };
 
-const chart = new ResultsView($("chart"), { totalEl: $("total") });
+function eachKind(hook, ...args) {
+  for (const kind of kindsFor("presenter")) {
+    const fn = kind.presenter[hook];
+    if (typeof fn === "function") fn(...args);
+  }
+}
+
+const same = (ref, type, id) => Boolean(ref && ref.type === type && ref.id === id);
+
+/** What the kinds get from the page (see clients/web/README.md). */
+const ctx = {
+  get socket() {
+    return session.socket;
+  },
+  get code() {
+    return session.code;
+  },
+  get ended() {
+    return session.ended;
+  },
+  /** Where the kinds put their cards: the main column (lists) and the side (forms). */
+  main: document.querySelector(".console-main"),
+  side: document.querySelector(".console-side"),
+  /** The stage's results area and its total. */
+  chart: $("chart"),
+  total: $("total"),
+  totalLabel: $("total-label"),
+  call: (event, payload) => call(session.socket, event, payload),
+  toast: (text) => toast(text),
+  refresh: () => refreshState(),
+  render: () => render(),
+  renderStage: () => renderStage(),
+  select(type, id) {
+    session.selected = { type, id };
+  },
+  setCurrent(type, id) {
+    session.current = { type, id };
+  },
+  isSelected: (type, id) => same(session.selected, type, id),
+  isCurrent: (type, id) => same(session.current, type, id),
+};
 
 function init() {
+  eachKind("mount", ctx);
   const params = readParams();
-  state.code = normaliseCode(params.event || "");
-  state.key = params.key || "";
+  session.code = normaliseCode(params.event || "");
+  session.key = params.key || "";
   $("setup-form").addEventListener("submit", onSetup);
-  $("create-form").addEventListener("submit", onCreate);
-  $("kind-select").addEventListener("change", syncKindFields);
-  $("polls").addEventListener("click", onPollsClick);
   for (const button of document.querySelectorAll("[data-stage-action]")) {
-    button.addEventListener("click", () => state.selectedId && act(button.dataset.stageAction, state.selectedId));
+    button.addEventListener("click", () => {
+      const found = selectedItem();
+      if (found) found.kind.presenter.act(button.dataset.stageAction, found.item.id);
+    });
   }
   $("export-json").addEventListener("click", () => exportAnswers("json"));
   $("export-csv").addEventListener("click", () => exportAnswers("csv"));
-  syncKindFields();
-  refreshWhenVisible(() => state.socket, applyState);
-  if (!state.code || !state.key) {
+  refreshWhenVisible(() => session.socket, applyState);
+  if (!session.code || !session.key) {
     $("setup").hidden = false;
-    $("setup-code").value = state.code;
+    $("setup-code").value = session.code;
     return;
   }
   start();
@@ -69,92 +101,65 @@ function onSetup(evt) {
   }
   // The key stays in the fragment: it is never sent to the server in a URL.
   window.location.hash = new URLSearchParams({ event: code, key }).toString();
-  state.code = code;
-  state.key = key;
+  session.code = code;
+  session.key = key;
   start();
 }
 
 function showSetupError(text) {
   $("setup").hidden = false;
   $("console").hidden = true;
-  if (!$("setup-code").value) $("setup-code").value = state.code;
+  if (!$("setup-code").value) $("setup-code").value = session.code;
   const node = $("setup-error");
   node.hidden = !text;
   setText(node, text);
 }
 
 function start() {
-  if (state.socket) state.socket.disconnect();
+  if (session.socket) session.socket.disconnect();
   $("setup").hidden = true;
   $("setup-error").hidden = true;
-  const joinUrl = `${window.location.origin}/?event=${encodeURIComponent(state.code)}`;
-  setText("join-code", state.code);
+  const joinUrl = `${window.location.origin}/?event=${encodeURIComponent(session.code)}`;
+  setText("join-code", session.code);
   const link = $("join-url");
   link.href = joinUrl;
   setText(link, joinUrl.replace(/^https?:\/\//, ""));
-  $("screen-link").href = `/screen?event=${encodeURIComponent(state.code)}`;
+  $("screen-link").href = `/screen?event=${encodeURIComponent(session.code)}`;
 
-  const socket = connectSocket({ event: state.code, role: "presenter", key: state.key });
-  state.socket = socket;
+  const socket = connectSocket({ event: session.code, role: "presenter", key: session.key });
+  session.socket = socket;
   trackConnection(socket, (info) => {
-    if (socket === state.socket) showSetupError(errorText(info));
+    if (socket === session.socket) showSetupError(errorText(info));
   });
   socket.on("welcome", applyState);
   socket.on("presence", showPresence);
   socket.on("event:ended", () => {
-    state.ended = true;
+    session.ended = true;
+    setText(
+      "ended-banner",
+      `This event has ended: the open ${activityNoun("presenter")} was closed, nobody can join any ` +
+        "more, and the answers were exported on the server.",
+    );
     $("ended-banner").hidden = false;
     $("console").classList.add("ended");
     socket.disconnect(); // new connections are refused from now on
     showConnection("offline", "Event ended");
     render();
   });
-  socket.on("poll:created", (msg) => upsert(msg.poll));
-  socket.on("poll:opened", (msg) => {
-    checkMissed(msg.poll);
-    upsert(msg.poll);
-    state.currentId = msg.poll.id;
-    state.selectedId = msg.poll.id; // follow what is on stage
-    render();
-  });
-  socket.on("poll:closed", (msg) => {
-    checkMissed(msg.poll);
-    upsert(msg.poll, msg.results);
-  });
-  socket.on("poll:revealed", (msg) => {
-    checkMissed(msg.poll);
-    upsert({ ...msg.poll, revealed: true }, msg.results);
-  });
-  socket.on("poll:results", (results) => {
-    const poll = state.polls.get(results.poll_id);
-    if (!poll) {
-      refreshState(); // results of a poll we never heard of: we missed its poll:created
-      return;
-    }
-    if (newerResults(poll.results, results) !== poll.results) {
-      poll.results = results;
-      // Up to 4 a second: touch only this poll's count and the chart.
-      const count = document.querySelector(`[data-poll-id="${CSS.escape(poll.id)}"] .answers`);
-      if (count) setText(count, results.total);
-      if (poll.id === state.selectedId) renderStage();
-    }
-  });
+  for (const kind of kindsFor("presenter")) {
+    for (const [name, handler] of Object.entries(kind.presenter.messages || {})) socket.on(name, handler);
+  }
   socket.on("error", (msg) => {
     // The server could not build our state: show why, and ask again a little later.
     toast(errorText(msg && msg.error));
     refreshState();
   });
-
 }
 
-/** A missed broadcast (a poll's state_seq jumped): fetch the whole state. */
-const refreshState = stateRefresher(() => state.socket, (snapshot) => applyState(snapshot));
+/** A missed broadcast (an activity's state_seq jumped): fetch the whole state. */
+const refreshState = stateRefresher(() => session.socket, (snapshot) => applyState(snapshot));
 
-function checkMissed(poll) {
-  if (poll && missedChange(state.polls.get(poll.id), poll)) refreshState();
-}
-
-// -- state -------------------------------------------------------------------------
+// -- state ------------------------------------------------------------------------------------
 function applyState(msg) {
   $("console").hidden = false;
   $("setup").hidden = true;
@@ -162,36 +167,32 @@ function applyState(msg) {
   setText("event-title", title);
   document.title = title ? `${title} · Presenter · Plenary` : "Presenter · Plenary";
   if (msg.event && msg.event.code) setText("join-code", msg.event.code);
-  // A welcome replaces our state: polls it does not list are gone. Each listed poll is
-  // still merged with our copy, which may be newer (a broadcast can overtake a welcome).
-  if (Array.isArray(msg.polls)) {
-    const listed = new Set(msg.polls.map((p) => p.id));
-    for (const id of [...state.polls.keys()]) if (!listed.has(id)) state.polls.delete(id);
-    state.order = state.order.filter((id) => listed.has(id));
-  }
-  for (const poll of msg.polls || []) upsert(poll, null, false);
-  const current = msg.activity && msg.activity.poll;
-  if (current) upsert(current, null, false);
-  state.currentId = current ? current.id : null;
-  if (!state.selectedId || !state.polls.has(state.selectedId)) {
-    state.selectedId = state.currentId || state.order[state.order.length - 1] || null;
-  }
+  session.current = null; // the kind whose activity is on stage sets it again
+  eachKind("applyState", msg);
+  if (!selectedItem()) session.selected = session.current || newest();
   if (msg.presence) showPresence(msg.presence);
   render();
 }
 
-/** Add or update a poll; results only replace older ones (by seq). */
-function upsert(incoming, results = null, redraw = true) {
-  if (!incoming || !incoming.id) return;
-  const known = state.polls.get(incoming.id);
-  const merged = mergePoll(known, incoming);
-  merged.results = [known && known.results, incoming.results, results].reduce(newerResults, null);
-  state.polls.set(incoming.id, merged);
-  if (!state.order.includes(incoming.id)) {
-    state.order.push(incoming.id);
-    state.order.sort((a, b) => (state.polls.get(a).created_at || 0) - (state.polls.get(b).created_at || 0));
+/** The selected activity and its kind, or null. */
+function selectedItem() {
+  const ref = session.selected;
+  const kind = ref && kindOf(ref.type);
+  const item = kind && kind.presenter ? kind.presenter.item(ref.id) : null;
+  return item ? { kind, item } : null;
+}
+
+/** The most recently created activity of any kind, or null. */
+function newest() {
+  let best = null;
+  for (const kind of kindsFor("presenter")) {
+    for (const item of kind.presenter.items()) {
+      if (!best || (item.created_at || 0) >= best.created_at) {
+        best = { type: kind.type, id: item.id, created_at: item.created_at || 0 };
+      }
+    }
   }
-  if (redraw) render();
+  return best && { type: best.type, id: best.id };
 }
 
 function showPresence(presence) {
@@ -199,180 +200,55 @@ function showPresence(presence) {
   setText("joined", presence.joined ?? 0);
 }
 
-// -- rendering -----------------------------------------------------------------------
+// -- rendering -------------------------------------------------------------------------------
 function render() {
-  $("create-button").disabled = state.ended;
-  renderList();
+  eachKind("render");
   renderStage();
 }
 
-function statusText(poll) {
-  if (poll.status === "open") return "Open";
-  if (poll.status === "closed") return "Closed";
-  return "Draft";
-}
-
-function renderList() {
-  const list = $("polls");
-  $("polls-empty").hidden = state.order.length > 0;
-  const rows = state.order.map((id) => {
-    const poll = state.polls.get(id);
-    const total = poll.results ? poll.results.total : 0;
-    const row = el(
-      "li",
-      {
-        class:
-          "poll-row" + (id === state.selectedId ? " selected" : "") + (id === state.currentId ? " on-stage" : ""),
-        dataset: { pollId: id, status: poll.status, revealed: String(Boolean(poll.revealed)) },
-      },
-      el(
-        "button",
-        { type: "button", class: "poll-select", dataset: { action: "select" }, title: "Show results" },
-        el("span", { class: `status status-${poll.status}`, text: statusText(poll) }),
-        el("span", { class: "poll-question", text: poll.question }),
-        el(
-          "span",
-          { class: "poll-meta" },
-          `${KIND_LABELS[poll.kind] || poll.kind} · `,
-          el("span", { class: "answers", text: String(total) }),
-          " answered",
-          poll.revealed ? " · revealed" : "",
-        ),
-      ),
-      el(
-        "span",
-        { class: "poll-actions" },
-        actionButton("open", poll.status === "closed" ? "Reopen" : "Open", poll.status === "open"),
-        actionButton("close", "Close", poll.status !== "open"),
-        actionButton("reveal", poll.revealed ? "Revealed" : "Reveal", Boolean(poll.revealed)),
-      ),
-    );
-    return row;
-  });
-  list.replaceChildren(...rows);
-}
-
-function actionButton(action, label, disabled) {
-  return el(
-    "button",
-    { type: "button", class: "button small-button", dataset: { action }, disabled: disabled || state.ended },
-    label,
-  );
-}
-
 function renderStage() {
-  const poll = state.selectedId ? state.polls.get(state.selectedId) : null;
+  const found = selectedItem();
   const stage = $("stage");
-  if (!poll) {
-    setText("stage-meta", "No poll selected");
-    setText("stage-question", state.order.length ? "Select a poll" : "Create a poll to get started");
-    chart.setPoll(null);
-    for (const b of document.querySelectorAll("[data-stage-action]")) b.disabled = true;
-    delete stage.dataset.selectedPoll;
+  const buttons = document.querySelectorAll("[data-stage-action]");
+  if (!found) {
+    const noun = activityNoun("presenter");
+    const any = kindsFor("presenter").some((kind) => kind.presenter.items().length > 0);
+    const a = /^[aeiou]/i.test(noun) ? "an" : "a";
+    setText("stage-meta", `No ${noun} selected`);
+    setText("stage-question", any ? `Select ${a} ${noun}` : `Create ${a} ${noun} to get started`);
+    eachKind("drawStage", null);
+    for (const b of buttons) b.disabled = true;
+    delete stage.dataset.selected;
+    delete stage.dataset.type;
     return;
   }
-  stage.dataset.selectedPoll = poll.id;
-  stage.dataset.status = poll.status;
-  const onStage = poll.id === state.currentId && poll.status === "open" ? " · on stage" : "";
-  setText("stage-meta", `${KIND_LABELS[poll.kind] || poll.kind} · ${statusText(poll)}${poll.revealed ? " · revealed" : ""}${onStage}`);
-  setText("stage-question", poll.question);
-  if (!chart.poll || chart.poll.id !== poll.id) chart.setPoll(poll);
-  else {
-    chart.poll = poll;
-    if (!chart.update(poll.results)) chart.render();
-  }
-  const total = poll.results ? poll.results.total : 0;
-  setText("total-label", total === 1 ? "answer" : "answers");
+  const { kind, item } = found;
+  stage.dataset.selected = item.id;
+  stage.dataset.type = kind.type;
+  stage.dataset.status = item.status;
+  const onStage = ctx.isCurrent(kind.type, item.id) && item.status === "open" ? " · on stage" : "";
+  const revealed = item.revealed ? " · revealed" : "";
+  setText("stage-meta", `${kind.presenter.describe(item)} · ${statusText(item)}${revealed}${onStage}`);
+  setText("stage-question", kind.presenter.title(item));
+  kind.presenter.drawStage(item);
   const disabled = {
-    open: poll.status === "open",
-    close: poll.status !== "open",
-    reveal: Boolean(poll.revealed),
+    open: item.status === "open",
+    close: item.status !== "open",
+    reveal: Boolean(item.revealed),
   };
-  for (const b of document.querySelectorAll("[data-stage-action]")) {
+  for (const b of buttons) {
     const action = b.dataset.stageAction;
-    b.disabled = disabled[action] || state.ended;
-    if (action === "open") setText(b, poll.status === "closed" ? "Reopen" : "Open");
-    if (action === "reveal") setText(b, poll.revealed ? "Revealed" : "Reveal results");
+    b.disabled = disabled[action] || session.ended;
+    if (action === "open") setText(b, item.status === "closed" ? "Reopen" : "Open");
+    if (action === "reveal") setText(b, item.revealed ? "Revealed" : "Reveal results");
   }
 }
 
-// -- actions -------------------------------------------------------------------------
-function onPollsClick(evt) {
-  const button = evt.target.closest("button[data-action]");
-  const row = evt.target.closest("[data-poll-id]");
-  if (!button || !row) return;
-  const id = row.dataset.pollId;
-  if (button.dataset.action === "select") {
-    state.selectedId = id;
-    render();
-    return;
-  }
-  act(button.dataset.action, id);
-}
-
-async function act(action, pollId) {
-  const buttons = document.querySelectorAll(
-    `[data-poll-id="${CSS.escape(pollId)}"] [data-action="${action}"], [data-stage-action="${action}"]`,
-  );
-  for (const b of buttons) b.disabled = true;
-  const ack = await call(state.socket, `poll:${action}`, { poll_id: pollId });
-  if (ack.ok) {
-    upsert(action === "reveal" ? { ...ack.poll, revealed: true } : ack.poll, ack.results || null, false);
-    if (action === "open") {
-      state.currentId = pollId;
-      state.selectedId = pollId;
-    }
-  } else {
-    toast(`Could not ${action} the poll: ${errorText(ack.error)}`);
-  }
-  render();
-}
-
-function syncKindFields() {
-  const kind = $("kind-select").value;
-  $("options-field").hidden = !CHOICE_KINDS.has(kind);
-  $("scale-field").hidden = kind !== "rating";
-}
-
-async function onCreate(evt) {
-  evt.preventDefault();
-  const error = $("create-error");
-  const showError = (text) => {
-    error.hidden = !text;
-    setText(error, text || "");
-  };
-  const question = $("question-input").value.trim();
-  const kind = $("kind-select").value;
-  if (!question) return showError("Write a question first.");
-  const payload = { question, kind };
-  if (CHOICE_KINDS.has(kind)) {
-    payload.options = $("options-input")
-      .value.split("\n")
-      .map((line) => line.trim())
-      .filter(Boolean);
-    if (payload.options.length < 2) return showError("Give at least two options, one per line.");
-  } else if (kind === "rating") {
-    payload.scale = Number($("scale-select").value);
-  }
-  showError("");
-  const button = $("create-button");
-  button.disabled = true;
-  setText(button, "Creating…");
-  const ack = await call(state.socket, "poll:create", payload);
-  button.disabled = false;
-  setText(button, "Create poll");
-  if (!ack.ok) return showError(errorText(ack.error));
-  upsert(ack.poll, null, false);
-  state.selectedId = ack.poll.id;
-  $("question-input").value = "";
-  $("options-input").value = "";
-  render();
-}
-
+// -- export and messages ---------------------------------------------------------------------
 async function exportAnswers(format) {
-  const url = `/api/events/${encodeURIComponent(state.code)}/export?format=${format}`;
+  const url = `/api/events/${encodeURIComponent(session.code)}/export?format=${format}`;
   try {
-    const response = await fetch(url, { headers: { Authorization: `Bearer ${state.key}` } });
+    const response = await fetch(url, { headers: { Authorization: `Bearer ${session.key}` } });
     if (!response.ok) {
       let message = `HTTP ${response.status}`;
       try {
@@ -386,7 +262,7 @@ async function exportAnswers(format) {
     const blob = await response.blob();
     const disposition = response.headers.get("Content-Disposition") || "";
     const match = /filename="?([^";]+)"?/.exec(disposition);
-    const name = match ? match[1] : `plenary-${state.code}.${format}`;
+    const name = match ? match[1] : `plenary-${session.code}.${format}`;
     const href = URL.createObjectURL(blob);
     const a = el("a", { href, download: name, hidden: true });
     document.body.append(a);
@@ -409,4 +285,4 @@ function toast(text) {
   }, 6000);
 }
 
-init();
+whenLoaded(init);

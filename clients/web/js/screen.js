@@ -1,49 +1,72 @@
-// The big screen: join instructions, the question on stage and its live results.
-// Read-only (role "screen"). `?event=CODE`; add `&hide=1` to show results only once the
-// presenter reveals them.
+// The big screen's shell: join instructions, the connection, `welcome` and `state:get`,
+// presence, the end of the event. What is on stage is drawn by the kind whose `type` it
+// is (js/activities/<kind>/screen.js). Read-only (role "screen"). `?event=CODE`; add
+// `&hide=1` to show results only once the presenter reveals them.
 
 import {
-  KIND_LABELS,
-  ResultsView,
   connectSocket,
-  errorText,
-  mergePoll,
-  missedChange,
-  newerResults,
-  normaliseCode,
-  readParams,
   refreshWhenVisible,
-  setText,
   showConnection,
   stateRefresher,
   trackConnection,
-} from "./common.js";
-
-const $ = (id) => document.getElementById(id);
+} from "./core/connection.js";
+import { $, normaliseCode, readParams, setText, whenLoaded } from "./core/dom.js";
+import { errorText } from "./core/errors.js";
+import { kindsFor } from "./core/kinds.js";
 
 const params = readParams();
-const state = {
+const session = {
   code: normaliseCode(params.event || ""),
-  hideUntilRevealed: ["1", "true", "yes"].includes(String(params.hide || "").toLowerCase()),
-  poll: null,
+  socket: null,
+  onStage: null, // the type of the activity on stage, or null (the join instructions)
 };
 
-const chart = new ResultsView($("chart"), { totalEl: $("total") });
+function eachKind(hook, ...args) {
+  for (const kind of kindsFor("screen")) {
+    const fn = kind.screen[hook];
+    if (typeof fn === "function") fn(...args);
+  }
+}
+
+/** What the kinds get from the page (see clients/web/README.md). */
+const ctx = {
+  /** Where the kinds put their views (after the idle and ended views). */
+  stage: document.querySelector(".screen-main"),
+  /** The footer's answer count. */
+  total: $("total"),
+  totalLabel: $("total-label"),
+  hideUntilRevealed: ["1", "true", "yes"].includes(String(params.hide || "").toLowerCase()),
+  refresh: () => refreshState(),
+  enterStage(type) {
+    session.onStage = type;
+    $("screen-idle").hidden = true;
+    for (const kind of kindsFor("screen")) {
+      if (kind.type !== type && typeof kind.screen.clear === "function") kind.screen.clear();
+    }
+  },
+  leaveStage(type) {
+    if (session.onStage !== null && session.onStage !== type) return;
+    session.onStage = null;
+    $("screen-idle").hidden = false;
+  },
+};
 
 function init() {
-  if (!state.code) {
+  eachKind("mount", ctx);
+  if (!session.code) {
     showError("Open this page as /screen?event=CODE.");
     return;
   }
-  const joinUrl = `${window.location.origin}/?event=${encodeURIComponent(state.code)}`;
+  const joinUrl = `${window.location.origin}/?event=${encodeURIComponent(session.code)}`;
   const shortUrl = joinUrl.replace(/^https?:\/\//, "");
   setText("join-url", shortUrl);
   setText("idle-url", `${window.location.host}`);
-  setText("join-code", state.code);
-  setText("idle-code", state.code);
+  setText("join-code", session.code);
+  setText("idle-code", session.code);
   $("join-url").title = joinUrl;
 
-  const socket = connectSocket({ event: state.code, role: "screen" });
+  const socket = connectSocket({ event: session.code, role: "screen" });
+  session.socket = socket;
   trackConnection(socket, (info) => (info.code === "event_ended" ? showEnded() : showError(errorText(info))));
   socket.on("welcome", applyState);
   refreshWhenVisible(() => socket, applyState);
@@ -52,32 +75,13 @@ function init() {
     socket.disconnect(); // new connections are refused from now on
     showEnded();
   });
-  const refreshState = stateRefresher(() => socket, applyState);
   socket.on("error", () => refreshState()); // the server could not build our state
-  const checkMissed = (poll) => missedChange(state.poll, poll) && refreshState();
-  socket.on("poll:opened", (msg) => {
-    checkMissed(msg.poll);
-    setPoll(msg.poll);
-  });
-  socket.on("poll:closed", (msg) => {
-    if (!samePoll(msg.poll_id)) return;
-    checkMissed(msg.poll);
-    setPoll(msg.poll, msg.results);
-  });
-  socket.on("poll:revealed", (msg) => {
-    if (!samePoll(msg.poll_id)) return;
-    checkMissed(msg.poll);
-    setPoll({ ...msg.poll, revealed: true }, msg.results);
-  });
-  socket.on("poll:results", (results) => {
-    // Live results of a poll we do not show: we missed its poll:opened.
-    if (!samePoll(results.poll_id) && !results.final) refreshState();
-    if (!samePoll(results.poll_id)) return;
-    state.poll.results = newerResults(state.poll.results, results);
-    chart.update(results);
-    setTotalLabel();
-  });
+  for (const kind of kindsFor("screen")) {
+    for (const [name, handler] of Object.entries(kind.screen.messages || {})) socket.on(name, handler);
+  }
 }
+
+const refreshState = stateRefresher(() => session.socket, (snapshot) => applyState(snapshot));
 
 /** `welcome` (and `state:get`): the whole state. */
 function applyState(msg) {
@@ -86,19 +90,14 @@ function applyState(msg) {
   setText("event-title", title);
   document.title = title ? `${title} · Plenary` : "Screen · Plenary";
   if (msg.presence) setText("online", msg.presence.online ?? 0);
-  const current = msg.activity && msg.activity.poll;
-  setPoll(current || null);
+  eachKind("applyState", msg);
 }
 
 function showEnded() {
   $("screen-idle").hidden = true;
-  $("screen-poll").hidden = true;
+  eachKind("ended");
   $("screen-ended").hidden = false;
   showConnection("offline", "Event ended");
-}
-
-function samePoll(pollId) {
-  return Boolean(state.poll && state.poll.id === pollId);
 }
 
 function showError(text) {
@@ -107,39 +106,4 @@ function showError(text) {
   setText(node, text);
 }
 
-function setPoll(incoming, results = null) {
-  if (!incoming) {
-    state.poll = null;
-    $("screen-idle").hidden = false;
-    $("screen-poll").hidden = true;
-    chart.setPoll(null);
-    return;
-  }
-  const known = samePoll(incoming.id) ? state.poll : null;
-  const poll = mergePoll(known, incoming);
-  poll.results = [known && known.results, incoming.results, results].reduce(newerResults, null);
-  state.poll = poll;
-  $("screen-idle").hidden = true;
-  $("screen-poll").hidden = false;
-  $("screen-poll").dataset.status = poll.status;
-  $("screen-poll").dataset.kind = poll.kind;
-  setText("question", poll.question);
-  const status = poll.status === "open" ? "Voting open" : poll.status === "closed" ? "Voting closed" : "Coming up";
-  setText("screen-status", `${KIND_LABELS[poll.kind] || poll.kind} · ${status}`);
-  const hidden = state.hideUntilRevealed && !poll.revealed;
-  $("chart").hidden = hidden;
-  $("hidden-note").hidden = !hidden;
-  if (!chart.poll || chart.poll.id !== poll.id) chart.setPoll(poll);
-  else {
-    chart.poll = poll;
-    if (!chart.update(poll.results)) chart.render();
-  }
-  setTotalLabel();
-}
-
-function setTotalLabel() {
-  const total = state.poll && state.poll.results ? state.poll.results.total : 0;
-  setText("total-label", total === 1 ? "answer" : "answers");
-}
-
-init();
+whenLoaded(init);

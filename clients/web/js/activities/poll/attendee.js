@@ -1,0 +1,355 @@
+// Polls on the attendee page: the poll on stage, its answer area (buttons, check boxes, a
+// rating scale or a text field), the attendee's answer and the results once revealed.
+// An answer is kept until the server acknowledges it and re-sent with the same vote_id
+// after a reconnect, a timeout or an `unavailable` error, so it never counts twice.
+
+import { call } from "../../core/connection.js";
+import { $, el, setText, storage } from "../../core/dom.js";
+import { errorText } from "../../core/errors.js";
+import { registerKind } from "../../core/kinds.js";
+import { mergeActivity, missedChange, newVoteId, newerResults } from "../../core/sync.js";
+import { buildAnswerArea, hintFor, updateAnswerArea } from "./answer-area.js";
+import { POLL, PollResultsView, describeAnswer, kindLabel } from "./model.js";
+
+const VOTE_TIMEOUT_MS = 8000;
+const RETRYABLE = new Set(["unavailable", "timeout", "offline", "rate_limited"]);
+
+// The keys predate the kinds registry: kept, so answers stored before an update resume.
+const answersKey = (code) => `plenary.answers.${code}`;
+const pendingKey = (code) => `plenary.pending.${code}`;
+
+let ctx = null; // the page shell's context (js/attendee.js)
+const state = {
+  poll: null, // the poll on stage (poll object + results)
+  answers: {}, // poll_id -> stored answer, as acknowledged by the server
+  pending: null, // {poll_id, choice, vote_id}: sent or to send, not yet acknowledged
+  queued: null, // a newer answer chosen while `pending` was in flight
+  inFlight: false,
+  attempts: 0,
+  retryTimer: null,
+  note: null, // {poll_id, kind: "error" | "info", text}
+  builtFor: null, // poll id + kind the answer area was built for
+};
+let resultsView = null;
+
+// -- the shell's hooks --------------------------------------------------------------------
+function mount(shell) {
+  ctx = shell;
+  ctx.stage.append(
+    el(
+      "article",
+      { id: "poll", class: "card poll", hidden: true },
+      el("p", { id: "poll-kind", class: "eyebrow" }),
+      el("h1", { id: "question", class: "question" }),
+      el("p", { id: "poll-hint", class: "muted small" }),
+      el("div", { id: "answer-area", class: "answer-area" }),
+      el("p", { id: "poll-closed", class: "closed-banner", hidden: true }, "Voting closed"),
+      el("p", { id: "answer-status", class: "answer-status", role: "status", "aria-live": "polite" }),
+      el(
+        "section",
+        { id: "results-section", class: "results-section", hidden: true },
+        el(
+          "h2",
+          {},
+          "Results ",
+          el("span", { class: "muted small" }, "(", el("span", { id: "results-total" }, "0"), " answers)"),
+        ),
+        el("div", { id: "results", class: "results" }),
+      ),
+    ),
+  );
+  resultsView = new PollResultsView($("results"), { totalEl: $("results-total") });
+}
+
+/** A session starts (join or resume): what this device kept for the event. */
+function start() {
+  state.answers = storage.get(answersKey(ctx.code)) || {};
+  state.pending = storage.get(pendingKey(ctx.code));
+}
+
+/** Forget what this device kept for event `code` (another person joins, or leaves). */
+function forget(code) {
+  storage.set(answersKey(code), null);
+  storage.set(pendingKey(code), null);
+  if (code !== ctx.code) return;
+  clearTimeout(state.retryTimer);
+  Object.assign(state, { poll: null, answers: {}, pending: null, queued: null, note: null, builtFor: null });
+}
+
+/** The event ended: nothing more to send. */
+function stop() {
+  clearTimeout(state.retryTimer);
+  state.pending = null;
+  state.queued = null;
+  storage.set(pendingKey(ctx.code), null);
+}
+
+/** `welcome` (and `state:get`): the whole state; after a reconnect too. */
+function applyState(msg) {
+  const activity = msg.activity;
+  if (activity && activity.type === POLL.type && activity.poll) {
+    const poll = activity.poll;
+    // The server's stored answer is the truth (it may be newer or gone).
+    if (poll.my_answer !== null && poll.my_answer !== undefined) rememberAnswer(poll.id, poll.my_answer);
+    else forgetAnswer(poll.id);
+    setPoll(poll);
+  } else {
+    setPoll(null);
+  }
+  flushPending();
+}
+
+/** Another kind's activity went on stage. */
+function clear() {
+  if (state.poll) setPoll(null);
+}
+
+/** The server could not build the state (`error` message). */
+function serverError(error) {
+  state.note = { poll_id: state.poll && state.poll.id, kind: "error", text: errorText(error) };
+  renderStatus();
+}
+
+// -- server messages ----------------------------------------------------------------------
+function checkMissed(poll) {
+  if (missedChange(state.poll, poll)) ctx.refresh();
+}
+
+function onOpened(msg) {
+  if (!msg || !msg.poll) return;
+  checkMissed(msg.poll);
+  setPoll(msg.poll);
+}
+
+function onClosed(msg) {
+  if (!msg || !state.poll || msg.poll_id !== state.poll.id) return;
+  checkMissed(msg.poll);
+  setPoll(msg.poll, msg.results);
+}
+
+function onRevealed(msg) {
+  if (!msg || !state.poll || msg.poll_id !== state.poll.id) return;
+  checkMissed(msg.poll);
+  setPoll({ ...msg.poll, revealed: true }, msg.results);
+}
+
+function onResults(results) {
+  if (!state.poll || !results || results.poll_id !== state.poll.id) return;
+  state.poll.results = newerResults(state.poll.results, results);
+  renderResults();
+}
+
+// -- the poll on stage ----------------------------------------------------------------------
+function setPoll(incoming, results) {
+  if (!incoming) {
+    state.poll = null;
+    ctx.leaveStage(POLL.type);
+    renderPoll();
+    return;
+  }
+  const known = state.poll && state.poll.id === incoming.id ? state.poll : null;
+  const merged = mergeActivity(known, incoming);
+  merged.results = [known && known.results, incoming.results, results].reduce(newerResults, null);
+  delete merged.my_answer;
+  if (!known) state.note = null;
+  state.poll = merged;
+  ctx.enterStage(POLL.type);
+  renderPoll();
+}
+
+function rememberAnswer(pollId, answer) {
+  state.answers[pollId] = answer;
+  storage.set(answersKey(ctx.code), state.answers);
+}
+
+function forgetAnswer(pollId) {
+  if (pollId in state.answers) {
+    delete state.answers[pollId];
+    storage.set(answersKey(ctx.code), state.answers);
+  }
+}
+
+function renderPoll() {
+  const poll = state.poll;
+  $("poll").hidden = !poll;
+  if (!poll) {
+    state.builtFor = null;
+    resultsView.setPoll(null);
+    return;
+  }
+  const article = $("poll");
+  article.dataset.pollId = poll.id;
+  article.dataset.kind = poll.kind;
+  article.dataset.status = poll.status;
+  setText("poll-kind", kindLabel(poll));
+  setText("question", poll.question);
+  const buildKey = `${poll.id}:${poll.kind}`;
+  if (state.builtFor !== buildKey) {
+    buildAnswerArea(poll, { submit, invalid: (text) => showNote(poll, "error", text) });
+    state.builtFor = buildKey;
+  }
+  const open = poll.status === "open";
+  $("poll-closed").hidden = poll.status !== "closed";
+  setText("poll-hint", open ? hintFor(poll) : "");
+  const pending = state.pending && state.pending.poll_id === poll.id ? state.pending : null;
+  const queued = state.queued && state.queued.poll_id === poll.id ? state.queued : null;
+  const shown = queued ? queued.choice : pending ? pending.choice : state.answers[poll.id];
+  updateAnswerArea(poll, open, shown, Boolean(pending || queued));
+  renderResults();
+  renderStatus();
+}
+
+function showNote(poll, kind, text) {
+  state.note = { poll_id: poll.id, kind, text };
+  renderStatus();
+}
+
+function renderResults() {
+  const poll = state.poll;
+  const section = $("results-section");
+  const visible = Boolean(poll && poll.revealed && poll.results);
+  section.hidden = !visible;
+  if (!visible) return;
+  if (!resultsView.poll || resultsView.poll.id !== poll.id) resultsView.setPoll(poll);
+  else {
+    resultsView.poll = poll;
+    resultsView.update(poll.results);
+  }
+}
+
+/** "#answer-status": sending, the error, or "Your answer: ...". */
+function renderStatus() {
+  const node = $("answer-status");
+  const poll = state.poll;
+  if (!poll) return;
+  const pending = [state.queued, state.pending].find((v) => v && v.poll_id === poll.id);
+  const note = state.note && state.note.poll_id === poll.id ? state.note : null;
+  const stored = state.answers[poll.id];
+  let text = "";
+  let kind = "";
+  if (pending) {
+    const connected = ctx.socket && ctx.socket.connected;
+    text = connected
+      ? `Sending your answer: ${describeAnswer(poll, pending.choice)}…`
+      : `Not connected: your answer (${describeAnswer(poll, pending.choice)}) will be sent when the connection is back.`;
+    if (note && note.kind === "info") text = note.text;
+    kind = "sending";
+  } else if (note && note.kind === "error") {
+    text = note.text;
+    kind = "error";
+    if (stored !== undefined) text += ` Your answer: ${describeAnswer(poll, stored)}`;
+  } else if (stored !== undefined && stored !== null) {
+    text = `Your answer: ${describeAnswer(poll, stored)}`;
+    kind = "saved";
+  } else if (poll.status === "open") {
+    text = "";
+  }
+  node.dataset.state = kind;
+  setText(node, text);
+}
+
+// -- sending answers ------------------------------------------------------------------------
+function submit(choice) {
+  const poll = state.poll;
+  if (!poll || poll.status !== "open") return;
+  const vote = { poll_id: poll.id, choice, vote_id: newVoteId() };
+  state.note = null;
+  if (state.inFlight) {
+    state.queued = vote; // sent when the one in flight is answered
+  } else {
+    clearTimeout(state.retryTimer);
+    state.pending = vote;
+    state.attempts = 0;
+  }
+  savePending();
+  renderPoll();
+  if (!state.inFlight) send();
+}
+
+function savePending() {
+  storage.set(pendingKey(ctx.code), state.queued || state.pending);
+}
+
+/** After a (re)connect: send what is waiting, with its original vote_id. */
+function flushPending() {
+  if (state.pending && !state.inFlight) {
+    clearTimeout(state.retryTimer);
+    send();
+  }
+}
+
+async function send() {
+  const vote = state.pending;
+  if (!vote || state.inFlight) return;
+  if (!ctx.socket || !ctx.socket.connected) {
+    renderStatus(); // sent by flushPending() after the next welcome
+    return;
+  }
+  state.inFlight = true;
+  const ack = await call(ctx.socket, "poll:vote", vote, VOTE_TIMEOUT_MS);
+  state.inFlight = false;
+  if (state.pending !== vote) return; // left the event meanwhile
+  if (ack.ok) {
+    rememberAnswer(vote.poll_id, ack.choice);
+    if (state.poll && state.poll.id === vote.poll_id) state.note = null;
+    return next();
+  }
+  const error = ack.error || {};
+  if (RETRYABLE.has(error.code)) {
+    if (state.queued) return next(); // a newer answer replaces this one
+    if (error.code === "offline") {
+      renderPoll(); // resent after the next welcome
+      return;
+    }
+    state.attempts += 1;
+    const backoff = Math.min(15000, 1000 * 2 ** Math.min(state.attempts - 1, 4));
+    const delay = error.code === "rate_limited" && error.retry_after_ms ? error.retry_after_ms : backoff;
+    state.note = {
+      poll_id: vote.poll_id,
+      kind: "info",
+      text: `${errorText(error)} Retrying your answer in ${Math.ceil(delay / 1000)} s…`,
+    };
+    renderPoll();
+    state.retryTimer = setTimeout(send, delay + Math.random() * 300);
+    return;
+  }
+  // Refused for good (closed poll, bad choice, ...): nothing was stored.
+  state.note = { poll_id: vote.poll_id, kind: "error", text: errorText(error) };
+  next();
+}
+
+/** The acknowledged (or refused) answer is done: move on to a queued one, if any. */
+function next() {
+  state.pending = state.queued;
+  state.queued = null;
+  state.attempts = 0;
+  savePending();
+  if (!state.pending) delete $("answer-area").dataset.touched;
+  const textField = $("text-answer");
+  if (textField && !state.pending && state.note === null) {
+    textField.value = "";
+    textField.dispatchEvent(new Event("input"));
+  }
+  renderPoll();
+  if (state.pending) send();
+}
+
+registerKind({
+  ...POLL,
+  attendee: {
+    mount,
+    start,
+    forget,
+    stop,
+    applyState,
+    clear,
+    serverError,
+    connectionChanged: renderStatus,
+    messages: {
+      "poll:opened": onOpened,
+      "poll:closed": onClosed,
+      "poll:revealed": onRevealed,
+      "poll:results": onResults,
+    },
+  },
+});
