@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from plenary.realtime.server import packet_head
 from tests.support import clients
 from tests.support.clients import Client
 from tests.support.server import RunningServer
@@ -256,3 +257,110 @@ async def test_reserved_and_unknown_event_names_change_nothing(
     async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as r:
         export = await r.json()
     assert sorted(a["name"] for a in export["attendees"]) == ["Ada", "Bob", "Mallory"]
+
+
+@pytest.mark.parametrize(
+    ("data", "head"),
+    [
+        ('2["a"]', (2, False, None, None)),
+        ('212["a"]', (2, False, None, 12)),
+        ('2/chat,7["a"]', (2, False, "/chat", 7)),
+        ("0/chat?x=1,{}", (0, False, "/chat", None)),
+        ("1/chat", (1, False, "/chat", None)),
+        ('51-["a",{"_placeholder":true,"num":0}]', (5, True, None, None)),
+        ('21-["a"]', (2, True, None, None)),  # python-socketio reads attachments here too
+        ('2["a-b"]', (2, False, None, None)),
+        ("2" + "1" * 13 + '["a"]', (2, False, None, None)),  # an id too long to answer
+        ("x", None),
+        ("", None),
+        ("٣", None),  # a digit, but not an ASCII one
+    ],
+)
+def test_packet_head_reads_a_packet_as_python_socketio_does(
+    data: str, head: tuple[Any, ...] | None
+) -> None:
+    assert packet_head(data) == head
+
+
+def frame_counts(server: RunningServer) -> dict[str, float]:
+    """plenary_bad_frames_total and plenary_connections_closed_total, by reason."""
+    text = server.services.metrics.render().decode()
+    counts = {}
+    for line in text.splitlines():
+        for name, short in (
+            ("plenary_bad_frames_total", "bad"),
+            ("plenary_connections_closed_total", "closed"),
+        ):
+            if line.startswith(name + "{"):
+                reason = line.split('reason="')[1].split('"')[0]
+                counts[f"{short}:{reason}"] = float(line.rsplit(" ", 1)[1])
+    return counts
+
+
+async def ws_ending(ws: aiohttp.ClientWebSocketResponse) -> tuple[list[str], int | None]:
+    """The texts a websocket gets until the server ends it, and its close code."""
+    texts = []
+    while True:
+        msg = await ws.receive(timeout=10)
+        if msg.type is aiohttp.WSMsgType.TEXT:
+            texts.append(msg.data)
+        else:
+            return texts, ws.close_code
+
+
+async def test_packets_the_protocol_does_not_use_close_only_that_connection(
+    room: Any, server: RunningServer, event: dict[str, str]
+) -> None:
+    presenter, _, bob, poll_id = room
+    auth = {"event": event["code"], "role": "attendee", "name": "Mallory"}
+    cases = [
+        ('451-["poll:vote",{"_placeholder":true,"num":0}]', 1003),  # attachments
+        ("4399[1]", 1008),  # an ack the server did not ask for
+        ("44{}", 1008),  # CONNECT_ERROR is the server's
+        ("42", 1008),  # an event without a name, and no ack id to answer
+    ]
+    for frame, code in cases:
+        ws = await raw_socket(server, auth)
+        await ws.send_str(frame)
+        texts, close_code = await ws_ending(ws)
+        assert texts[-2:] == ["41", "1"] and close_code == code, (frame, texts, close_code)
+        await ws._test_http.close()  # type: ignore[attr-defined]
+    await asyncio.sleep(0.05)  # counters reach prometheus-client at the end of a round
+    assert frame_counts(server) == {
+        "bad:binary": 1.0,
+        "closed:binary": 1.0,
+        "bad:malformed": 3.0,
+        "closed:malformed": 3.0,
+    }
+    assert (await bob.vote(poll_id, "b"))["ok"]  # Bob, meanwhile, is served
+    closed = await presenter.call("poll:close", {"poll_id": poll_id})
+    assert closed["results"]["counts"] == {"a": 0, "b": 1}
+
+
+async def test_a_malformed_event_with_an_ack_id_is_answered_and_the_connection_stays(
+    room: Any, server: RunningServer, event: dict[str, str]
+) -> None:
+    auth = {"event": event["code"], "role": "attendee", "name": "Typo"}
+    ws = await raw_socket(server, auth)
+    await ws.send_str('421["poll:vote",{"poll_id": }]')
+    (answer,) = (await read_acks(ws, {1}))[1]
+    assert answer["ok"] is False and answer["error"]["code"] == "bad_request"
+    assert "not valid JSON" in answer["error"]["message"]
+    await ws.send_str('422["state:get",{}]')
+    assert (await read_acks(ws, {2}))[2][0]["ok"] is True
+    await ws.close()
+    await ws._test_http.close()  # type: ignore[attr-defined]
+    await asyncio.sleep(0.05)
+    assert frame_counts(server) == {"bad:malformed": 1.0}
+
+
+async def test_events_before_connect_are_answered_unauthorized(server: RunningServer) -> None:
+    async with aiohttp.ClientSession() as http:
+        ws = await http.ws_connect(server.url + "/socket.io/?EIO=4&transport=websocket")
+        assert (await ws.receive_str()).startswith("0")
+        await ws.send_str('421["state:get",{}]')
+        await ws.send_str('42["state:get",{}]')  # no ack id: ignored
+        await ws.send_str('422["state:get",{}]')
+        acks = await read_acks(ws, {1, 2})
+        assert [a[0]["error"]["code"] for a in acks.values()] == ["unauthorized"] * 2
+        await ws.close()

@@ -576,3 +576,30 @@ async def test_sockets_due_together_share_a_ping_timer(http: aiohttp.ClientSessi
         assert len(server.services.sessions) == 39
         for client in joined[1:]:
             await client.close()
+
+
+async def test_websocket_pings_are_answered_and_count_against_the_frame_budget(
+    http: aiohttp.ClientSession,
+) -> None:
+    """aiohttp's automatic pong is off: the reader answers pings itself, and counts them
+    with every other frame (4 x events_burst of them at once, here 20)."""
+    async with running_server(limits=Limits(events_per_second=1, events_burst=5)) as server:
+        url = server.url + "/socket.io/?EIO=4&transport=websocket"
+        ws = await http.ws_connect(url, autoping=False)
+        assert (await ws.receive_str(timeout=10)).startswith("0{")
+        await ws.ping(b"hi")
+        pong = await ws.receive(timeout=10)
+        assert (pong.type, pong.data) == (aiohttp.WSMsgType.PONG, b"hi")
+        for _ in range(40):
+            try:
+                await ws.ping()
+            except (ConnectionError, aiohttp.ClientError):
+                break
+        while True:
+            msg = await ws.receive(timeout=10)
+            if msg.type not in (aiohttp.WSMsgType.PONG, aiohttp.WSMsgType.TEXT):
+                break
+        assert ws.close_code in (1008, None)  # 1008, unless the connection reset first
+        await asyncio.sleep(0.05)
+        metrics = server.services.metrics.render().decode()
+        assert 'plenary_connections_closed_total{reason="flood"} 1.0' in metrics

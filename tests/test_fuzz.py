@@ -59,7 +59,12 @@ class Harness:
 
     async def _main(self) -> None:
         # A generous rate limit: the fuzzer must reach the handlers, not the limiter.
-        limits = Limits(events_per_second=10_000, events_burst=10_000)
+        limits = Limits(
+            events_per_second=10_000,
+            events_burst=10_000,
+            lookups_per_second_per_ip=10_000,
+            lookups_burst_per_ip=10_000,
+        )
         async with running_server(None, limits=limits) as server:
             self.ready.set_result((server.url, server.services))
             await self.stop.wait()

@@ -9,15 +9,23 @@ from typing import Any
 import aiohttp
 import pytest
 
+from plenary.settings import Limits
 from tests.support import clients
 from tests.support.redis_proc import RedisProcess
-from tests.support.server import ADMIN_TOKEN, RunningServer, running_server
+from tests.support.server import ADMIN_TOKEN, RunningServer, create_event, running_server
+from tests.test_metrics import scrape, value
 
 
 async def request(
-    method: str, url: str, token: str | None = None, **kwargs: Any
+    method: str,
+    url: str,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    **kwargs: Any,
 ) -> tuple[int, Any, aiohttp.typedefs.LooseHeaders]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = dict(headers or {})
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     async with (
         aiohttp.ClientSession() as http,
         http.request(method, url, headers=headers, **kwargs) as response,
@@ -155,3 +163,81 @@ async def test_pages_are_served(server: RunningServer) -> None:
         assert status == 200 and headers["Content-Type"].startswith("text/html"), path
     status, body, _ = await request("GET", server.url + "/static/vendor/socket.io.min.js")
     assert status == 200 and "io" in body
+
+
+def nested(depth: int) -> str:
+    """A JSON object whose "extra" field nests lists so the whole is ``depth`` deep."""
+    return '{"title": "Deep", "extra": ' + "[" * (depth - 1) + "]" * (depth - 1) + "}"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "message"),
+    [
+        # 40 KB of nesting: the standard library's parser raised RecursionError (500).
+        ('{"title": ' + "[" * 20_000 + "]" * 20_000 + "}", 400, "bad_request", "larger than"),
+        ('{"title": ' + "[" * 8_000 + "]" * 8_000 + "}", 400, "bad_request", "deeper than"),
+        (nested(33), 400, "bad_request", "deeper than 32"),
+        (nested(32), 201, None, None),
+        ('{"title": "' + "x" * 70_000 + '"}', 400, "bad_request", "larger than 16384"),
+        ('{"title": NaN}', 400, "bad_request", "must be JSON"),
+        (b'{"title": "\xff"}', 400, "bad_request", "must be JSON"),
+    ],
+)
+async def test_create_event_bounds_its_body(
+    server: RunningServer, body: str | bytes, status: int, code: str | None, message: str | None
+) -> None:
+    got, answer, _ = await request("POST", server.url + "/api/events", ADMIN_TOKEN, data=body)
+    assert got == status, answer
+    if code is not None:
+        assert answer["error"]["code"] == code and message in answer["error"]["message"]
+        assert await server.services.store.list_events() == []
+
+
+async def test_bodies_are_bounded_without_content_length_and_everywhere(
+    server: RunningServer,
+) -> None:
+    async def chunks() -> Any:
+        for _ in range(40):
+            yield b" " * 1024  # 40 KB of white space, chunked: no Content-Length
+        yield b'{"title": "Late"}'
+
+    got, answer, _ = await request("POST", server.url + "/api/events", ADMIN_TOKEN, data=chunks())
+    assert (got, answer["error"]["code"]) == (400, "bad_request")
+    for method, path in [("GET", "/healthz"), ("POST", "/api/events/ABCDEF/end")]:
+        got, answer, _ = await request(method, server.url + path, ADMIN_TOKEN, data=b"x" * 20_000)
+        assert (got, answer["error"]["code"]) == (400, "bad_request"), path
+    assert await server.services.store.list_events() == []
+    _, text = await scrape(server.url)
+    assert value(text, "plenary_http_errors_total", code="bad_request") == 3
+
+
+async def test_join_code_lookups_are_limited_per_ip(redis_url: str | None) -> None:
+    """GET /api/events/{code} and the export (both tell an unknown code apart) share a
+    per-IP bucket; behind a proxy the address is the last X-Forwarded-For hop, the one
+    the proxy added, so a client cannot pick a fresh address per request."""
+    limits = Limits(lookups_per_second_per_ip=0.5, lookups_burst_per_ip=3)
+    async with running_server(redis_url, limits=limits, trust_forwarded_for=True) as server:
+        event = await create_event(server.url)
+
+        async def lookup(path: str, forged: int) -> tuple[int, Any, Any]:
+            headers = {"X-Forwarded-For": f"203.0.113.{forged}, 198.51.100.1"}
+            return await request("GET", server.url + path, headers=headers)
+
+        answers = [
+            await lookup(f"/api/events/{event['code']}", 1),
+            await lookup("/api/events/NOPE99", 2),
+            await lookup(f"/api/events/{event['code']}/export", 3),
+            await lookup(f"/api/events/{event['code']}", 4),
+            await lookup(f"/api/events/{event['code']}/export", 5),
+        ]
+        assert [a[0] for a in answers] == [200, 404, 401, 429, 429]
+        error = answers[3][1]["error"]
+        assert error["code"] == "rate_limited" and 0 < error["retry_after_ms"] <= 2001
+        assert answers[3][2]["Retry-After"] in ("1", "2")
+        # Another address has its own bucket.
+        status, _, _ = await request(
+            "GET",
+            f"{server.url}/api/events/{event['code']}",
+            headers={"X-Forwarded-For": "198.51.100.2"},
+        )
+        assert status == 200

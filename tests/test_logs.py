@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import time
 
+import pytest
 import requests
 
+from plenary.app import create_sio
+from plenary.logs import JsonFormatter
+from plenary.realtime.engine import FastEngineIOServer
+from plenary.settings import Settings
 from tests.support.ports import free_port
 from tests.support.server import ADMIN_TOKEN
 
@@ -59,3 +65,27 @@ def test_json_lines_for_significant_actions() -> None:
     assert any(line["msg"].startswith("plenary ready") for line in lines)
     assert any(line["msg"].startswith("plenary stopped") for line in lines)
     assert ADMIN_TOKEN not in err and event["presenter_key"] not in err
+
+
+def test_engineio_logs_through_ours_once() -> None:
+    """Given no logger, engineio adds a handler of its own to its logger, and every error
+    was printed twice (once as plain text amid the JSON lines)."""
+    sio = create_sio(Settings())
+    eio_logger = sio.eio.logger
+    assert eio_logger is logging.getLogger("plenary.engineio")
+    assert eio_logger.handlers == [] and eio_logger.propagate
+    assert eio_logger.getEffectiveLevel() >= logging.WARNING  # no INFO per packet
+
+
+def test_what_engineio_refuses_is_a_client_error(caplog: pytest.LogCaptureFixture) -> None:
+    server = FastEngineIOServer(async_mode="aiohttp", logger=logging.getLogger("plenary.t"))
+    with caplog.at_level(logging.INFO, logger="plenary.t"):
+        server._log_error_once("Invalid session x", "bad-sid")
+        server._log_error_once("Invalid session y", "bad-sid")
+    assert [r.levelname for r in caplog.records] == ["WARNING", "INFO"]
+
+
+def test_a_line_with_arguments_that_do_not_fit_is_still_json() -> None:
+    record = logging.LogRecord("plenary.t", logging.WARNING, __file__, 1, "%d votes", ("x",), None)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["level"] == "WARNING" and line["msg"].startswith("%d votes")

@@ -265,3 +265,53 @@ async def test_end_expire_and_purge_events(store: Store) -> None:
 async def test_list_presence(store: Store) -> None:
     await store.set_presence("proc-a", {CODE: 2}, 1234)
     assert await store.list_presence() == {"proc-a": (1234, {CODE: 2})}
+
+
+async def test_take_token_allows_the_burst_then_says_when(store: Store) -> None:
+    assert [await store.take_token("conn:198.51.100.7", 0.5, 3) for _ in range(3)] == [0, 0, 0]
+    wait_ms = await store.take_token("conn:198.51.100.7", 0.5, 3)
+    assert 0 < wait_ms <= 2001  # one token comes back every 2 s
+    # A refusal took nothing; other buckets are their own.
+    assert 0 < await store.take_token("conn:198.51.100.7", 0.5, 3) <= wait_ms
+    assert await store.take_token("conn:198.51.100.8", 0.5, 3) == 0
+    assert await store.take_token("lookup:198.51.100.7", 0.5, 3) == 0
+
+
+async def test_take_token_refills_at_the_rate(store: Store) -> None:
+    assert await store.take_token("conn:a", 20.0, 1) == 0
+    wait_ms = await store.take_token("conn:a", 20.0, 1)
+    assert 0 < wait_ms <= 51
+    await asyncio.sleep(0.12)
+    assert await store.take_token("conn:a", 20.0, 1) == 0
+    assert await store.take_token("conn:a", 20.0, 1) > 0
+
+
+async def test_take_token_is_exact_under_concurrency(store: Store) -> None:
+    """60 takes at once (one round: in Redis, one batched script call) from a bucket of
+    5, and 60 more spread over other buckets: exactly the burst of each is allowed."""
+    rng = random.Random(11)
+    buckets = [rng.choice(["conn:x", "conn:y", "conn:z"]) for _ in range(60)]
+    results = await asyncio.gather(
+        *(store.take_token("conn:w", 0.01, 5) for _ in range(60)),
+        *(store.take_token(b, 0.01, 5) for b in buckets),
+    )
+    assert results[:60].count(0) == 5
+    allowed = Counter(b for b, r in zip(buckets, results[60:], strict=True) if r == 0)
+    assert allowed == {b: min(5, n) for b, n in Counter(buckets).items()}
+
+
+async def test_take_token_buckets_are_forgotten_once_full(store: Store, backend: str) -> None:
+    assert await store.take_token("conn:gone", 10.0, 2) == 0
+    if backend == "redis":
+        from plenary.store.redis import Keys, RedisStore
+
+        assert isinstance(store, RedisStore)
+        ttl_ms = await store.redis.pttl(Keys.rate("conn:gone"))
+        assert 0 < ttl_ms <= 101  # full again after 1 token at 10/s
+    await asyncio.sleep(0.15)
+    await store.sweep(now_ms())
+    if backend == "redis":
+        assert not await store.redis.exists(Keys.rate("conn:gone"))
+    else:
+        assert "conn:gone" not in store._buckets  # type: ignore[attr-defined]
+    assert [await store.take_token("conn:gone", 10.0, 2) for _ in range(3)][:2] == [0, 0]

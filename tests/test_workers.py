@@ -15,71 +15,14 @@ from collections.abc import Iterator
 
 import psutil
 import pytest
-import requests
 
 from tests.support import clients
 from tests.support.ports import free_port
 from tests.support.redis_proc import RedisProcess
-from tests.support.server import ADMIN_TOKEN, create_event_sync
+from tests.support.server import create_event_sync
+from tests.support.workers import Workers
 
 pytestmark = pytest.mark.redis
-
-
-class Workers:
-    def __init__(self, redis_url: str, count: int) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "plenary",
-                "serve",
-                "--port",
-                str(self.port),
-                "--redis-url",
-                redis_url,
-                "--workers",
-                str(count),
-                "--admin-token",
-                ADMIN_TOKEN,
-                "--log-level",
-                "WARNING",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        self.count = count
-
-    def worker_processes(self) -> list[psutil.Process]:
-        """The supervisor's worker children (not multiprocessing's resource tracker)."""
-        return [
-            c
-            for c in psutil.Process(self.proc.pid).children()
-            if "resource_tracker" not in " ".join(c.cmdline())
-        ]
-
-    def processes_seen(self, attempts: int = 40) -> set[str]:
-        seen = set()
-        for _ in range(attempts):
-            try:
-                body = requests.get(
-                    self.url + "/healthz", timeout=2, headers={"Connection": "close"}
-                ).json()
-                seen.add(body["process"])
-            except requests.RequestException:
-                pass
-        return seen
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + 30
-        while len(self.processes_seen(10)) < self.count:
-            assert self.proc.poll() is None, "supervisor exited"
-            assert time.monotonic() < deadline, "workers did not come up"
-            time.sleep(0.2)
-
-    def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(30)
 
 
 @pytest.fixture

@@ -58,9 +58,14 @@ DEMO_POLLS: list[dict[str, Any]] = [
 def create_sio(settings: Settings) -> socketio.AsyncServer:
     """The Socket.IO server (python-socketio's, with the fan-out fast path of
     ``realtime/fastpath.py``), with the Redis manager in scaled mode."""
-    # python-socketio logs every emit at INFO: keep its warnings and errors only.
+    # python-socketio logs every emit at INFO: keep its warnings and errors only. Its
+    # engine.io server gets a logger of ours too: given none, engineio adds a handler of
+    # its own to its logger, and every error is printed twice, once not as JSON.
+    level = max(logging.WARNING, logging.getLogger().getEffectiveLevel())
     sio_logger = logging.getLogger("plenary.socketio")
-    sio_logger.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
+    sio_logger.setLevel(level)
+    eio_logger = logging.getLogger("plenary.engineio")
+    eio_logger.setLevel(level)
     manager: FastManager
     if settings.redis_url:
         manager = PlenaryRedisManager(settings.redis_url, logger=sio_logger)
@@ -82,7 +87,8 @@ def create_sio(settings: Settings) -> socketio.AsyncServer:
         max_http_buffer_size=settings.limits.max_payload_bytes,
         transports=settings.engineio_transports,
         logger=sio_logger,
-        engineio_logger=False,
+        engineio_logger=eio_logger,
+        limits=settings.limits,
     )
 
 
@@ -98,6 +104,7 @@ def build_app(
     store = store_for(settings)
     sessions = Sessions()
     metrics = Metrics()
+    sio.eio.frame_watch.metrics = metrics  # refused client frames (realtime/frameguard.py)
     broadcaster = Broadcaster(sio, metrics, sessions)
     events = EventService(store, settings.limits)
     polls = PollService(store, broadcaster, settings.limits, settings.results_interval_ms)
@@ -116,6 +123,7 @@ def build_app(
         metrics,
         trust_forwarded_for=settings.trust_forwarded_for,
     )
+    admit_sessions(sio, gateway, settings)
     if isinstance(sio.manager, PlenaryRedisManager):
 
         async def on_resubscribe() -> None:
@@ -123,6 +131,7 @@ def build_app(
             await gateway.resync_all()
 
         sio.manager.on_resubscribe = on_resubscribe
+        sio.manager.on_resync_event = gateway.resync_event
         sio.manager.metrics = metrics
     router = Router(sessions, metrics)
     gateway.attach(router)
@@ -159,6 +168,16 @@ def build_app(
     app.on_shutdown.append(close_sockets)
     setup_routes(app, web_root)
     return app
+
+
+def admit_sessions(sio: socketio.AsyncServer, gateway: Gateway, settings: Settings) -> None:
+    """Every new engine.io session is charged to its IP address's connection limit, and
+    closed if it has not joined (a Socket.IO connection on it) in time."""
+    eio = sio.eio
+    eio.admission = gateway.admission
+    eio.connect_timeout_s = settings.limits.connect_timeout_s
+    manager = sio.manager
+    eio.joined = lambda eio_sid: manager.sid_from_eio_sid(eio_sid, "/") is not None
 
 
 async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -201,9 +220,7 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await loops.stop()
         await services.gateway.tasks.stop()
         await services.polls.stop()
-        listener = getattr(sio.manager, "thread", None)
-        if listener is not None:
-            listener.cancel()
+        await sio.manager.stop()
         await sio.shutdown()
         await services.store.close()
         log.info("plenary stopped (process %s)", services.process_id)

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from plenary.errors import StoreUnavailable
 from plenary.store import ClaimKind, Store
 from plenary.tasks import TaskOwner
 
@@ -62,6 +63,12 @@ class ResultsCoalescer:
                     backoff = 0.1
                 except asyncio.CancelledError:
                     raise
+                except StoreUnavailable:
+                    # Expected while Redis restarts: the store logs the outage once; the
+                    # broadcast is retried until it goes out.
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+                    continue
                 except Exception:
                     log.exception("results broadcast for %s/%s failed", code, activity_id)
                     await asyncio.sleep(backoff)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from plenary import ids
@@ -28,6 +28,10 @@ HTTP_STATUS = {
     ErrorCode.UNAVAILABLE: 503,
 }
 
+#: The deepest nesting of arrays and objects a REST body may have (the API's bodies are
+#: flat objects; deeper JSON is refused before anything walks it).
+MAX_JSON_DEPTH = 32
+
 PAGES = {
     "/": "attendee.html",
     "/presenter": "presenter.html",
@@ -37,7 +41,13 @@ PAGES = {
 
 
 def error_response(exc: PlenaryError) -> web.Response:
-    return web.json_response({"error": exc.to_payload()}, status=HTTP_STATUS.get(exc.code, 500))
+    headers = {}
+    retry_ms = exc.details.get("retry_after_ms")
+    if isinstance(retry_ms, int):
+        headers["Retry-After"] = str(-(-retry_ms // 1000))  # whole seconds, rounded up
+    return web.json_response(
+        {"error": exc.to_payload()}, status=HTTP_STATUS.get(exc.code, 500), headers=headers
+    )
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -51,11 +61,62 @@ def answering_errors(handler: Handler) -> Handler:
     @functools.wraps(handler)
     async def answer(request: web.Request) -> web.StreamResponse:
         try:
+            limit = request.app[SETTINGS].limits.max_rest_body_bytes
+            if (request.content_length or 0) > limit:
+                raise too_large(limit)
             return await handler(request)
         except PlenaryError as exc:
+            metrics = request.app[SERVICES].metrics
+            metrics.add(metrics.http_errors, 1, str(exc.code))  # a flood: once per round
             return error_response(exc)
 
     return answer
+
+
+def too_large(limit: int) -> PlenaryError:
+    return bad_request(f"The body is larger than {limit} bytes; send a smaller one.")
+
+
+async def read_json(request: web.Request, example: str) -> Any:
+    """The request body as JSON: at most ``max_rest_body_bytes`` (read no further, even
+    without a Content-Length) and nested at most :data:`MAX_JSON_DEPTH` deep, else
+    ``bad_request``. ``example`` shows a valid body in the error message."""
+    limit = request.app[SETTINGS].limits.max_rest_body_bytes
+    body = bytearray()
+    while len(body) <= limit:
+        chunk = await request.content.read(limit + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    if len(body) > limit:
+        raise too_large(limit)
+    deeper = f"The body nests deeper than {MAX_JSON_DEPTH} levels; send JSON such as {example}."
+    try:
+        # orjson, not json: the standard library recurses per level and a deeply nested
+        # body raised RecursionError; orjson refuses past 1,024 levels.
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        if "depth" in str(exc):
+            raise bad_request(deeper) from None
+        raise bad_request(f"The body must be JSON such as {example}.") from None
+    if too_deep(value, MAX_JSON_DEPTH):
+        raise bad_request(deeper)
+    return value
+
+
+def too_deep(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists and dicts more than ``limit`` deep (no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        elif not isinstance(item, list):
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in item)
+    return False
 
 
 def bearer(request: web.Request) -> str:
@@ -76,10 +137,7 @@ def require_admin(request: web.Request) -> None:
 async def create_event(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     require_admin(request)
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise bad_request('The body must be JSON such as {"title": "My event"}.') from None
+    body = await read_json(request, '{"title": "My event"}')
     if not isinstance(body, dict):
         raise bad_request('The body must be a JSON object such as {"title": "My event"}.')
     event, key = await request.app[SERVICES].events.create_event(body.get("title"))
@@ -124,12 +182,16 @@ async def admin_overview(request: web.Request) -> web.Response:
 
 
 async def get_event(request: web.Request) -> web.Response:
-    event = await request.app[SERVICES].events.event_or_error(request.match_info["code"])
+    services = request.app[SERVICES]
+    # Per IP: an open door to "does this code exist?" would let a script walk the codes.
+    await services.gateway.admission.admit_lookup(request)
+    event = await services.events.event_or_error(request.match_info["code"])
     return web.json_response({"code": event.code, "title": event.title})
 
 
 async def export_event(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
+    await services.gateway.admission.admit_lookup(request)  # it tells unknown codes apart too
     event = await services.events.check_presenter_key(request.match_info["code"], bearer(request))
     fmt = request.query.get("format", "json")
     if fmt not in ("json", "csv"):

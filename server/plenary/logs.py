@@ -15,18 +15,23 @@ import sys
 from typing import Any
 
 #: ``extra`` fields that formatters show; anything else passed in ``extra`` is ignored.
-CONTEXT_FIELDS = ("event", "activity", "role", "code", "worker")
+#: (``reason`` and ``suppressed``: see realtime/frameguard.py.)
+CONTEXT_FIELDS = ("event", "activity", "role", "code", "worker", "reason", "suppressed")
 
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: ts, level, logger, msg, pid and any context fields."""
 
     def format(self, record: logging.LogRecord) -> str:
+        try:
+            msg = record.getMessage()
+        except Exception:  # arguments that do not fit the message: still one JSON line
+            msg = f"{record.msg!s} (unformatted arguments: {record.args!r})"[:2000]
         line: dict[str, Any] = {
             "ts": round(record.created, 3),
             "level": record.levelname,
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": msg,
             "pid": os.getpid(),
         }
         for name in CONTEXT_FIELDS:
@@ -66,5 +71,7 @@ def configure_logging(level: str, fmt: str = "auto") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Python's warnings go through this handler too, not straight to stderr as text.
+    logging.captureWarnings(True)
     # aiohttp logs every request at INFO; keep the terminal for what matters.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

@@ -61,6 +61,23 @@ class Metrics:
             ["code"],
             registry=r,
         )
+        self.idle_sessions_closed = Counter(
+            "plenary_idle_sessions_closed",
+            "Connections closed for not joining (no accepted Socket.IO CONNECT) in time",
+            registry=r,
+        )
+        self.limit_fallbacks = Counter(
+            "plenary_rate_limit_fallbacks",
+            "Per-IP limit checks decided by this process alone because Redis did not answer",
+            ["limit"],
+            registry=r,
+        )
+        self.http_errors = Counter(
+            "plenary_http_errors",
+            "REST error answers by code (rate_limited and bad_request included)",
+            ["code"],
+            registry=r,
+        )
         self.messages_in = Counter(
             "plenary_messages_in", "Client events received, by event name", ["event"], registry=r
         )
@@ -90,6 +107,20 @@ class Metrics:
             ["code"],
             registry=r,
         )
+        # Frames below the level of events (see realtime/frameguard.py).
+        self.bad_frames = Counter(
+            "plenary_bad_frames",
+            "Client frames refused or answered bad_request, by reason "
+            "(binary, malformed, flood, too_large)",
+            ["reason"],
+            registry=r,
+        )
+        self.connections_closed = Counter(
+            "plenary_connections_closed",
+            "Connections the server closed for what their client sent, by reason",
+            ["reason"],
+            registry=r,
+        )
         self.redis_roundtrip = Histogram(
             "plenary_redis_roundtrip_seconds",
             "Round trip of a PING to the store",
@@ -99,6 +130,23 @@ class Metrics:
         self.redis_reconnects = Counter(
             "plenary_redis_reconnects",
             "Times the pub/sub link to Redis was regained",
+            registry=r,
+        )
+        self.pubsub_unconfirmed = Counter(
+            "plenary_pubsub_unconfirmed",
+            "Connections refused (unavailable) because Redis did not confirm the "
+            "subscription to their event's channel in time",
+            registry=r,
+        )
+        self.pubsub_resubscribes = Counter(
+            "plenary_pubsub_resubscribes",
+            "Event channels subscribed again by the watchdog after Redis left them "
+            "unconfirmed (their clients then get a fresh welcome)",
+            registry=r,
+        )
+        self.pubsub_publish_failures = Counter(
+            "plenary_pubsub_publish_failures",
+            "Broadcasts that could not be published to Redis (lost for other processes)",
             registry=r,
         )
         self.pubsub_messages = Counter(

@@ -51,9 +51,26 @@ class Limits:
     )
     events_burst: int = option(20, "messages one connection may send in a burst")
     joins_per_second_per_ip: float = option(
-        100.0, "new connections per second from one IP address (then rate_limited)"
+        100.0,
+        "new connections (engine.io sessions, and any further Socket.IO CONNECT on one) per "
+        "second from one IP address, over all processes sharing the Redis (then "
+        "rate_limited; per process while Redis does not answer)",
     )
     joins_burst_per_ip: int = option(1_000, "new connections from one IP in a burst")
+    connect_timeout_s: float = option(
+        10.0,
+        "seconds a new connection may stay open without joining (an accepted Socket.IO "
+        "CONNECT) before the server closes it",
+    )
+    lookups_per_second_per_ip: float = option(
+        5.0,
+        "REST lookups of a join code (GET /api/events/{code}, its export) per second from "
+        "one IP address, over all processes (then 429 rate_limited)",
+    )
+    lookups_burst_per_ip: int = option(30, "REST join-code lookups from one IP in a burst")
+    max_rest_body_bytes: int = option(
+        16_384, "largest REST request body (then 400 bad_request); JSON nests 32 deep at most"
+    )
 
 
 @dataclass(frozen=True)

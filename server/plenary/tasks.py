@@ -8,6 +8,8 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from plenary.errors import StoreUnavailable
+
 log = logging.getLogger(__name__)
 
 
@@ -55,9 +57,14 @@ async def run_forever(
             backoff = interval_s
         except asyncio.CancelledError:
             raise
+        except StoreUnavailable:
+            # An expected outage (Redis restarting), logged once by the store: no
+            # traceback per round.
+            log.debug("%s: store unavailable; retrying in %.1fs", name, backoff)
         except Exception:
             log.exception("%s failed; retrying in %.1fs", name, backoff)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, max_backoff_s)
+        else:
+            await asyncio.sleep(interval_s)
             continue
-        await asyncio.sleep(interval_s)
+        await asyncio.sleep(backoff)
+        backoff = min(backoff * 2, max_backoff_s)

@@ -9,8 +9,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 import requests
@@ -59,9 +60,19 @@ async def running_server(
 class ServerProcess:
     """``python -m plenary serve`` in a child process."""
 
-    def __init__(self, redis_url: str | None, port: int | None = None) -> None:
+    def __init__(
+        self,
+        redis_url: str | None,
+        port: int | None = None,
+        log_path: Path | None = None,
+        extra_args: Sequence[str] = (),
+    ) -> None:
+        """``log_path``: the server's log (JSON lines, WARNING and up) goes there;
+        ``extra_args``: more ``plenary serve`` options."""
         self.port = port or free_port()
         self.redis_url = redis_url
+        self.log_path = log_path
+        self.extra_args = list(extra_args)
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -86,8 +97,17 @@ class ServerProcess:
         ]
         if self.redis_url:
             args += ["--redis-url", self.redis_url]
+        args += self.extra_args
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL)
+        stderr = None
+        if self.log_path is not None:
+            env["PLENARY_LOG_FORMAT"] = "json"
+            stderr = self.log_path.open("ab")
+        try:
+            self.proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        finally:
+            if stderr is not None:
+                stderr.close()  # the child has its own copy
         deadline = time.monotonic() + 20
         while True:
             try:

@@ -13,6 +13,9 @@ straight to its transport.
   like any dropped client it reconnects and gets a fresh ``welcome``.
 * Websockets are served without permessage-deflate: every frame of a broadcast is then
   the same bytes for every recipient (compression would cost a deflate per recipient).
+* Every frame a client sends (websocket pings included, and each packet of a
+  long-polling request) counts against its connection's frame budget, and a binary or
+  malformed one closes the connection (see :mod:`plenary.realtime.frameguard`).
 """
 
 from __future__ import annotations
@@ -25,17 +28,20 @@ import math
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import engineio
 from aiohttp import WSMsgType, web
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
+from engineio import payload as eio_payload
 from engineio.async_drivers.aiohttp import translate_request
 from engineio.async_socket import AsyncSocket
 
+from plenary.errors import PlenaryError
 from plenary.realtime.fastjson import FastJson
-from plenary.realtime.frames import binary_frame, text_frame
+from plenary.realtime.frameguard import CLOSE_CODES, FrameGuard, FrameWatch, Reason
+from plenary.realtime.frames import binary_frame, close_frame, message_frame, text_frame
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +57,19 @@ WRITE_BATCH = 64
 #: Pings due within the same slot of this many seconds go out together, from one timer
 #: (a client allows pingInterval + pingTimeout, 45 s, before it gives up on the server).
 PING_SLOT_S = 0.5
+#: New sessions whose time to join ends within the same slot of this many seconds are
+#: checked together, from one timer (see FastEngineIOServer.expect_join).
+JOIN_SLOT_S = 1.0
+
+
+class SessionAdmission(Protocol):
+    """Who may open an engine.io session (see :class:`plenary.realtime.admission.Admission`)."""
+
+    async def admit_session(self, environ: dict[str, Any]) -> PlenaryError | None:
+        """None to accept a new session, else why it is refused."""
+
+    def closed_idle(self, count: int) -> None:
+        """``count`` sessions were closed for not joining in time."""
 
 
 class FastWebSocket:
@@ -65,8 +84,9 @@ class FastWebSocket:
 
     async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
         request: web.Request = environ["aiohttp.request"]
+        # Websocket pings are answered by FastSocket's reader, which counts them.
         response = web.WebSocketResponse(
-            max_msg_size=self.server.max_http_buffer_size, compress=False
+            max_msg_size=self.server.max_http_buffer_size, compress=False, autoping=False
         )
         await response.prepare(request)
         self.response = response
@@ -86,11 +106,13 @@ class FastWebSocket:
             await self.response.send_str(message)
 
     async def wait(self) -> str | bytes:
+        """The next message of the upgrade probe; anything else (a websocket ping
+        included: browsers send none) fails the upgrade."""
         assert self.response is not None
         msg = await self.response.receive()
-        if not isinstance(msg.data, bytes | str):
+        if msg.type is not WSMsgType.TEXT and msg.type is not WSMsgType.BINARY:
             raise OSError()
-        return msg.data
+        return msg.data  # type: ignore[no-any-return]
 
 
 class FastSocket(AsyncSocket):  # type: ignore[misc]
@@ -119,6 +141,10 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
     #: The server's ping slot this socket waits in (see FastEngineIOServer.ping_later).
     _ping_slot: float | None = None
     _queue: asyncio.Queue[Any] | None = None
+    #: This connection's frame budget (see frame_guard).
+    _frame_guard: FrameGuard | None = None
+    #: The websocket close frame that ends a connection refused for what it sent.
+    _close_frame: bytes | None = None
 
     def __init__(self, server: Any, sid: str) -> None:
         # engineio's BaseSocket.__init__, without creating the packet queue: a websocket
@@ -243,20 +269,50 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
                 self.gone = True
                 transport.abort()
             else:
+                if self._close_frame is not None:  # after the CLOSE packet
+                    self.write_frame(self._close_frame)
                 self.flush()  # the CLOSE packet, and anything before it
                 self.gone = True
                 transport.close()
 
     # -- reading ----------------------------------------------------------------------
-    async def receive(self, pkt: eio_packet.Packet) -> None:
-        if pkt.packet_type == eio_packet.MESSAGE:
-            await self.deliver_message(pkt.data)
+    def frame_guard(self) -> FrameGuard:
+        """This connection's frame budget, from its first frame on (see frameguard)."""
+        guard = self._frame_guard
+        if guard is None:
+            guard = self._frame_guard = self.server.frame_watch.guard()
+        return guard
+
+    async def refuse(self, reason: Reason, detail: str) -> None:
+        """Close this connection for what its client sent (``detail``, a few words for
+        the log): a Socket.IO DISCONNECT first, so that clients do not reconnect by
+        themselves, then engine.io's CLOSE and, on a websocket, a close frame with the
+        code of ``reason``. Nothing it sends after this is read."""
+        if self.closing or self.closed:
             return
-        await super().receive(pkt)
+        self.server.frame_watch.report(self.frame_guard(), reason, detail, closed=True)
+        self._close_frame = close_frame(CLOSE_CODES[reason], f"refused: {reason.value}")
+        if self.transport is not None and not self.gone:
+            self.write_frame(message_frame("1"))
+        else:
+            await self.send(eio_packet.Packet(eio_packet.MESSAGE, "1"))
+        await self.close(wait=False, abort=False, reason=self.server.reason.SERVER_DISCONNECT)
+
+    async def receive(self, pkt: eio_packet.Packet) -> None:
+        kind = pkt.packet_type
+        if kind == eio_packet.MESSAGE:
+            await self.deliver_message(pkt.data)
+        elif kind == eio_packet.PONG:
+            self.schedule_ping()  # what engineio does, without its log line
+        elif kind == eio_packet.CLOSE or kind == eio_packet.UPGRADE:
+            await super().receive(pkt)
+        else:  # OPEN, PING, NOOP are the server's to send; anything else is no packet
+            await self.refuse(Reason.MALFORMED, "an engine.io packet clients do not send")
 
     async def deliver_message(self, data: Any) -> None:
         """An engine.io MESSAGE's data to the Socket.IO server, in this task (engineio
-        would start a task for it, or wait on one)."""
+        would start a task for it, or wait on one). What the client sent cannot make the
+        handler fail (PlenaryServer answers or refuses it): a failure is the server's."""
         handler = self.server.handlers.get("message")
         if handler is not None:
             try:
@@ -265,6 +321,43 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
                 raise
             except Exception:
                 self.server.logger.exception("message async handler error")
+
+    async def _receive_text(self, data: str) -> None:
+        """A text frame that is not a Socket.IO message: an engine.io packet."""
+        if data[:1] == "b":  # a binary engine.io message, in base64
+            await self.refuse(Reason.BINARY, "a binary engine.io message")
+            return
+        try:
+            pkt = eio_packet.Packet(encoded_packet=data)
+        except ValueError:  # empty, or not starting with a packet type
+            await self.refuse(Reason.MALFORMED, "a text frame that is no engine.io packet")
+            return
+        await self.receive(pkt)
+
+    async def handle_post_request(self, environ: dict[str, Any]) -> None:
+        """engineio's long-polling POST, with each packet counted against the frame
+        budget, and a body that is no engine.io payload refused (engineio would log it
+        as a server error and answer 200)."""
+        guard = self.frame_guard()
+        length = int(environ.get("CONTENT_LENGTH", "0"))
+        if length > self.server.max_http_buffer_size:
+            # Closed here without waiting: engineio's own close would wait until a GET
+            # took the CLOSE packet, and hold this request until then, maybe forever.
+            await self.refuse(Reason.TOO_LARGE, "a long-polling body over the size limit")
+            raise eio_exceptions.ContentTooLongError()  # engineio answers 400
+        body = await environ["wsgi.input"].read(length)
+        try:
+            packets = eio_payload.Payload(encoded_payload=body.decode()).packets
+        except Exception:  # not UTF-8, too many packets, a packet that does not decode
+            await self.refuse(Reason.MALFORMED, "a long-polling body that is no engine.io payload")
+            return
+        for pkt in packets:
+            if not guard.take():
+                await self.refuse(Reason.FLOOD, "more frames than its connection may send")
+                return
+            await self.receive(pkt)
+            if self.closing or self.closed:
+                return
 
     async def _websocket_handler(self, ws: FastWebSocket) -> None:
         if self.connected:
@@ -278,6 +371,7 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
         assert ws.response is not None
         self._switch_to_direct(ws)
         response = ws.response
+        guard = self.frame_guard()
         # No timeout per message (a timer each): a silent client is found by engineio's
         # client monitor, which closes it when a ping goes unanswered (see close()).
         while True:
@@ -285,18 +379,35 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
                 msg = await response.receive()
             except Exception:  # the transport failed
                 break
-            if msg.type is WSMsgType.TEXT or msg.type is WSMsgType.BINARY:
-                data = msg.data
-            else:  # CLOSE, CLOSING, CLOSED, ERROR (e.g. a message over the size limit)
+            kind = msg.type
+            if kind is WSMsgType.BINARY:
+                await self.refuse(Reason.BINARY, "a binary websocket frame")
                 break
+            if kind is not WSMsgType.TEXT and kind is not WSMsgType.PING:
+                if kind is WSMsgType.PONG:  # unasked for, but allowed (RFC 6455)
+                    if guard.take():
+                        continue
+                    await self.refuse(Reason.FLOOD, "more frames than its connection may send")
+                elif kind is WSMsgType.ERROR and getattr(msg.data, "code", None) == 1009:
+                    # aiohttp closed it (code 1009): a message over max_http_buffer_size.
+                    self.server.frame_watch.report(
+                        guard, Reason.TOO_LARGE, "a message over the size limit", closed=True
+                    )
+                break  # CLOSE, CLOSING, CLOSED, ERROR
+            if not guard.take():
+                await self.refuse(Reason.FLOOD, "more frames than its connection may send")
+                break
+            data = msg.data
             try:
-                if type(data) is str and data[:1] == "4" and data[1:2].isdigit():
+                if kind is WSMsgType.PING:
+                    await response.pong(data)
+                elif data[:1] == "4" and "0" <= data[1:2] <= "9":
                     # A text MESSAGE carrying a Socket.IO packet (which starts with a
                     # digit): engineio's decoding would give the same string, after
                     # building a packet object and trying the text as JSON first.
                     await self.deliver_message(data[1:])
                 else:
-                    await self.receive(eio_packet.Packet(encoded_packet=data))
+                    await self._receive_text(data)
             except eio_exceptions.UnknownPacketError:
                 pass
             except eio_exceptions.SocketIsClosedError:
@@ -305,6 +416,8 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
                 raise
             except Exception:
                 self.server.logger.exception("Unknown receive error")
+            if self.closing or self.closed:  # closed (or refused) meanwhile: read no more
+                break
         self.gone = True
         await ws.close()
         await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
@@ -343,8 +456,8 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
         except OSError:
             self.upgrading = False
             return False
-        probe = eio_packet.Packet(encoded_packet=data)
-        if probe.packet_type != eio_packet.PING or probe.data != "probe":
+        probe = _decoded(data)
+        if probe is None or probe.packet_type != eio_packet.PING or probe.data != "probe":
             self.server.logger.info("%s: Failed websocket upgrade, no PING packet", self.sid)
             self.upgrading = False
             return False
@@ -355,13 +468,22 @@ class FastSocket(AsyncSocket):  # type: ignore[misc]
         except OSError:
             self.upgrading = False
             return False
-        if eio_packet.Packet(encoded_packet=data).packet_type != eio_packet.UPGRADE:
+        upgrade = _decoded(data)
+        if upgrade is None or upgrade.packet_type != eio_packet.UPGRADE:
             self.upgraded = False
             self.upgrading = False
             return False
         self.upgraded = True
         self.upgrading = False
         return True
+
+
+def _decoded(data: str | bytes) -> eio_packet.Packet | None:
+    """An engine.io packet, or None for text that is none."""
+    try:
+        return eio_packet.Packet(encoded_packet=data)
+    except ValueError:
+        return None
 
 
 class RandomPool:
@@ -423,14 +545,25 @@ class FastEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
 
     #: Bytes that may wait for one client before it is disconnected as too slow.
     max_backlog_bytes = MAX_BACKLOG_BYTES
+    #: Asked before a session is created (a per-IP limit); None admits everyone.
+    admission: SessionAdmission | None = None
+    #: Whether a session has joined (has a Socket.IO connection on it), set by the
+    #: application; a session that has not within ``connect_timeout_s`` is closed.
+    joined: Callable[[str], bool] | None = None
+    connect_timeout_s = 10.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The driver table is shared by every server of the async mode: copy it.
         self._async = {**self._async, "websocket": FastWebSocket}
         self.slow_clients_dropped = 0
+        #: Frame budgets and reports of refused frames (PlenaryServer configures it).
+        self.frame_watch = FrameWatch()
         self._dirty: list[FastSocket] = []
         self._ping_slots: dict[float, dict[FastSocket, None]] = {}
+        self._join_slots: dict[float, list[str]] = {}
+        self._closing_idle: set[asyncio.Task[None]] = set()
+        self.idle_sessions_closed = 0
 
     def mark_dirty(self, socket: FastSocket) -> None:
         """``socket`` has frames to write: write them (all sockets' together) once the
@@ -474,6 +607,19 @@ class FastEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
     def _ping_slot_due(self, slot: float) -> None:
         for socket in self._ping_slots.pop(slot, ()):
             socket.ping_due()
+
+    def _log_error_once(self, message: str, message_key: str) -> None:
+        """engineio logs the requests it refuses (an unknown or closed session, a bad
+        transport, origin or protocol version) as an ERROR the first time, then at INFO.
+        They are the client's errors: a WARNING the first time. Only the server's own
+        (no websocket support) stays an ERROR."""
+        if message_key == "no-websocket":
+            super()._log_error_once(message, message_key)
+        elif message_key not in self.log_message_keys:
+            self.log_message_keys.add(message_key)
+            self.logger.warning("%s (further occurrences are logged at INFO)", message)
+        else:
+            self.logger.info(message)
 
     def generate_id(self) -> str:
         """engineio's session id (12 random bytes and a 3-byte sequence number, in
@@ -533,12 +679,74 @@ class FastEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
             return False
         return result
 
+    def expect_join(self, sid: str) -> None:
+        """Close session ``sid`` if it has not joined once ``connect_timeout_s`` has
+        passed (or a little later, up to JOIN_SLOT_S): the sessions due in the same slot
+        share one timer, where a connection storm would otherwise set one each."""
+        timeout = self.connect_timeout_s
+        if self.joined is None or timeout <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        width = min(JOIN_SLOT_S, timeout / 10)
+        slot = math.ceil((loop.time() + timeout) / width) * width
+        waiting = self._join_slots.get(slot)
+        if waiting is None:
+            waiting = self._join_slots[slot] = []
+            loop.call_at(slot, self._join_slot_due, slot)
+        waiting.append(sid)
+
+    def _join_slot_due(self, slot: float) -> None:
+        joined = self.joined
+        idle = []
+        for sid in self._join_slots.pop(slot, ()):
+            socket = self.sockets.get(sid)
+            if socket is None or socket.closing or socket.closed:
+                continue
+            if joined is not None and not joined(sid):
+                idle.append(socket)
+        if idle:
+            task = asyncio.get_running_loop().create_task(self._close_idle(idle))
+            self._closing_idle.add(task)
+            task.add_done_callback(self._closing_idle.discard)
+
+    async def _close_idle(self, sockets: list[Any]) -> None:
+        """Close sessions that did not join in time, with an engine.io CLOSE: a real
+        client that was this slow connects anew, anything else is gone."""
+        closed = 0
+        for socket in sockets:
+            if socket.closing or socket.closed or (self.joined and self.joined(socket.sid)):
+                continue  # it changed while the ones before it were closed
+            try:
+                await socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
+            except Exception:
+                self.logger.exception("closing a session that did not join failed")
+            self.sockets.pop(socket.sid, None)
+            closed += 1
+        self.idle_sessions_closed += closed
+        if closed and self.admission is not None:
+            self.admission.closed_idle(closed)
+
+    @staticmethod
+    def _refused(refusal: PlenaryError) -> dict[str, Any]:
+        """The HTTP answer to a refused new session: 429 with the error as JSON."""
+        retry_ms = refusal.details.get("retry_after_ms")
+        headers = [("Content-Type", "application/json")]
+        if isinstance(retry_ms, int):
+            headers.append(("Retry-After", str(math.ceil(retry_ms / 1000))))
+        body = FastJson.dumps({"error": refusal.to_payload()}).encode()
+        return {"status": "429 TOO MANY REQUESTS", "headers": headers, "response": body}
+
     async def _handle_connect(
         self, environ: dict[str, Any], transport: str, jsonp_index: int | None = None
     ) -> Any:
         # python-engineio 4.x's AsyncServer._handle_connect, with the socket class changed
         # (engineio creates an AsyncSocket there, with no hook to change it), and for a
         # websocket, the OPEN packet built as a frame and the handler called directly.
+        # Before any of it, the per-IP limit: a refused session costs no socket.
+        if self.admission is not None:
+            refusal = await self.admission.admit_session(environ)
+            if refusal is not None:
+                return self._refused(refusal)
         if self.start_service_task:
             self.start_service_task = False
             self.service_task_handle = self.start_background_task(self._service_task)
@@ -567,6 +775,7 @@ class FastEngineIOServer(engineio.AsyncServer):  # type: ignore[misc]
             return self._unauthorized(ret or None)
 
         s.schedule_ping()
+        self.expect_join(sid)
 
         if transport == "websocket":
             if "upgrade" in environ.get("HTTP_CONNECTION", "").lower():

@@ -11,6 +11,7 @@ of remote sockets, callbacks) stays on the shared ``plenary`` channel.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
@@ -19,13 +20,22 @@ from typing import Any
 import socketio
 
 from plenary.codec import MsgpackAsJson
+from plenary.errors import StoreUnavailable
 from plenary.metrics import Metrics
+from plenary.outage import Outage
 from plenary.realtime import rooms
 from plenary.realtime.fastpath import FastManager
+from plenary.tasks import TaskOwner
 
 CHANNEL = "plenary"
 MAX_BACKOFF_S = 5.0
+#: How long a connecting client waits for its event's channel to be confirmed before it
+#: is refused with ``unavailable`` (it retries).
 SUBSCRIBE_CONFIRM_TIMEOUT_S = 2.0
+#: How often the watchdog looks for followed channels that Redis has not confirmed, and
+#: how long a SUBSCRIBE may stay unconfirmed before it is sent again.
+WATCH_INTERVAL_S = 1.0
+RESUBSCRIBE_AFTER_S = 2.0
 #: A batch of personal messages (``Broadcaster.to_each``) for the other processes.
 EACH = "plenary:each"
 #: Personal messages per pub/sub message: a few hundred KiB at most, far below Redis'
@@ -39,6 +49,11 @@ def event_channel(code: str) -> str:
     return f"{CHANNEL}:{code}"
 
 
+class ChannelNotLive(StoreUnavailable):
+    """Redis did not confirm the subscription to an event's channel in time: a client
+    admitted now could miss broadcasts, so it is refused (``unavailable``) and retries."""
+
+
 class PlenaryRedisManager(socketio.AsyncRedisManager, FastManager):  # type: ignore[misc]
     """python-socketio's Redis manager with msgpack, a channel per event and a louder,
     faster recovery. Local delivery (of this process's emits and of those that come
@@ -48,10 +63,21 @@ class PlenaryRedisManager(socketio.AsyncRedisManager, FastManager):  # type: ign
     ``socket_timeout`` is deliberately absent from the Redis options: an idle
     ``listen()`` would time out and resubscribe in a storm. ``health_check_interval``
     detects dead connections instead. Pub/sub is fire-and-forget, so whatever was
-    published while this process was not subscribed is lost: after every re-subscribe
-    ``on_resubscribe`` runs, and the app uses it to send every local client a fresh
-    state snapshot.
+    published while this process was not subscribed is lost: whenever the link comes
+    back ``on_resubscribe`` runs, and the app uses it to send every local client a
+    fresh state snapshot.
+
+    Which event channels are live is known only from Redis' confirmations on the
+    listener's own connection (``_confirmed``), never assumed from a SUBSCRIBE having
+    been sent: a client is admitted only once its event's channel is confirmed, and a
+    watchdog subscribes again to any followed channel that stays unconfirmed (then
+    resyncs that event's clients through ``on_resync_event``). Only the listener
+    creates the pub/sub connection; publishing never replaces it.
     """
+
+    #: redis-py's clients (the package's types are not used here)
+    redis: Any
+    pubsub: Any
 
     def __init__(self, url: str, logger: logging.Logger, **kwargs: Any) -> None:
         super().__init__(
@@ -63,21 +89,46 @@ class PlenaryRedisManager(socketio.AsyncRedisManager, FastManager):  # type: ign
             **kwargs,
         )
         self.on_resubscribe: Callable[[], Coroutine[Any, Any, None]] | None = None
+        #: Resends the state to this process's clients of one event.
+        self.on_resync_event: Callable[[str], Coroutine[Any, Any, None]] | None = None
         #: Delivers a batch of personal messages to this process's attendees.
         self.on_each: DeliverEach | None = None
         self.resubscriptions = 0
         self.metrics: Metrics | None = None
         self._log = logger
-        self._hook_tasks: set[asyncio.Task[None]] = set()
+        self._hooks = TaskOwner("pubsub-hooks")
+        self._watchdog = TaskOwner("pubsub-watchdog")
         self._followers: Counter[str] = Counter()  # event code -> local sockets
+        #: channel -> set while Redis has confirmed it on the listener's connection
         self._confirmed: dict[str, asyncio.Event] = {}
-        self._subscribed = False
+        #: channel -> loop time a SUBSCRIBE for it was sent and not yet confirmed
+        self._requested: dict[str, float] = {}
+        #: events whose clients may have missed broadcasts: resync once confirmed
+        self._healing: set[str] = set()
+        self._subscribed = False  # the listener's link is up
+        self._linked_before = False  # the shared channel was confirmed once already
+        self.pubsub_outage = Outage("redis pub/sub", logger)
+        self.publish_outage = Outage("redis publish", logger)
 
     def set_server(self, server: Any) -> None:
         super().set_server(server)
         # BaseManager.set_server() replaces ``self.json`` with the packet JSON module,
         # silently undoing the ``json=`` argument; put the msgpack codec back.
         self.json = MsgpackAsJson
+
+    def initialize(self) -> None:
+        super().initialize()
+        self._watchdog.spawn(self._watch(), name="pubsub-watchdog")
+
+    async def stop(self) -> None:
+        """Stop the listener, the watchdog and the hooks they started."""
+        listener = getattr(self, "thread", None)
+        if listener is not None:
+            listener.cancel()
+            with contextlib.suppress(BaseException):
+                await listener
+        await self._watchdog.stop()
+        await self._hooks.stop()
 
     # -- which channel -----------------------------------------------------------
     def channel_for(self, message: dict[str, Any]) -> str:
@@ -92,20 +143,25 @@ class PlenaryRedisManager(socketio.AsyncRedisManager, FastManager):  # type: ign
         return str(self.channel)
 
     async def follow(self, code: str) -> None:
-        """A local client of ``code`` connected: listen to its channel (and wait until
-        Redis confirms, so that no broadcast after this call is missed)."""
+        """A local client of ``code`` is connecting: listen to its channel, and return
+        once Redis confirms it, so that no broadcast after this call is missed. Raises
+        :class:`ChannelNotLive` (and counts nothing) when it is not confirmed in time."""
         self._followers[code] += 1
         channel = event_channel(code)
         confirmed = self._confirmed.setdefault(channel, asyncio.Event())
-        if self._followers[code] == 1:
-            confirmed.clear()
-            if self._subscribed:
-                await self.pubsub.subscribe(channel)
-        if not confirmed.is_set():
-            try:
-                await asyncio.wait_for(confirmed.wait(), SUBSCRIBE_CONFIRM_TIMEOUT_S)
-            except TimeoutError:
-                self._log.warning("subscription to %s not confirmed yet", channel)
+        if confirmed.is_set():
+            return
+        if self._subscribed and channel not in self._requested:
+            await self._subscribe(channel)
+        # Not subscribed yet (the link is being opened): the listener subscribes to
+        # every followed channel once it is up.
+        try:
+            await asyncio.wait_for(confirmed.wait(), SUBSCRIBE_CONFIRM_TIMEOUT_S)
+        except TimeoutError:
+            await self.unfollow(code)
+            if self.metrics is not None:
+                self.metrics.pubsub_unconfirmed.inc()
+            raise ChannelNotLive(f"subscription to {channel} not confirmed") from None
 
     async def unfollow(self, code: str) -> None:
         """A local client of ``code`` left: stop listening when it was the last one."""
@@ -115,14 +171,101 @@ class PlenaryRedisManager(socketio.AsyncRedisManager, FastManager):  # type: ign
         del self._followers[code]
         channel = event_channel(code)
         self._confirmed.pop(channel, None)
+        self._requested.pop(channel, None)
+        self._healing.discard(code)
         if self._subscribed:
             try:
                 await self.pubsub.unsubscribe(channel)
-            except Exception as exc:  # the next resubscribe leaves it out anyway
-                self._log.warning("unsubscribe from %s failed: %s", channel, exc)
+            except Exception as exc:  # the next link leaves it out anyway
+                self._log.info("unsubscribe from %s failed: %s", channel, exc)
 
     def followed_channels(self) -> list[str]:
         return [event_channel(code) for code in self._followers]
+
+    def live_channels(self) -> list[str]:
+        """Followed channels that Redis has confirmed on the listener's connection."""
+        return [c for c in self.followed_channels() if self._confirmed[c].is_set()]
+
+    async def _subscribe(self, *channels: str) -> None:
+        """Send a SUBSCRIBE on the listener's connection; the confirmation arrives through
+        the listener (:meth:`_on_confirmation`). A failure is left to the listener, which
+        notices the broken link, and to the watchdog."""
+        now = asyncio.get_running_loop().time()
+        for channel in channels:
+            self._requested[channel] = now
+        try:
+            await self.pubsub.subscribe(*channels)
+        except Exception as exc:
+            self.pubsub_outage.failed(exc)
+
+    def _on_confirmation(self, kind: str, channel: str) -> None:
+        """Redis confirmed a SUBSCRIBE or UNSUBSCRIBE on the listener's connection."""
+        if channel == self.channel:
+            if kind == "subscribe":
+                # The shared channel is subscribed once per connection, so seeing it
+                # again means the link was re-established (by the listener, or by
+                # redis-py reconnecting under it): broadcasts in between were lost.
+                if self._linked_before:
+                    self._link_regained()
+                self._linked_before = True
+            return
+        code = channel.removeprefix(CHANNEL + ":")
+        confirmed = self._confirmed.get(channel)
+        if confirmed is None:  # not followed (any more)
+            return
+        if kind == "subscribe":
+            self._requested.pop(channel, None)
+            confirmed.set()
+            if code in self._healing:
+                self._healing.discard(code)
+                self._run_hook(self.on_resync_event, code)
+        elif channel not in self._requested:
+            # Unsubscribed while clients still follow it (an UNSUBSCRIBE of the last
+            # client that left overtook the SUBSCRIBE of one that came): subscribe again,
+            # then resync the event's clients.
+            confirmed.clear()
+            self._healing.add(code)
+            self._hooks.spawn(self._subscribe(channel), name=f"resubscribe:{channel}")
+
+    def _link_regained(self) -> None:
+        self.resubscriptions += 1
+        self._log.warning("redis pub/sub link regained; resyncing clients")
+        self._run_hook(self.on_resubscribe)
+
+    def _run_hook(self, hook: Callable[..., Coroutine[Any, Any, None]] | None, *args: Any) -> None:
+        if hook is not None:
+            self._hooks.spawn(hook(*args), name="pubsub-hook")
+
+    async def _watch(self) -> None:
+        """Every second: subscribe again to followed channels that Redis has not
+        confirmed for a while; their clients get a fresh state once they are live."""
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL_S)
+            try:
+                self._heal()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug here must not end the watch
+                self._log.exception("pub/sub watchdog failed")
+
+    def _heal(self) -> None:
+        if not self._subscribed:
+            return
+        now = asyncio.get_running_loop().time()
+        stale = [
+            channel
+            for channel in self.followed_channels()
+            if not self._confirmed[channel].is_set()
+            and now - self._requested.get(channel, -RESUBSCRIBE_AFTER_S) >= RESUBSCRIBE_AFTER_S
+        ]
+        if not stale:
+            return
+        self._log.warning("re-subscribing to %d event channels not confirmed by redis", len(stale))
+        if self.metrics is not None:
+            self.metrics.pubsub_resubscribes.inc(len(stale))
+        for channel in stale:
+            self._healing.add(channel.removeprefix(CHANNEL + ":"))
+        self._hooks.spawn(self._subscribe(*stale), name="resubscribe")
 
     # -- publishing -----------------------------------------------------------------
     async def publish_each(
@@ -157,55 +300,74 @@ class PlenaryRedisManager(socketio.AsyncRedisManager, FastManager):  # type: ign
         channel = self.channel_for(data)
         for retries_left in (1, 0):
             try:
-                if not self.connected:  # type: ignore[has-type]
+                if self.redis is None:
                     self._redis_connect()
                 result = await self.redis.publish(channel, self.json.dumps(data))
+                self.publish_outage.ok()
                 if self.metrics is not None:
                     self.metrics.pubsub_messages.labels("out").inc()
                 return result
             except Exception as exc:
-                self.connected = False
-                if retries_left:
-                    self._log.warning("cannot publish to redis (%s); retrying", exc)
-                else:
+                # redis-py's client reconnects by itself on the next command; the
+                # listener's connection is not touched (replacing it here once left
+                # later subscriptions on a connection nobody read).
+                if not retries_left:
                     # Lost for the other processes; they resync their clients when
                     # their own link comes back, and clients detect gaps by seq.
-                    self._log.error("cannot publish to redis (%s); giving up", exc)
+                    self.publish_outage.failed(exc)
+                    if self.metrics is not None:
+                        self.metrics.pubsub_publish_failures.inc()
         return None
 
     # -- listening ------------------------------------------------------------------
     def _redis_connect(self) -> None:
+        """The Redis client, shared by publishing and the listener (its pool reconnects
+        by itself). The listener's pub/sub connection is made by :meth:`_open_link`."""
+        pubsub = getattr(self, "pubsub", None)
         super()._redis_connect()
-        # Subscribe confirmations are needed to know when a followed channel is live.
+        self.pubsub = pubsub  # python-socketio made a new one: keep the listener's
+
+    async def _open_link(self) -> None:
+        """A new pub/sub connection, subscribed to the shared channel and every followed
+        event channel; channels followed while that was on its way are added after."""
+        if self.redis is None:
+            self._redis_connect()
+        old = self.pubsub
         self.pubsub = self.redis.pubsub(ignore_subscribe_messages=False)
+        if old is not None:
+            with contextlib.suppress(Exception):
+                await old.aclose()
+        for confirmed in self._confirmed.values():
+            confirmed.clear()
+        self._requested.clear()
+        channels = self.followed_channels()
+        now = asyncio.get_running_loop().time()
+        for channel in channels:
+            self._requested[channel] = now
+        await self.pubsub.subscribe(self.channel, *channels)
+        self._subscribed = True
+        missing = [c for c in self.followed_channels() if c not in self._requested]
+        if missing:
+            await self._subscribe(*missing)
 
     async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
         """Like python-socketio's, with the backoff capped at 5 s instead of 60, the
-        event channels re-subscribed, and a hook after every re-subscribe."""
+        event channels subscribed again, and one warning per outage."""
         backoff = 0.5
-        ever_subscribed = False
         while True:
             try:
                 if not self._subscribed:
-                    self._redis_connect()
-                    await self.pubsub.subscribe(self.channel, *self.followed_channels())
-                    self._subscribed = True
+                    await self._open_link()
                     backoff = 0.5
-                    if ever_subscribed:
-                        self.resubscriptions += 1
-                        self._log.warning("redis pub/sub link regained; resyncing clients")
-                        if self.on_resubscribe is not None:
-                            task = asyncio.get_running_loop().create_task(self.on_resubscribe())
-                            self._hook_tasks.add(task)
-                            task.add_done_callback(self._hook_tasks.discard)
-                    ever_subscribed = True
                 async for message in self.pubsub.listen():
                     yield message
+                # listen() ends only when nothing is subscribed: open a new link.
+                raise ConnectionError("pub/sub listen() ended")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                self._log.warning("redis pub/sub link lost (%s); retrying in %.1fs", exc, backoff)
                 self._subscribed = False
+                self.pubsub_outage.failed(exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_S)
 
@@ -215,11 +377,8 @@ class PlenaryRedisManager(socketio.AsyncRedisManager, FastManager):  # type: ign
             channel = message.get("channel", b"")
             if not channel.startswith(prefix):
                 continue
-            if message["type"] == "subscribe":
-                confirmed = self._confirmed.get(channel.decode())
-                if confirmed is not None:
-                    confirmed.set()
-            elif message["type"] == "message" and "data" in message:
+            kind = message["type"]
+            if kind == "message" and "data" in message:
                 if self.metrics is not None:
                     self.metrics.pubsub_messages.labels("in").inc()
                 try:
@@ -231,3 +390,6 @@ class PlenaryRedisManager(socketio.AsyncRedisManager, FastManager):  # type: ign
                     await self._handle_each(data)
                     continue
                 yield data  # python-socketio's listener takes decoded messages as they are
+            elif kind == "subscribe" or kind == "unsubscribe":
+                self.pubsub_outage.ok()
+                self._on_confirmation(kind, channel.decode())

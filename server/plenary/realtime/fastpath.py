@@ -65,6 +65,17 @@ class FastManager(socketio.AsyncManager):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self._rooms_of: dict[str, dict[str, dict[Any, None]]] = {}  # ns -> sid -> rooms
 
+    async def follow(self, code: str) -> None:
+        """A local client of event ``code`` is connecting. In one process every emit is
+        local, so there is nothing to listen to; the Redis manager subscribes to the
+        event's channel here, and raises ``StoreUnavailable`` if it cannot."""
+
+    async def unfollow(self, code: str) -> None:
+        """A local client of event ``code`` left (the counterpart of :meth:`follow`)."""
+
+    async def stop(self) -> None:
+        """Stop the manager's background work at shutdown (none in one process)."""
+
     def basic_enter_room(self, sid: str, namespace: str, room: Any, eio_sid: Any = None) -> None:
         rooms = self.rooms.get(namespace)
         connected = rooms.get(None) if rooms is not None else None

@@ -98,3 +98,9 @@ def default_namespace_event_frame(event: str, data: Any) -> bytes | None:
 def binary_frame(payload: bytes) -> bytes:
     """A complete websocket binary frame."""
     return _frame(0x82, payload)
+
+
+def close_frame(code: int, reason: str) -> bytes:
+    """A complete websocket close frame with a status code and a short ASCII reason
+    (cut to 123 bytes, the most a control frame carries with its code)."""
+    return _frame(0x88, code.to_bytes(2, "big") + reason.encode("ascii")[:123])

@@ -17,9 +17,9 @@ from plenary.errors import PlenaryError, StoreUnavailable
 from plenary.event_service import EventService
 from plenary.metrics import Metrics
 from plenary.realtime import rooms
-from plenary.realtime.admission import JoinLimiter, client_ip
+from plenary.realtime.admission import Admission
 from plenary.realtime.broadcast import Broadcaster
-from plenary.realtime.fanout import PlenaryRedisManager
+from plenary.realtime.fastpath import FastManager
 from plenary.realtime.presence import Presence
 from plenary.realtime.ratelimit import TokenBucket
 from plenary.realtime.router import Router
@@ -64,10 +64,10 @@ class Gateway:
         self._out = broadcaster
         self._presence = presence
         self._limits = limits
-        self._joins = JoinLimiter(limits.joins_per_second_per_ip, limits.joins_burst_per_ip)
-        self._trust_forwarded_for = trust_forwarded_for
-        manager = sio.manager
-        self._fanout = manager if isinstance(manager, PlenaryRedisManager) else None
+        # Per-IP limits of new connections (also asked by the engine for every new
+        # session) and of REST join-code lookups.
+        self.admission = Admission(store, limits, metrics, trust_forwarded_for)
+        self._manager: FastManager = sio.manager
         self.tasks = TaskOwner("welcome")
 
     def attach(self, router: Router) -> None:
@@ -79,15 +79,21 @@ class Gateway:
             return {"state": await self.snapshot(session)}
 
     async def connect(self, sid: str, environ: Any, auth: Any = None) -> bool:
+        identity = None
         try:
-            self._joins.check(client_ip(environ, self._trust_forwarded_for))
+            await self.admission.admit_join(environ)
             identity = await self._events.authenticate(auth)
+            # Listen to the event's channel before joining its rooms: no broadcast
+            # between now and the welcome snapshot can be missed. A process that cannot
+            # listen refuses the client (which retries) rather than admit it deaf.
+            await self._manager.follow(identity.event.code)
         except PlenaryError as exc:
             self._metrics.refused.labels(str(exc.code)).inc()
             log.info("connection refused: %s", exc.code, extra={"event": _event_field(auth)})
-            raise socketio.exceptions.ConnectionRefusedError(
-                exc.message, exc.to_payload()
-            ) from None
+            payload = exc.to_payload()
+            if identity is not None and identity.token is not None:
+                payload["token"] = identity.token  # a new attendee resumes as itself
+            raise socketio.exceptions.ConnectionRefusedError(exc.message, payload) from None
         code = identity.event.code
         session = Session(
             sid=sid,
@@ -98,13 +104,9 @@ class Gateway:
             attendee=identity.attendee,
             token=identity.token,
         )
-        if self._fanout is not None:
-            # Listen to the event's channel before joining its rooms: no broadcast
-            # between now and the welcome snapshot can be missed.
-            await self._fanout.follow(code)
         # The socket is on this process (it is connecting): the manager's local entry,
         # without the coroutine layers of AsyncServer.enter_room.
-        manager = self._sio.manager
+        manager = self._manager
         manager.basic_enter_room(sid, "/", rooms.everyone(code))
         group = rooms.attendees(code) if identity.role is Role.ATTENDEE else rooms.staff(code)
         manager.basic_enter_room(sid, "/", group)
@@ -122,8 +124,7 @@ class Gateway:
             return
         self._metrics.add(self._metrics.disconnects, 1, session.role.value)
         self._metrics.add(self._metrics.connected, -1, session.role.value, session.code)
-        if self._fanout is not None:
-            await self._fanout.unfollow(session.code)
+        await self._manager.unfollow(session.code)
 
     async def _first_welcome(self, session: Session) -> None:
         """The welcome, right after CONNECT, in the connecting client's own task; if
@@ -146,7 +147,9 @@ class Gateway:
                 # The store is down (e.g. Redis restarting): keep trying for a while,
                 # the client is better served by a late welcome than by none.
                 if delay > WELCOME_RETRY_MAX_S or self._sessions.get(session.sid) is None:
-                    log.warning("welcome for %s failed: %s", session.code, exc.code)
+                    # One line per client would flood the log in an outage, which the
+                    # store reports once.
+                    log.debug("welcome for %s failed: %s", session.code, exc.code)
                     body: dict[str, Any] = {"error": exc.to_payload()}
                     if session.token is not None:
                         body["token"] = session.token  # so a new attendee can resume
@@ -162,6 +165,14 @@ class Gateway:
         for sid in self._sessions.sids():
             session = self._sessions.get(sid)
             if session is not None:
+                self.tasks.spawn(self._welcome(session), name=f"resync:{sid}")
+
+    async def resync_event(self, code: str) -> None:
+        """Send this process's clients of event ``code`` a fresh ``welcome``: used after
+        its channel was found unsubscribed (they may have missed broadcasts)."""
+        for sid in self._sessions.sids():
+            session = self._sessions.get(sid)
+            if session is not None and session.code == code:
                 self.tasks.spawn(self._welcome(session), name=f"resync:{sid}")
 
     async def snapshot(self, session: Session) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The Socket.IO server: python-socketio's ``AsyncServer`` on the fast engine.io server
-of :mod:`plenary.realtime.engine`, writing packets to websocket clients directly, and
-answering client events that have no handler with an error ack instead of silence."""
+of :mod:`plenary.realtime.engine`, writing packets to websocket clients directly,
+answering client events that have no handler with an error ack instead of silence, and
+refusing packets the protocol has no use for (see :mod:`plenary.realtime.frameguard`)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ import orjson
 import socketio
 from socketio import packet as sio_packet
 
-from plenary.errors import bad_request
+from plenary.errors import ErrorCode, PlenaryError, bad_request
+from plenary.metrics import Metrics
 from plenary.realtime.engine import FastEngineIOServer, FastSocket
+from plenary.realtime.frameguard import Reason
 from plenary.realtime.frames import compact_json, message_frame, text_frame
+from plenary.settings import Limits
 
 #: Digits of an ack id that :func:`parse_event` reads (python-socketio reads more).
 MAX_ID_DIGITS = 12
@@ -40,6 +44,29 @@ def parse_event(data: Any) -> tuple[int | None, list[Any]] | None:
     if type(args) is not list or not args or type(args[0]) is not str:
         return None
     return (int(data[1:i]) if i > 1 else None), args
+
+
+def packet_head(data: str) -> tuple[int, bool, str | None, int | None] | None:
+    """The type of a Socket.IO packet, whether it announces binary attachments, its
+    namespace and its ack id (None when it has none, or one longer than MAX_ID_DIGITS),
+    read as python-socketio reads them but without the JSON. None when ``data`` does not
+    start with a packet type."""
+    if not data or not "0" <= data[0] <= "9":
+        return None
+    rest = data[1:]
+    dash = rest.find("-")
+    if dash > 0 and rest[:dash].isdigit():
+        return int(data[0]), True, None, None
+    namespace = None
+    if rest[:1] == "/":
+        sep = rest.find(",")
+        namespace, rest = (rest, "") if sep == -1 else (rest[:sep], rest[sep + 1 :])
+        namespace = namespace.partition("?")[0]
+    i = 0
+    while i < len(rest) and "0" <= rest[i] <= "9":
+        i += 1
+    ack_id = int(rest[:i]) if 0 < i <= MAX_ID_DIGITS else None
+    return int(data[0]), False, namespace, ack_id
 
 
 def parse_connect(data: Any) -> tuple[Any] | None:
@@ -68,9 +95,19 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
     async_handlers: bool
     _binary_packet: dict[str, Any]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        limits: Limits | None = None,
+        metrics: Metrics | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``limits`` set each connection's frame budget, ``metrics`` count refused
+        frames (see frameguard); both optional, for tests."""
         super().__init__(*args, **kwargs)
         self._after_connect: dict[str, Callable[[], Awaitable[None]]] = {}
+        limits = limits or Limits()
+        self.eio.frame_watch.configure(limits.events_per_second, limits.events_burst, metrics)
 
     def _engineio_server_class(self) -> type[FastEngineIOServer]:
         return FastEngineIOServer
@@ -203,7 +240,78 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
                     if ack_id is not None:
                         await self._send_ack(eio_sid, ack_id, _ack_args(result))
                     return
-        await super()._handle_eio_message(eio_sid, data)
+        await self._handle_packet(eio_sid, data)
+
+    async def _handle_packet(self, eio_sid: str, data: Any) -> None:
+        """python-socketio's decoding and dispatch of a packet (its
+        ``_handle_eio_message``), with what the protocol has no use for refused: binary
+        data, binary packets and announcements of attachments (python-socketio would keep
+        every attachment in memory until the last one came), packets that do not decode,
+        types clients do not send, acks the server did not ask for. A malformed event
+        with an ack id is answered with ``bad_request``."""
+        if type(data) is not str:
+            if isinstance(data, bytes | bytearray):
+                await self._refuse(eio_sid, Reason.BINARY, "binary data")
+            else:  # engineio decoded the message's text as JSON
+                await self._refuse(eio_sid, Reason.MALFORMED, "a message that is no packet")
+            return
+        head = packet_head(data)
+        if head is None:
+            await self._refuse(eio_sid, Reason.MALFORMED, "a message that is no packet")
+            return
+        kind, attachments, namespace, ack_id = head
+        if attachments or kind in (sio_packet.BINARY_EVENT, sio_packet.BINARY_ACK):
+            await self._refuse(eio_sid, Reason.BINARY, "a packet with binary attachments")
+            return
+        if kind > sio_packet.ACK:
+            await self._refuse(eio_sid, Reason.MALFORMED, "a packet type clients do not send")
+            return
+        try:
+            pkt = self.packet_class(encoded_packet=data)
+        except Exception:  # JSON that does not decode, nests too deep, too many digits
+            if kind == sio_packet.EVENT and ack_id is not None and namespace in (None, "/"):
+                await self._answer_malformed(eio_sid, ack_id)
+            else:
+                await self._refuse(eio_sid, Reason.MALFORMED, "a packet that does not decode")
+            return
+        if kind == sio_packet.CONNECT:
+            await self._handle_connect(eio_sid, pkt.namespace, pkt.data)
+        elif kind == sio_packet.DISCONNECT:
+            await self._handle_disconnect(eio_sid, pkt.namespace, self.reason.CLIENT_DISCONNECT)
+        elif kind == sio_packet.EVENT:
+            await self._handle_event(eio_sid, pkt.namespace, pkt.id, pkt.data)
+        elif self._asked_for(eio_sid, pkt.namespace, pkt.id):
+            await self._handle_ack(eio_sid, pkt.namespace, pkt.id, pkt.data)
+        else:
+            await self._refuse(eio_sid, Reason.MALFORMED, "an ack the server did not ask for")
+
+    def _asked_for(self, eio_sid: str, namespace: str | None, ack_id: int | None) -> bool:
+        """Whether the server waits for this ack (python-socketio's callback ids start at
+        1; key 0 holds its counter)."""
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace or "/")
+        callbacks = self.manager.callbacks.get(sid) if sid is not None else None
+        return bool(ack_id and callbacks and ack_id in callbacks)
+
+    async def _refuse(self, eio_sid: str, reason: Reason, detail: str) -> None:
+        """Close the client's connection (see FastSocket.refuse)."""
+        socket = self.eio.sockets.get(eio_sid)
+        if isinstance(socket, FastSocket):
+            await socket.refuse(reason, detail)
+
+    async def _answer_malformed(self, eio_sid: str, ack_id: int) -> None:
+        """A ``bad_request`` ack for an event whose JSON does not decode."""
+        socket = self.eio.sockets.get(eio_sid)
+        if isinstance(socket, FastSocket):
+            self.eio.frame_watch.report(
+                socket.frame_guard(),
+                Reason.MALFORMED,
+                "an event that does not decode",
+                closed=False,
+            )
+        error = bad_request(
+            'The message is not valid JSON; send ["event name", {...fields}] (docs/protocol.md).'
+        )
+        await self._send_ack(eio_sid, ack_id, [error.to_ack()])
 
     async def _handle_event(
         self, eio_sid: str, namespace: str | None, id: int | None, data: Any
@@ -211,18 +319,32 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
         """A client event. python-socketio would call the ``connect`` or ``disconnect``
         handler for a client event of that name (with the client's arguments: a client
         could end its own session, or authenticate again with made-up request data),
-        fail on an empty event, and leave an unknown event unanswered. Here all of
-        them get an error ack, if the client asked for one, and change nothing."""
+        fail on an empty event, leave an unknown event unanswered, and log a warning for
+        an event before CONNECT. Here all of them get an error ack (``bad_request``, or
+        ``unauthorized`` before CONNECT), if the client asked for one, and change
+        nothing; an event without a name and without an ack id closes the connection."""
         namespace = namespace or "/"
         name = data[0] if isinstance(data, list) and data else None
+        error = None
         if (
             not isinstance(name, str)
             or name in self.reserved_events
             or name not in self.handlers.get(namespace, {})
         ):
+            if id is None and not isinstance(name, str):
+                await self._refuse(eio_sid, Reason.MALFORMED, "an event without a name")
+                return
+            # Only a string's repr: a list may nest a thousand levels deep.
+            shown = repr(name)[:40] if isinstance(name, str) else f"<{type(name).__name__}>"
+            shown = "none" if name is None else shown
+            error = bad_request(f"Unknown event {shown}; see docs/protocol.md for the list.")
+        elif not self.manager.is_connected(
+            self.manager.sid_from_eio_sid(eio_sid, namespace), namespace
+        ):
+            # python-socketio would log a warning for every one of them.
+            error = PlenaryError(ErrorCode.UNAUTHORIZED, "Connect with an auth payload first.")
+        if error is not None:
             if id is not None:
-                shown = repr(name)[:40] if name is not None else "none"
-                error = bad_request(f"Unknown event {shown}; see docs/protocol.md for the list.")
                 ack = self.packet_class(
                     sio_packet.ACK, namespace=namespace, id=id, data=[error.to_ack()]
                 )

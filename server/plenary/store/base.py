@@ -131,6 +131,9 @@ class Store(abc.ABC):
     once; those that must agree across processes are atomic in the backend."""
 
     backend: str = "abstract"
+    #: True when other processes share this store (Redis): a limit that must hold over
+    #: all of them asks it (see :meth:`take_token`).
+    shared: bool = False
 
     async def start(self) -> None:  # noqa: B027 - optional hook
         """Open connections and load scripts."""
@@ -261,6 +264,15 @@ class Store(abc.ABC):
     ) -> Claim:
         """Coalesce result broadcasts across processes: at most one GO per window per
         activity, and a GO or DONE eventually for every version anyone asks about."""
+
+    # -- rate limits --------------------------------------------------------
+    @abc.abstractmethod
+    async def take_token(self, bucket: str, rate: float, burst: int) -> int:
+        """Take one token from the token bucket named ``bucket``, which refills at
+        ``rate`` tokens a second up to ``burst`` (and is full when new): 0 when a token
+        was taken, else the milliseconds until one is free (nothing taken). Atomic: the
+        processes sharing the store share the bucket. A bucket left alone until it is
+        full again is forgotten (in Redis, it expires)."""
 
     # -- presence -----------------------------------------------------------
     @abc.abstractmethod

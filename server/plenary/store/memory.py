@@ -63,6 +63,8 @@ class MemoryStore(Store):
         self._events: dict[str, _EventState] = {}
         self._expiry_ms: dict[str, int] = {}
         self._presence: dict[str, tuple[int, dict[str, int]]] = {}
+        #: bucket -> (tokens, time ms of the last take, time ms it is full again)
+        self._buckets: dict[str, tuple[float, int, int]] = {}
 
     async def ping(self) -> bool:
         return True
@@ -108,6 +110,9 @@ class MemoryStore(Store):
         for code, when in list(self._expiry_ms.items()):
             if when <= now:
                 await self.purge_event(code)
+        full = [bucket for bucket, (_, _, full_at) in self._buckets.items() if full_at <= now]
+        for bucket in full:
+            del self._buckets[bucket]
 
     # -- attendees ----------------------------------------------------------
     async def join_event(
@@ -238,6 +243,19 @@ class MemoryStore(Store):
         state.window_until_ms = now + window_ms
         state.emitted_version = state.version
         return Claim(ClaimKind.GO, version=state.version)
+
+    # -- rate limits --------------------------------------------------------
+    async def take_token(self, bucket: str, rate: float, burst: int) -> int:
+        now = self._now()
+        found = self._buckets.get(bucket)
+        tokens = float(burst)
+        if found is not None:
+            tokens = min(burst, found[0] + max(0, now - found[1]) * rate / 1000)
+        if tokens < 1:
+            return int((1 - tokens) * 1000 / rate) + 1
+        tokens -= 1
+        self._buckets[bucket] = (tokens, now, now + int((burst - tokens) * 1000 / rate) + 1)
+        return 0
 
     # -- presence -----------------------------------------------------------
     async def set_presence(self, process_id: str, counts: Mapping[str, int], now: int) -> None:

@@ -26,6 +26,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from plenary import codec
 from plenary.errors import StoreUnavailable
+from plenary.outage import Outage
 from plenary.store.autopipeline import AutoPipeline, BatchScript, LuaScript
 from plenary.store.base import (
     PRESENCE_TTL_MS,
@@ -129,6 +130,23 @@ if not id then return false end
 return redis.call('HGET', KEYS[2], id)
 """)
 
+# One token per call (see BatchScript): ARGV[a] the rate (tokens a second), a+1 the
+# burst. KEYS: the bucket. Redis' own clock, so hosts with skewed clocks agree; a bucket
+# expires once it would be full again.
+TAKE_TOKEN = BatchScript("""
+local clock = redis.call('TIME')
+local now = clock[1] * 1000 + math.floor(clock[2] / 1000)
+local rate, burst = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+local b = redis.call('HMGET', KEYS[1], 't', 's')
+local tokens = burst
+if b[1] then
+  tokens = math.min(burst, tonumber(b[1]) + math.max(0, now - tonumber(b[2])) * rate / 1000)
+end
+if tokens < 1 then return math.floor((1 - tokens) * 1000 / rate) + 1 end
+redis.call('HSET', KEYS[1], 't', tokens - 1, 's', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens + 1) * 1000 / rate) + 1)
+return 0""")
+
 #: Every script, loaded when the store starts.
 SCRIPTS = (
     RECORD_ANSWER,
@@ -137,21 +155,27 @@ SCRIPTS = (
     READ_TALLY,
     JOIN_EVENT,
     FIND_ATTENDEE,
+    TAKE_TOKEN,
 )
 
 
 def _unavailable_on_connection_errors(
     method: Callable[P, Coroutine[Any, Any, R]],
 ) -> Callable[P, Coroutine[Any, Any, R]]:
-    """Turn "Redis is unreachable" into the client-facing StoreUnavailable error."""
+    """Turn "Redis is unreachable" into the client-facing StoreUnavailable error, logged
+    once per outage (the store's :class:`Outage`), not once per call."""
 
     @functools.wraps(method)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        outage: Outage = args[0].outage  # type: ignore[attr-defined]
         try:
-            return await method(*args, **kwargs)
+            result = await method(*args, **kwargs)
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
-            log.warning("redis unavailable in %s: %s", method.__name__, exc)
+            outage.failed(f"{method.__name__}: {exc}")
             raise StoreUnavailable(str(exc)) from exc
+        if outage.ongoing:
+            outage.ok()
+        return result
 
     return wrapper
 
@@ -181,6 +205,11 @@ class Keys:
     @staticmethod
     def activity(code: str, aid: str) -> str:
         return f"pl:{{{code}}}:act:{aid}"
+
+    @staticmethod
+    def rate(bucket: str) -> str:
+        """A shared rate limit's token bucket (``conn:<ip>``, ``lookup:<ip>``)."""
+        return f"pl:{{{bucket}}}:rate"
 
     @staticmethod
     def answer_part(code: str, part: str, aid: str) -> str:
@@ -215,10 +244,12 @@ class RedisStore(Store):
     """State in Redis, shared by every process that points at the same URL."""
 
     backend = "redis"
+    shared = True
 
     def __init__(self, url: str, max_connections: int = 32) -> None:
         self.url = url
         self.max_connections = max_connections
+        self.outage = Outage("redis store", log)
         self._redis: aioredis.Redis | None = None
         self._auto: AutoPipeline | None = None
         self._answer_keys_cache: dict[tuple[str, str], list[str]] = {}
@@ -523,6 +554,13 @@ class RedisStore(Store):
             [version, window_ms],
         )
         return Claim(ClaimKind(kind.decode()), int(claimed), int(wait_ms))
+
+    # -- rate limits --------------------------------------------------------
+    @_unavailable_on_connection_errors
+    async def take_token(self, bucket: str, rate: float, burst: int) -> int:
+        # Batched: the takes of one round from one bucket (a burst from one address)
+        # are one script call.
+        return int(await self.pipeline.run_batched(TAKE_TOKEN, [Keys.rate(bucket)], [rate, burst]))
 
     # -- presence -----------------------------------------------------------
     @_unavailable_on_connection_errors
