@@ -7,6 +7,7 @@
 
 import { showConnection } from "./core/connection.js";
 import { $, el, readParams, setText, whenLoaded } from "./core/dom.js";
+import { setupI18n } from "./core/i18n.js";
 import { activityNoun, kindOf } from "./core/kinds.js";
 
 const REFRESH_MS = 2000;
@@ -44,20 +45,26 @@ function renderProcesses(processes) {
         "tr",
         { dataset: { process: p.id } },
         el("td", {}, el("code", {}, p.id)),
-        el("td", { class: p.alive ? "" : "error" }, p.alive ? ago(p.last_seen_ms) : `silent (${ago(p.last_seen_ms)})`),
+        el("td", { class: p.alive ? "" : "silent" }, p.alive ? ago(p.last_seen_ms) : `silent (${ago(p.last_seen_ms)})`),
         el("td", { class: "num" }, String(p.attendees_online)),
       ),
     ),
   );
 }
 
+/** An End / Purge button, described by its row's code (the same label on every row). */
 function actionButton(label, code, action) {
-  return el("button", {
-    class: "button small-button",
-    type: "button",
-    dataset: { action, code },
-    onclick: () => act(action, code),
-  }, label);
+  return el(
+    "button",
+    {
+      class: "button small-button",
+      type: "button",
+      dataset: { action, code },
+      "aria-describedby": `event-${code}`,
+      onclick: () => act(action, code),
+    },
+    label,
+  );
 }
 
 /** What is on stage, as its kind describes it (else its type). */
@@ -77,11 +84,11 @@ function renderEvents(events) {
       return el(
         "tr",
         { dataset: { event: e.code }, class: ended ? "state-ended" : "" },
-        el("td", {}, el("code", {}, e.code)),
-        el("td", {}, e.title),
+        el("td", {}, el("code", { id: `event-${e.code}` }, e.code)),
+        el("td", { dir: "auto" }, e.title),
         el("td", { class: "num", dataset: { field: "online" } }, String(e.online)),
         el("td", { class: "num", dataset: { field: "joined" } }, String(e.joined)),
-        el("td", {}, stage),
+        el("td", { dir: "auto" }, stage),
         el("td", { dataset: { field: "state" } }, ended ? "ended" : "live"),
         el(
           "td",
@@ -119,6 +126,7 @@ async function refresh() {
     showConnection("connected", "Live");
     setText("store-backend", data.store.backend);
     $("store-ok").dataset.ok = String(data.store.ok);
+    setText("store-ok", data.store.ok ? "healthy" : "unreachable");
     setText("answering-process", data.process);
     renderProcesses(data.processes);
     renderEvents(data.events);
@@ -153,8 +161,10 @@ $("login-form").addEventListener("submit", (ev) => {
   start();
 });
 
-// After every module of the page ran: the kinds are registered by then.
-whenLoaded(() => {
+// After every module of the page ran (the kinds are registered by then), and once the
+// (English) catalogue is loaded.
+whenLoaded(async () => {
+  await setupI18n({ only: ["en"] });
   if (token) start();
   else $("login").hidden = false;
 });

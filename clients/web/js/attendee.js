@@ -2,7 +2,10 @@
 // connection, `welcome` and `state:get`, errors, the end of the event. What is on stage
 // is drawn by the kind whose `type` it is (js/activities/<kind>/attendee.js, registered
 // in js/core/kinds.js): the shell hands every kind the whole state and its messages.
+// The page is in the attendee's language (js/core/i18n.js, with a switcher in the top
+// bar); errors are shown by their code, translated.
 
+import { focusIfLost } from "./core/a11y.js";
 import {
   connectSocket,
   refreshWhenVisible,
@@ -12,6 +15,7 @@ import {
 } from "./core/connection.js";
 import { $, normaliseCode, readParams, setText, storage, whenLoaded } from "./core/dom.js";
 import { errorText } from "./core/errors.js";
+import { bindLanguageSelect, formatTime, onLocaleChange, setupI18n, t } from "./core/i18n.js";
 import { kindsFor } from "./core/kinds.js";
 
 const tokenKey = (code) => `plenary.token.${code}`;
@@ -22,6 +26,8 @@ const session = {
   socket: null,
   attendee: null,
   onStage: null, // the type of the activity on stage, or null (the "waiting" card)
+  joinError: null, // () => the join form's error text, or null
+  endedAt: null, // when the event ended (event:ended), for the thank-you text
 };
 
 /** Every kind's attendee part, called with `hook(part)`; a missing hook is skipped. */
@@ -72,6 +78,13 @@ function init() {
   $("organisation").value = profile.organisation || "";
   $("join-form").addEventListener("submit", onJoin);
   $("leave").addEventListener("click", onLeave);
+  bindLanguageSelect($("language-select"));
+  onLocaleChange(() => {
+    showJoinError();
+    showEndedText();
+    eachKind("localeChanged");
+  });
+  $("join-fields").disabled = false;
   refreshWhenVisible(() => session.socket, (snapshot) => applyState(snapshot, false));
   if (code && storage.get(tokenKey(code))) {
     startSession(code); // resume as the same attendee
@@ -81,14 +94,21 @@ function init() {
   }
 }
 
-function showJoin(message) {
+/** The join form, with `error()` (the text of what went wrong), if any. */
+function showJoin(error) {
   $("join-view").hidden = false;
   $("event-view").hidden = true;
-  const error = $("join-error");
-  error.hidden = !message;
-  setText(error, message || "");
+  session.joinError = error || null;
+  showJoinError();
   $("join").disabled = false;
-  setText("join", "Join");
+  setText("join", t("attendee.join_button"));
+}
+
+function showJoinError() {
+  const node = $("join-error");
+  const text = session.joinError ? session.joinError() : "";
+  node.hidden = !text;
+  setText(node, text);
 }
 
 function onJoin(evt) {
@@ -99,9 +119,13 @@ function onJoin(evt) {
     country: $("country").value.trim(),
     organisation: $("organisation").value.trim(),
   };
-  if (!code) return showJoin("Enter the event code.");
+  if (!code) {
+    showJoin(() => t("attendee.code_required"));
+    $("event-code").focus();
+    return;
+  }
   if (!profile.name) {
-    showJoin("Enter your name to join.");
+    showJoin(() => t("attendee.name_required"));
     $("name").focus();
     return;
   }
@@ -116,7 +140,7 @@ function onJoin(evt) {
   url.searchParams.set("event", code);
   window.history.replaceState(null, "", url);
   $("join").disabled = true;
-  setText("join", "Joining…");
+  setText("join", t("attendee.joining"));
   startSession(code);
 }
 
@@ -126,9 +150,10 @@ function onLeave() {
   storage.set(tokenKey(session.code), null);
   eachKind("forget", session.code);
   session.attendee = null;
-  showConnection("offline", "Left the event");
+  showConnection("offline", "connection.left");
   setText("event-title", "");
   showJoin();
+  $("name").focus();
 }
 
 /** The connect `auth`, rebuilt at every (re)connect so the latest token is sent. */
@@ -160,7 +185,7 @@ function startSession(code) {
     for (const [name, handler] of Object.entries(kind.attendee.messages || {})) socket.on(name, handler);
   }
   socket.on("error", onServerError);
-  socket.on("event:ended", () => showEnded(socket));
+  socket.on("event:ended", (msg) => showEnded(socket, msg && msg.ended_at));
   socket.on("disconnect", () => eachKind("connectionChanged"));
 }
 
@@ -172,21 +197,29 @@ function onRefused(socket, info) {
   }
   if (info.code === "bad_token" || info.code === "name_required") {
     storage.set(tokenKey(session.code), null);
-    showJoin(info.code === "bad_token" ? "Your earlier session has expired: join again." : errorText(info));
+    showJoin(() => (info.code === "bad_token" ? t("attendee.session_expired") : errorText(info)));
     return;
   }
-  showJoin(errorText(info));
+  showJoin(() => errorText(info));
 }
 
 /** The organiser ended the event: nothing more to answer, no reconnecting. */
-function showEnded(socket) {
+function showEnded(socket, endedAt) {
   if (socket !== session.socket) return;
   socket.disconnect();
   eachKind("stop");
+  session.endedAt = typeof endedAt === "number" ? endedAt : null;
+  showEndedText();
   $("join-view").hidden = true;
   $("event-view").hidden = true;
   $("ended-view").hidden = false;
-  showConnection("offline", "Event ended");
+  focusIfLost($("ended-title"));
+  showConnection("offline", "connection.ended");
+}
+
+function showEndedText() {
+  const at = session.endedAt;
+  setText("ended-text", at === null ? t("attendee.ended") : t("attendee.ended_at", { time: formatTime(at) }));
 }
 
 // -- server messages ------------------------------------------------------------------------
@@ -206,6 +239,8 @@ function applyState(msg, isWelcome) {
   // Each kind takes its part: the one whose activity is on stage shows it, the others
   // show nothing.
   eachKind("applyState", msg);
+  // The join button had the focus and is gone: go on from the "waiting" card.
+  if (!$("waiting").hidden) focusIfLost($("waiting-title"));
 }
 
 /** A missed broadcast (an activity's state_seq jumped): fetch the whole state. */
@@ -221,4 +256,8 @@ function onServerError(msg) {
   refreshState();
 }
 
-whenLoaded(init);
+// After every module of the page ran, and once the catalogues are loaded.
+whenLoaded(async () => {
+  await setupI18n();
+  init();
+});

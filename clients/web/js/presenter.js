@@ -3,6 +3,8 @@
 // selected activity in the life cycle every kind shares (draft -> open -> closed, results
 // revealed or not). Each kind (js/activities/<kind>/presenter.js) adds its own cards (its
 // list, its "new" form), draws its results on the stage and sends its own actions.
+// The console is in English (the catalogue's `en`); what presenters type is shown as
+// typed, with its own direction (dir="auto").
 
 import {
   call,
@@ -13,7 +15,8 @@ import {
   trackConnection,
 } from "./core/connection.js";
 import { $, el, normaliseCode, readParams, setText, whenLoaded } from "./core/dom.js";
-import { errorText } from "./core/errors.js";
+import { staffErrorText } from "./core/errors.js";
+import { setupI18n } from "./core/i18n.js";
 import { activityNoun, kindOf, kindsFor } from "./core/kinds.js";
 import { statusText } from "./core/sync.js";
 
@@ -129,7 +132,7 @@ function start() {
   const socket = connectSocket({ event: session.code, role: "presenter", key: session.key });
   session.socket = socket;
   trackConnection(socket, (info) => {
-    if (socket === session.socket) showSetupError(errorText(info));
+    if (socket === session.socket) showSetupError(staffErrorText(info));
   });
   socket.on("welcome", applyState);
   socket.on("presence", showPresence);
@@ -143,7 +146,7 @@ function start() {
     $("ended-banner").hidden = false;
     $("console").classList.add("ended");
     socket.disconnect(); // new connections are refused from now on
-    showConnection("offline", "Event ended");
+    showConnection("offline", "connection.ended");
     render();
   });
   for (const kind of kindsFor("presenter")) {
@@ -151,7 +154,7 @@ function start() {
   }
   socket.on("error", (msg) => {
     // The server could not build our state: show why, and ask again a little later.
-    toast(errorText(msg && msg.error));
+    toast(staffErrorText(msg && msg.error));
     refreshState();
   });
 }
@@ -252,7 +255,7 @@ async function exportAnswers(format) {
     if (!response.ok) {
       let message = `HTTP ${response.status}`;
       try {
-        message = errorText((await response.json()).error);
+        message = staffErrorText((await response.json()).error);
       } catch {
         /* not JSON */
       }
@@ -285,4 +288,8 @@ function toast(text) {
   }, 6000);
 }
 
-whenLoaded(init);
+// After every module of the page ran, and once the (English) catalogue is loaded.
+whenLoaded(async () => {
+  await setupI18n({ only: ["en"] });
+  init();
+});

@@ -1,7 +1,8 @@
 // The big screen's shell: join instructions, the connection, `welcome` and `state:get`,
 // presence, the end of the event. What is on stage is drawn by the kind whose `type` it
 // is (js/activities/<kind>/screen.js). Read-only (role "screen"). `?event=CODE`; add
-// `&hide=1` to show results only once the presenter reveals them.
+// `&hide=1` to show results only once the presenter reveals them. In the browser's
+// language (js/core/i18n.js), or the one given with `&lang=fr`.
 
 import {
   connectSocket,
@@ -12,6 +13,7 @@ import {
 } from "./core/connection.js";
 import { $, normaliseCode, readParams, setText, whenLoaded } from "./core/dom.js";
 import { errorText } from "./core/errors.js";
+import { onLocaleChange, setupI18n, t } from "./core/i18n.js";
 import { kindsFor } from "./core/kinds.js";
 
 const params = readParams();
@@ -19,6 +21,8 @@ const session = {
   code: normaliseCode(params.event || ""),
   socket: null,
   onStage: null, // the type of the activity on stage, or null (the join instructions)
+  error: null, // () => the error's text, or null
+  title: "",
 };
 
 function eachKind(hook, ...args) {
@@ -48,13 +52,21 @@ const ctx = {
     if (session.onStage !== null && session.onStage !== type) return;
     session.onStage = null;
     $("screen-idle").hidden = false;
+    setText(ctx.totalLabel, t("results.answers_word", { count: 0 }));
   },
 };
 
 function init() {
   eachKind("mount", ctx);
+  setText(ctx.totalLabel, t("results.answers_word", { count: 0 }));
+  onLocaleChange(() => {
+    setText(ctx.totalLabel, t("results.answers_word", { count: 0 }));
+    showTitle();
+    showError(session.error);
+    eachKind("localeChanged");
+  });
   if (!session.code) {
-    showError("Open this page as /screen?event=CODE.");
+    showError(() => t("screen.no_code"));
     return;
   }
   const joinUrl = `${window.location.origin}/?event=${encodeURIComponent(session.code)}`;
@@ -67,7 +79,7 @@ function init() {
 
   const socket = connectSocket({ event: session.code, role: "screen" });
   session.socket = socket;
-  trackConnection(socket, (info) => (info.code === "event_ended" ? showEnded() : showError(errorText(info))));
+  trackConnection(socket, (info) => (info.code === "event_ended" ? showEnded() : showError(() => errorText(info))));
   socket.on("welcome", applyState);
   refreshWhenVisible(() => socket, applyState);
   socket.on("presence", (p) => setText("online", p.online ?? 0));
@@ -85,25 +97,36 @@ const refreshState = stateRefresher(() => session.socket, (snapshot) => applySta
 
 /** `welcome` (and `state:get`): the whole state. */
 function applyState(msg) {
-  $("screen-error").hidden = true;
-  const title = (msg.event && msg.event.title) || "";
-  setText("event-title", title);
-  document.title = title ? `${title} · Plenary` : "Screen · Plenary";
+  showError(null);
+  session.title = (msg.event && msg.event.title) || "";
+  showTitle();
   if (msg.presence) setText("online", msg.presence.online ?? 0);
   eachKind("applyState", msg);
+}
+
+function showTitle() {
+  setText("event-title", session.title);
+  document.title = session.title ? `${session.title} · Plenary` : t("screen.page_title");
 }
 
 function showEnded() {
   $("screen-idle").hidden = true;
   eachKind("ended");
   $("screen-ended").hidden = false;
-  showConnection("offline", "Event ended");
+  showConnection("offline", "connection.ended");
 }
 
-function showError(text) {
+/** `error()`: the error's text (again after a switch of language); null hides it. */
+function showError(error) {
+  session.error = error || null;
   const node = $("screen-error");
+  const text = session.error ? session.error() : "";
   node.hidden = !text;
   setText(node, text);
 }
 
-whenLoaded(init);
+// After every module of the page ran, and once the catalogues are loaded.
+whenLoaded(async () => {
+  await setupI18n();
+  init();
+});

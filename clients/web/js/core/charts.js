@@ -1,8 +1,12 @@
 // Results charts every kind can use: horizontal bars (one per option, with count and
 // percentage) and a list of words sized by count, plus ResultsView, which keeps the
 // newest results of the activity it shows (by `seq`) and redraws with a kind's drawing.
+// Numbers are formatted for the page's language; labels and words people typed get
+// dir="auto", so that right-to-left text reads right; the figures are text, never only
+// a colour or a bar's length.
 
-import { el, plural } from "./dom.js";
+import { el } from "./dom.js";
+import { formatNumber, formatPercent, t } from "./i18n.js";
 import { newerResults } from "./sync.js";
 
 /**
@@ -14,7 +18,7 @@ export function barList(rows, counts, total, className) {
   const list = el("ol", { class: `bars ${className}` });
   for (const row of rows) {
     const count = counts[row.id] || 0;
-    const pct = total > 0 ? Math.round((count * 100) / total) : 0;
+    const pct = total > 0 ? count / total : 0;
     const width = total > 0 ? Math.min(100, (count * 100) / total) : 0;
     const item = el(
       "li",
@@ -22,15 +26,15 @@ export function barList(rows, counts, total, className) {
       el(
         "div",
         { class: "bar-head" },
-        el("span", { class: "bar-label", text: row.label }),
+        el("span", { class: "bar-label", dir: "auto", text: row.label }),
         el(
           "span",
           { class: "bar-figures" },
-          el("span", { class: "count", text: String(count) }),
-          el("span", { class: "pct", text: `${pct}%` }),
+          el("span", { class: "count", text: formatNumber(count) }),
+          el("span", { class: "pct", text: formatPercent(pct) }),
         ),
       ),
-      el("div", { class: "bar-track" }, el("div", { class: "bar-fill", style: `width:${width.toFixed(2)}%;--pct:${width.toFixed(2)}%` })),
+      el("div", { class: "bar-track", "aria-hidden": "true" }, el("div", { class: "bar-fill", style: `width:${width.toFixed(2)}%;--pct:${width.toFixed(2)}%` })),
     );
     list.append(item);
   }
@@ -59,16 +63,16 @@ export function wordList(counts, labels, { cloud, distinct } = {}) {
           class: `word hue-${index % 6}`,
           dataset: { count: String(n) },
           style: `font-size:${size.toFixed(2)}em`,
-          title: plural(n, "answer", "answers"),
+          title: t("results.answers", { count: n }),
         },
-        el("span", { class: "word-text", text }),
-        el("span", { class: "word-count", text: String(n) }),
+        el("span", { class: "word-text", dir: "auto", text }),
+        el("span", { class: "word-count", text: formatNumber(n) }),
       ),
     );
   });
   const parts = [list];
   if (typeof distinct === "number" && distinct > entries.length) {
-    parts.push(el("p", { class: "muted", text: `Top ${entries.length} of ${distinct} different answers` }));
+    parts.push(el("p", { class: "muted", text: t("results.top_of", { shown: entries.length, distinct }) }));
   }
   return parts;
 }
@@ -77,7 +81,8 @@ export function wordList(counts, labels, { cloud, distinct } = {}) {
  * The results of one activity drawn into `container`. Keeps the highest `seq` shown and
  * ignores older results. Options: `totalEl` (an element that gets the bare total),
  * `resultsId(results)` (which activity results are for; default `results.id`) and
- * `draw(container, item, results, total)` (the kind's drawing).
+ * `draw(container, item, results, total)` (the kind's drawing) and `onTotal(total)`
+ * (called after every drawing, e.g. for a plural "answers" next to the total).
  */
 export class ResultsView {
   constructor(container, options = {}) {
@@ -85,6 +90,7 @@ export class ResultsView {
     this.totalEl = options.totalEl || null;
     this.resultsId = options.resultsId || ((results) => results.id);
     this.draw = options.draw || (() => {});
+    this.onTotal = options.onTotal || (() => {});
     this.item = null;
     this.results = null;
     this.seq = -1;
@@ -123,12 +129,14 @@ export class ResultsView {
 
   clear() {
     this.container.replaceChildren();
-    if (this.totalEl) this.totalEl.textContent = "0";
+    if (this.totalEl) this.totalEl.textContent = formatNumber(0);
+    this.onTotal(0);
   }
 
   render() {
     const total = this.results ? this.results.total || 0 : 0;
-    if (this.totalEl) this.totalEl.textContent = String(total);
+    if (this.totalEl) this.totalEl.textContent = formatNumber(total);
+    this.onTotal(total);
     if (!this.item) {
       this.container.replaceChildren();
       return;

@@ -3,6 +3,7 @@
 // state again when messages may have been missed. The wire protocol is docs/protocol.md.
 
 import { connectErrorInfo } from "./errors.js";
+import { onLocaleChange, t } from "./i18n.js";
 
 /**
  * A Socket.IO connection to this page's own origin. `auth` is an object or a function
@@ -50,21 +51,29 @@ export async function call(socket, event, payload = {}, timeoutMs = 8000) {
   }
 }
 
-/** The "connection" pill: state is connecting | connected | reconnecting | offline | refused. */
-export function showConnection(state, text) {
+const PILL_LABELS = {
+  idle: "connection.idle",
+  connecting: "connection.connecting",
+  connected: "connection.live",
+  reconnecting: "connection.reconnecting",
+  offline: "connection.offline",
+  refused: "connection.refused",
+};
+let pill = { state: "idle", label: null };
+
+/** The "connection" pill: state is connecting | connected | reconnecting | offline |
+ *  refused; `label` is a catalogue key (or plain text) replacing the state's own label. */
+export function showConnection(state, label) {
   const node = document.getElementById("connection");
   if (!node) return;
-  const labels = {
-    connecting: "Connecting…",
-    connected: "Live",
-    reconnecting: "Reconnecting…",
-    offline: "Offline",
-    refused: "Not connected",
-  };
+  pill = { state, label: label || null };
   node.dataset.state = state;
-  node.textContent = text || labels[state] || state;
+  node.textContent = t(label || PILL_LABELS[state] || state);
   node.title = node.textContent;
 }
+
+// A switch of language relabels the pill.
+onLocaleChange(() => showConnection(pill.state, pill.label));
 
 /** Refusals that only mean "not now": the page connects again by itself. */
 const TRY_AGAIN = new Set(["rate_limited", "unavailable"]);
@@ -104,11 +113,11 @@ export function trackConnection(socket, onRefused, onToken) {
       retryTimer = setTimeout(() => {
         if (!socket.connected && !socket.active) socket.connect();
       }, base + Math.random() * 2000);
-      showConnection("reconnecting", info.code === "rate_limited" ? "Busy, retrying…" : "Server busy, retrying…");
+      showConnection("reconnecting", info.code === "rate_limited" ? "connection.busy" : "connection.server_busy");
       return;
     }
     if (info.refused || !socket.active) {
-      showConnection("refused", "Not connected");
+      showConnection("refused");
       if (onRefused) onRefused(info);
     } else {
       showConnection("reconnecting");

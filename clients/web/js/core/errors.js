@@ -1,33 +1,47 @@
-// Error acks and refused connections as sentences people can act on. The server sends a
-// readable `message` with every error (docs/protocol.md); these texts are the fallback.
+// Error acks and refused connections as sentences people can act on. Every error has a
+// stable `code` (docs/protocol.md, "Error codes"; "timeout" and "offline" are the
+// client's own); the text shown to attendees is the catalogue's `errors.<code>` in their
+// language (js/core/i18n.js), never the server's English `message`.
 
-const READABLE_ERRORS = {
-  bad_request: "The request was not understood.",
-  too_long: "That text is too long.",
-  bad_role: "Unknown role.",
-  unknown_event: "No event has this code. Check the code and try again.",
-  name_required: "Enter a name to join.",
-  event_full: "This event is full: no more attendees can join.",
-  event_ended: "This event has ended.",
-  bad_key: "The presenter key is wrong for this event.",
-  bad_token: "Your earlier session was not found here; join again with your name.",
-  unauthorized: "Not connected yet.",
-  forbidden: "You are not allowed to do that.",
-  not_found: "That does not exist (any more).",
-  not_open: "This is not open for answers.",
-  bad_choice: "That answer does not fit here.",
-  rate_limited: "Too many clicks; wait a moment.",
-  unavailable: "The server is busy or unreachable; retrying…",
-  internal: "Something went wrong on the server.",
-  timeout: "The server did not answer in time.",
-  offline: "Not connected to the server.",
-};
+import { has, t } from "./i18n.js";
 
-/** A readable sentence for an error ack, a connect_error or a REST error body. */
+/** Every code the pages translate: the server's (docs/protocol.md) and the client's. */
+export const ERROR_CODES = [
+  "bad_request",
+  "too_long",
+  "bad_role",
+  "unknown_event",
+  "name_required",
+  "bad_key",
+  "bad_token",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "not_open",
+  "bad_choice",
+  "rate_limited",
+  "event_full",
+  "event_ended",
+  "unavailable",
+  "internal",
+  "timeout",
+  "offline",
+];
+
+/** A sentence for an error ack, a connect_error or a REST error body, in the page's
+ *  language, chosen by its `code`. A code the catalogue does not know (a newer server)
+ *  falls back to the server's message. */
 export function errorText(error) {
-  if (!error) return "Unknown error.";
-  const code = error.code || "";
-  return error.message || READABLE_ERRORS[code] || `Error: ${code || "unknown"}`;
+  const code = (error && error.code) || "";
+  if (code && has(`errors.${code}`)) return t(`errors.${code}`);
+  if (error && error.message) return String(error.message);
+  return t("errors.unknown", { code: code || "?" });
+}
+
+/** For the English-only staff pages (presenter, admin): the server's own message, which
+ *  names the exact limit or field, else errorText(). */
+export function staffErrorText(error) {
+  return error && error.message ? String(error.message) : errorText(error);
 }
 
 /** The `{code, message}` of a refused connection (Socket.IO connect_error). */

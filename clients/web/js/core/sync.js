@@ -2,6 +2,8 @@
 // not at all, whatever the kind: copies ordered by `state_seq`, results by `seq`, and the
 // client-made ids that make a re-sent answer count once (docs/protocol.md, Conventions).
 
+import { t } from "./i18n.js";
+
 /** When an activity last changed state, for copies without `state_seq` (older servers). */
 function changedAt(item) {
   return Math.max(item.opened_at || 0, item.closed_at || 0, item.created_at || 0);
@@ -69,7 +71,7 @@ export function newVoteId() {
 
 /** The status of an activity in the shared life cycle (draft -> open -> closed). */
 export function statusText(item) {
-  if (item.status === "open") return "Open";
-  if (item.status === "closed") return "Closed";
-  return "Draft";
+  if (item.status === "open") return t("common.status_open");
+  if (item.status === "closed") return t("common.status_closed");
+  return t("common.status_draft");
 }

@@ -1,42 +1,55 @@
 // The answer area of a poll on the attendee page: buttons (single choice, rating), check
 // boxes and a Send button (multiple choice) or a text field (word cloud, open text).
+// Every control is a real button, check box or text field, named by the question
+// (aria-labelledby), usable with the keyboard alone; options are shown as typed.
 
 import { $, el, setText } from "../../core/dom.js";
+import { formatNumber, t } from "../../core/i18n.js";
 import { CHOICE_KINDS } from "./model.js";
 
 /** What to do, under the question, while the poll is open. */
 export function hintFor(poll) {
   switch (poll.kind) {
     case "single":
-      return "Tap one answer. You can change it while voting is open.";
+      return t("poll.hint_single");
     case "multiple":
-      return "Choose one or more, then send.";
+      return t("poll.hint_multiple");
     case "rating":
-      return `Tap a rating from 1 to ${poll.scale || 5}.`;
+      return t("poll.hint_rating", { scale: poll.scale || 5 });
     case "wordcloud":
-      return "A word or short phrase (up to 40 characters).";
+      return t("poll.hint_wordcloud", { max: 40 });
     case "open_text":
-      return "Your answer, up to 280 characters.";
+      return t("poll.hint_open_text", { max: 280 });
     default:
       return "";
   }
 }
 
+function counterText(length, max) {
+  return t("poll.counter", { length, max });
+}
+
 /**
  * Build the answer area for `poll` into #answer-area: `submit(choice)` sends an answer,
- * `invalid(text)` says why a form cannot be sent yet.
+ * `invalid(text)` says why a form cannot be sent yet. A text already typed is kept (the
+ * area is rebuilt when the language changes).
  */
 export function buildAnswerArea(poll, { submit, invalid }) {
   const area = $("answer-area");
+  const typed = $("text-answer") ? $("text-answer").value : "";
   delete area.dataset.touched;
   const parts = [];
   if (poll.kind === "single") {
     parts.push(
       el(
         "div",
-        { class: "options", role: "group", "aria-label": "Answers" },
+        { class: "options", role: "group", "aria-labelledby": "question", "aria-describedby": "poll-hint" },
         (poll.options || []).map((o) =>
-          el("button", { type: "button", class: "option", dataset: { option: o.id }, onclick: () => submit(o.id) }, o.label),
+          el(
+            "button",
+            { type: "button", class: "option", dataset: { option: o.id }, onclick: () => submit(o.id) },
+            el("span", { class: "option-label", dir: "auto" }, o.label),
+          ),
         ),
       ),
     );
@@ -44,22 +57,26 @@ export function buildAnswerArea(poll, { submit, invalid }) {
     const form = el(
       "form",
       { id: "multiple-form", class: "options" },
-      (poll.options || []).map((o) =>
-        el(
-          "label",
-          { class: "option check", dataset: { option: o.id } },
-          el("input", { type: "checkbox", name: "choice", value: o.id }),
-          el("span", { class: "option-label" }, o.label),
+      el(
+        "div",
+        { class: "option-set", role: "group", "aria-labelledby": "question", "aria-describedby": "poll-hint" },
+        (poll.options || []).map((o) =>
+          el(
+            "label",
+            { class: "option check", dataset: { option: o.id } },
+            el("input", { type: "checkbox", name: "choice", value: o.id }),
+            el("span", { class: "option-label", dir: "auto" }, o.label),
+          ),
         ),
       ),
-      el("button", { id: "submit-answer", type: "submit", class: "button primary big" }, "Send"),
+      el("button", { id: "submit-answer", type: "submit", class: "button primary big" }, t("poll.send")),
     );
     form.addEventListener("submit", (evt) => {
       evt.preventDefault();
       const checked = new Set([...form.querySelectorAll("input[name=choice]:checked")].map((i) => i.value));
       const choice = (poll.options || []).map((o) => o.id).filter((id) => checked.has(id));
       if (!choice.length) {
-        invalid("Choose at least one option.");
+        invalid(t("poll.choose_one"));
         return;
       }
       submit(choice);
@@ -75,32 +92,59 @@ export function buildAnswerArea(poll, { submit, invalid }) {
     parts.push(
       el(
         "div",
-        { class: `options rating rating-${scale}`, role: "group", "aria-label": "Rating" },
+        {
+          class: `options rating rating-${scale}`,
+          role: "group",
+          "aria-labelledby": "question",
+          "aria-describedby": "poll-hint rating-ends",
+        },
         Array.from({ length: scale }, (_, i) => i + 1).map((n) =>
-          el("button", { type: "button", class: "option", dataset: { option: String(n) }, onclick: () => submit(n) }, String(n)),
+          el(
+            "button",
+            { type: "button", class: "option", dataset: { option: String(n) }, onclick: () => submit(n) },
+            formatNumber(n),
+          ),
         ),
       ),
-      el("div", { class: "rating-ends muted small" }, el("span", {}, "1 = low"), el("span", {}, `${scale} = high`)),
+      el(
+        "div",
+        { id: "rating-ends", class: "rating-ends muted small" },
+        el("span", {}, t("poll.rating_low", { value: 1 })),
+        el("span", {}, t("poll.rating_high", { value: scale })),
+      ),
     );
   } else {
     const max = poll.kind === "wordcloud" ? 40 : 280;
+    const common = {
+      id: "text-answer",
+      maxlength: max,
+      dir: "auto",
+      "aria-labelledby": "question",
+      "aria-describedby": "poll-hint text-counter",
+    };
     const field =
       poll.kind === "wordcloud"
-        ? el("input", { id: "text-answer", type: "text", maxlength: max, autocomplete: "off", placeholder: "Your word" })
-        : el("textarea", { id: "text-answer", maxlength: max, rows: 4, placeholder: "Your answer" });
-    const counter = el("span", { id: "text-counter", class: "muted small" }, `0 / ${max}`);
+        ? el("input", { ...common, type: "text", autocomplete: "off", placeholder: t("poll.placeholder_word") })
+        : el("textarea", { ...common, rows: 4, placeholder: t("poll.placeholder_text") });
+    field.value = typed.slice(0, max);
+    const counter = el("span", { id: "text-counter", class: "muted small" }, counterText(field.value.length, max));
     const form = el(
       "form",
       { id: "text-form", class: "text-form" },
       field,
-      el("div", { class: "text-form-row" }, counter, el("button", { id: "submit-answer", type: "submit", class: "button primary" }, "Send")),
+      el(
+        "div",
+        { class: "text-form-row" },
+        counter,
+        el("button", { id: "submit-answer", type: "submit", class: "button primary" }, t("poll.send")),
+      ),
     );
-    field.addEventListener("input", () => setText(counter, `${field.value.length} / ${max}`));
+    field.addEventListener("input", () => setText(counter, counterText(field.value.length, max)));
     form.addEventListener("submit", (evt) => {
       evt.preventDefault();
       const text = field.value.trim();
       if (!text) {
-        invalid("Type an answer first.");
+        invalid(t("poll.type_first"));
         return;
       }
       submit(text);

@@ -2,14 +2,18 @@
 // rating scale or a text field), the attendee's answer and the results once revealed.
 // An answer is kept until the server acknowledges it and re-sent with the same vote_id
 // after a reconnect, a timeout or an `unavailable` error, so it never counts twice.
+// Texts come from the catalogue's `poll.*` messages; a poll going on stage, closing or
+// showing its results is announced to screen readers.
 
+import { announce, focusIfLost } from "../../core/a11y.js";
 import { call } from "../../core/connection.js";
 import { $, el, setText, storage } from "../../core/dom.js";
 import { errorText } from "../../core/errors.js";
+import { formatNumber, t, tParts } from "../../core/i18n.js";
 import { registerKind } from "../../core/kinds.js";
 import { mergeActivity, missedChange, newVoteId, newerResults } from "../../core/sync.js";
 import { buildAnswerArea, hintFor, updateAnswerArea } from "./answer-area.js";
-import { POLL, PollResultsView, describeAnswer, kindLabel } from "./model.js";
+import { POLL, PollResultsView, answerNode, kindLabel } from "./model.js";
 
 const VOTE_TIMEOUT_MS = 8000;
 const RETRYABLE = new Set(["unavailable", "timeout", "offline", "rate_limited"]);
@@ -27,7 +31,7 @@ const state = {
   inFlight: false,
   attempts: 0,
   retryTimer: null,
-  note: null, // {poll_id, kind: "error" | "info", text}
+  note: null, // {poll_id, kind: "error" | "info", parts: () => [text or nodes]}
   builtFor: null, // poll id + kind the answer area was built for
 };
 let resultsView = null;
@@ -40,25 +44,51 @@ function mount(shell) {
       "article",
       { id: "poll", class: "card poll", hidden: true },
       el("p", { id: "poll-kind", class: "eyebrow" }),
-      el("h1", { id: "question", class: "question" }),
+      // tabindex -1: the focus comes here when a poll replaces what had it.
+      el("h1", { id: "question", class: "question", dir: "auto", tabindex: "-1" }),
       el("p", { id: "poll-hint", class: "muted small" }),
       el("div", { id: "answer-area", class: "answer-area" }),
-      el("p", { id: "poll-closed", class: "closed-banner", hidden: true }, "Voting closed"),
+      el(
+        "p",
+        { id: "poll-closed", class: "closed-banner", hidden: true, dataset: { i18n: "poll.closed" } },
+        t("poll.closed"),
+      ),
       el("p", { id: "answer-status", class: "answer-status", role: "status", "aria-live": "polite" }),
       el(
         "section",
-        { id: "results-section", class: "results-section", hidden: true },
+        { id: "results-section", class: "results-section", hidden: true, "aria-labelledby": "results-heading" },
         el(
           "h2",
-          {},
-          "Results ",
-          el("span", { class: "muted small" }, "(", el("span", { id: "results-total" }, "0"), " answers)"),
+          { id: "results-heading" },
+          el("span", { dataset: { i18n: "poll.results" } }, t("poll.results")),
+          " ",
+          el(
+            "span",
+            { id: "results-count", class: "muted small" },
+            el("span", { id: "results-total" }, formatNumber(0)),
+          ),
         ),
         el("div", { id: "results", class: "results" }),
       ),
     ),
   );
-  resultsView = new PollResultsView($("results"), { totalEl: $("results-total") });
+  resultsView = new PollResultsView($("results"), { totalEl: $("results-total"), onTotal: showResultsCount });
+  showResultsCount(0);
+}
+
+/** "(12 answers)" after "Results", around #results-total (which keeps the bare number). */
+function showResultsCount(total) {
+  const node = $("results-count");
+  if (node) node.replaceChildren(...tParts("poll.results_count", { count: total, total: $("results-total") }));
+}
+
+/** The page switched language: redraw what this kind wrote (the answer area keeps a text
+ *  being typed). */
+function localeChanged() {
+  state.builtFor = null;
+  renderPoll();
+  if (state.poll && !$("results-section").hidden) resultsView.render();
+  else showResultsCount(0);
 }
 
 /** A session starts (join or resume): what this device kept for the event. */
@@ -106,7 +136,7 @@ function clear() {
 
 /** The server could not build the state (`error` message). */
 function serverError(error) {
-  state.note = { poll_id: state.poll && state.poll.id, kind: "error", text: errorText(error) };
+  state.note = { poll_id: state.poll && state.poll.id, kind: "error", parts: () => [errorText(error)] };
   renderStatus();
 }
 
@@ -155,6 +185,15 @@ function setPoll(incoming, results) {
   state.poll = merged;
   ctx.enterStage(POLL.type);
   renderPoll();
+  focusIfLost($("question"));
+  // Say what changed by itself (a new poll, its end, its results) to screen readers.
+  if (merged.status === "open" && !(known && known.status === "open")) {
+    announce(t("poll.announce_opened", { question: merged.question }));
+  } else if (merged.status === "closed" && known && known.status === "open") {
+    announce(t("poll.announce_closed"));
+  } else if (merged.revealed && merged.results && known && !known.revealed) {
+    announce(t("poll.announce_revealed"));
+  }
 }
 
 function rememberAnswer(pollId, answer) {
@@ -185,7 +224,7 @@ function renderPoll() {
   setText("question", poll.question);
   const buildKey = `${poll.id}:${poll.kind}`;
   if (state.builtFor !== buildKey) {
-    buildAnswerArea(poll, { submit, invalid: (text) => showNote(poll, "error", text) });
+    buildAnswerArea(poll, { submit, invalid: (text) => showNote(poll, "error", () => [text]) });
     state.builtFor = buildKey;
   }
   const open = poll.status === "open";
@@ -199,8 +238,8 @@ function renderPoll() {
   renderStatus();
 }
 
-function showNote(poll, kind, text) {
-  state.note = { poll_id: poll.id, kind, text };
+function showNote(poll, kind, parts) {
+  state.note = { poll_id: poll.id, kind, parts };
   renderStatus();
 }
 
@@ -225,27 +264,30 @@ function renderStatus() {
   const pending = [state.queued, state.pending].find((v) => v && v.poll_id === poll.id);
   const note = state.note && state.note.poll_id === poll.id ? state.note : null;
   const stored = state.answers[poll.id];
-  let text = "";
+  const hasStored = stored !== undefined && stored !== null;
+  let parts = [];
   let kind = "";
   if (pending) {
     const connected = ctx.socket && ctx.socket.connected;
-    text = connected
-      ? `Sending your answer: ${describeAnswer(poll, pending.choice)}…`
-      : `Not connected: your answer (${describeAnswer(poll, pending.choice)}) will be sent when the connection is back.`;
-    if (note && note.kind === "info") text = note.text;
+    const answer = answerNode(poll, pending.choice);
+    parts = tParts(connected ? "poll.status_sending" : "poll.status_offline", { answer });
+    if (note && note.kind === "info") parts = note.parts();
     kind = "sending";
   } else if (note && note.kind === "error") {
-    text = note.text;
+    parts = note.parts();
     kind = "error";
-    if (stored !== undefined) text += ` Your answer: ${describeAnswer(poll, stored)}`;
-  } else if (stored !== undefined && stored !== null) {
-    text = `Your answer: ${describeAnswer(poll, stored)}`;
+    if (hasStored) parts.push(" ", ...tParts("poll.status_saved", { answer: answerNode(poll, stored) }));
+  } else if (hasStored) {
+    parts = tParts("poll.status_saved", { answer: answerNode(poll, stored) });
     kind = "saved";
-  } else if (poll.status === "open") {
-    text = "";
   }
   node.dataset.state = kind;
-  setText(node, text);
+  // Only a change is written: the element is a live region, read out on every change.
+  const next = el("span", {}, parts);
+  if (next.textContent !== node.textContent || node.dataset.lang !== document.documentElement.lang) {
+    node.replaceChildren(...next.childNodes);
+    node.dataset.lang = document.documentElement.lang;
+  }
 }
 
 // -- sending answers ------------------------------------------------------------------------
@@ -304,17 +346,18 @@ async function send() {
     state.attempts += 1;
     const backoff = Math.min(15000, 1000 * 2 ** Math.min(state.attempts - 1, 4));
     const delay = error.code === "rate_limited" && error.retry_after_ms ? error.retry_after_ms : backoff;
+    const seconds = Math.ceil(delay / 1000);
     state.note = {
       poll_id: vote.poll_id,
       kind: "info",
-      text: `${errorText(error)} Retrying your answer in ${Math.ceil(delay / 1000)} s…`,
+      parts: () => [errorText(error), " ", t("poll.retrying", { seconds })],
     };
     renderPoll();
     state.retryTimer = setTimeout(send, delay + Math.random() * 300);
     return;
   }
   // Refused for good (closed poll, bad choice, ...): nothing was stored.
-  state.note = { poll_id: vote.poll_id, kind: "error", text: errorText(error) };
+  state.note = { poll_id: vote.poll_id, kind: "error", parts: () => [errorText(error)] };
   next();
 }
 
@@ -344,6 +387,7 @@ registerKind({
     applyState,
     clear,
     serverError,
+    localeChanged,
     connectionChanged: renderStatus,
     messages: {
       "poll:opened": onOpened,

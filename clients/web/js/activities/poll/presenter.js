@@ -2,7 +2,8 @@
 // buttons, the "New poll" form, live results on the stage.
 
 import { $, el, setText } from "../../core/dom.js";
-import { errorText } from "../../core/errors.js";
+import { staffErrorText } from "../../core/errors.js";
+import { t } from "../../core/i18n.js";
 import { registerKind } from "../../core/kinds.js";
 import { mergeActivity, missedChange, newerResults, statusText } from "../../core/sync.js";
 import { CHOICE_KINDS, KIND_LABELS, POLL, PollResultsView, kindLabel } from "./model.js";
@@ -36,6 +37,7 @@ function mount(shell) {
       rows: 2,
       maxlength: 300,
       required: true,
+      dir: "auto",
       placeholder: "What would you like to ask?",
     }),
     el("label", { for: "kind-select" }, "Kind"),
@@ -44,7 +46,7 @@ function mount(shell) {
       "div",
       { id: "options-field" },
       el("label", { for: "options-input" }, "Options ", el("span", { class: "optional" }, "(one per line, 2 to 12)")),
-      el("textarea", { id: "options-input", rows: 4, placeholder: "Yes\nNo" }),
+      el("textarea", { id: "options-input", rows: 4, dir: "auto", placeholder: "Yes\nNo" }),
     ),
     el(
       "div",
@@ -98,7 +100,7 @@ function drawStage(poll) {
     if (!chart.update(poll.results)) chart.render();
   }
   const total = poll.results ? poll.results.total : 0;
-  setText(ctx.totalLabel, total === 1 ? "answer" : "answers");
+  setText(ctx.totalLabel, t("results.answers_word", { count: total }));
 }
 
 // -- server messages ----------------------------------------------------------------------
@@ -151,20 +153,26 @@ function render() {
   const rows = order.map((id) => {
     const poll = polls.get(id);
     const total = poll.results ? poll.results.total : 0;
+    const questionId = `poll-question-${id}`;
+    const selected = ctx.isSelected(POLL.type, id);
     return el(
       "li",
       {
-        class:
-          "poll-row" +
-          (ctx.isSelected(POLL.type, id) ? " selected" : "") +
-          (ctx.isCurrent(POLL.type, id) ? " on-stage" : ""),
+        class: "poll-row" + (selected ? " selected" : "") + (ctx.isCurrent(POLL.type, id) ? " on-stage" : ""),
         dataset: { pollId: id, status: poll.status, revealed: String(Boolean(poll.revealed)) },
       },
       el(
         "button",
-        { type: "button", class: "poll-select", dataset: { action: "select" }, title: "Show results" },
+        {
+          type: "button",
+          class: "poll-select",
+          dataset: { action: "select" },
+          title: "Show results",
+          // Which poll the stage shows: said, not only coloured.
+          "aria-current": selected ? "true" : null,
+        },
         el("span", { class: `status status-${poll.status}`, text: statusText(poll) }),
-        el("span", { class: "poll-question", text: poll.question }),
+        el("span", { id: questionId, class: "poll-question", dir: "auto", text: poll.question }),
         el(
           "span",
           { class: "poll-meta" },
@@ -177,19 +185,27 @@ function render() {
       el(
         "span",
         { class: "poll-actions" },
-        actionButton("open", poll.status === "closed" ? "Reopen" : "Open", poll.status === "open"),
-        actionButton("close", "Close", poll.status !== "open"),
-        actionButton("reveal", poll.revealed ? "Revealed" : "Reveal", Boolean(poll.revealed)),
+        actionButton("open", poll.status === "closed" ? "Reopen" : "Open", poll.status === "open", questionId),
+        actionButton("close", "Close", poll.status !== "open", questionId),
+        actionButton("reveal", poll.revealed ? "Revealed" : "Reveal", Boolean(poll.revealed), questionId),
       ),
     );
   });
   list.replaceChildren(...rows);
 }
 
-function actionButton(action, label, disabled) {
+/** A row's Open / Close / Reveal button, described by its poll's question (the same
+ *  label on every row). */
+function actionButton(action, label, disabled, describedBy) {
   return el(
     "button",
-    { type: "button", class: "button small-button", dataset: { action }, disabled: disabled || ctx.ended },
+    {
+      type: "button",
+      class: "button small-button",
+      dataset: { action },
+      disabled: disabled || ctx.ended,
+      "aria-describedby": describedBy,
+    },
     label,
   );
 }
@@ -221,7 +237,7 @@ async function act(action, pollId) {
       ctx.select(POLL.type, pollId);
     }
   } else {
-    ctx.toast(`Could not ${action} the poll: ${errorText(ack.error)}`);
+    ctx.toast(`Could not ${action} the poll: ${staffErrorText(ack.error)}`);
   }
   ctx.render();
 }
@@ -260,7 +276,7 @@ async function onCreate(evt) {
   const ack = await ctx.call("poll:create", payload);
   button.disabled = false;
   setText(button, "Create poll");
-  if (!ack.ok) return showError(errorText(ack.error));
+  if (!ack.ok) return showError(staffErrorText(ack.error));
   upsert(ack.poll, null, false);
   ctx.select(POLL.type, ack.poll.id);
   $("question-input").value = "";

@@ -2,6 +2,7 @@
 // `&hide=1`, a note until the presenter reveals them).
 
 import { $, el, setText } from "../../core/dom.js";
+import { t } from "../../core/i18n.js";
 import { registerKind } from "../../core/kinds.js";
 import { mergeActivity, missedChange, newerResults } from "../../core/sync.js";
 import { POLL, PollResultsView, kindLabel } from "./model.js";
@@ -17,9 +18,13 @@ function mount(shell) {
       "section",
       { id: "screen-poll", class: "screen-poll", hidden: true },
       el("p", { id: "screen-status", class: "screen-status" }),
-      el("h1", { id: "question", class: "screen-question" }),
+      el("h1", { id: "question", class: "screen-question", dir: "auto" }),
       el("div", { id: "chart", class: "results chart screen-chart" }),
-      el("p", { id: "hidden-note", class: "screen-hidden-note", hidden: true }, "Results will be shown soon"),
+      el(
+        "p",
+        { id: "hidden-note", class: "screen-hidden-note", hidden: true, dataset: { i18n: "poll.results_soon" } },
+        t("poll.results_soon"),
+      ),
     ),
   );
   chart = new PollResultsView($("chart"), { totalEl: ctx.total });
@@ -56,7 +61,7 @@ function setPoll(incoming, results = null) {
   section.dataset.status = poll.status;
   section.dataset.kind = poll.kind;
   setText("question", poll.question);
-  const status = poll.status === "open" ? "Voting open" : poll.status === "closed" ? "Voting closed" : "Coming up";
+  const status = t(poll.status === "open" ? "poll.open" : poll.status === "closed" ? "poll.closed" : "poll.coming_up");
   setText("screen-status", `${kindLabel(poll)} · ${status}`);
   const hidden = ctx.hideUntilRevealed && !poll.revealed;
   $("chart").hidden = hidden;
@@ -71,7 +76,14 @@ function setPoll(incoming, results = null) {
 
 function setTotalLabel() {
   const total = poll && poll.results ? poll.results.total : 0;
-  setText(ctx.totalLabel, total === 1 ? "answer" : "answers");
+  setText(ctx.totalLabel, t("results.answers_word", { count: total }));
+}
+
+/** The page switched language: redraw the poll on stage. */
+function localeChanged() {
+  if (!poll) return;
+  setPoll(poll);
+  chart.render();
 }
 
 registerKind({
@@ -80,6 +92,7 @@ registerKind({
     mount,
     applyState,
     clear: () => poll && setPoll(null),
+    localeChanged,
     ended: () => {
       $("screen-poll").hidden = true;
     },

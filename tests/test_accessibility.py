@@ -1,0 +1,229 @@
+"""WCAG 2.1 AA on every page in every state the browser tests reach, in a real Chromium
+against the real server: axe-core (vendored from npm, clients/web/vendor/axe.min.js)
+finds no serious or critical violation; on the attendee page every control is at least
+44 px square and text at 200 % needs no sideways scrolling; animations stop under
+prefers-reduced-motion; a new poll is announced in a live region.
+
+States: join (empty and with an error), waiting, each poll kind live and answered, its
+results revealed, the event ended; the presenter's setup form, console, live results and
+end; the big screen's join screen, live bars, ratings, word cloud, hidden results and
+end; the admin view's login and overview. The keyboard-only test is
+tests/test_keyboard.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.support import clients
+from tests.support.browser import (
+    assert_accessible,
+    chromium,
+    chromium_path,
+    horizontal_overflow,
+    open_page,
+    small_touch_targets,
+)
+from tests.support.server import ADMIN_TOKEN, RunningServer, create_event, running_server
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(chromium_path() is None, reason="no Chromium (apt-get install chromium)"),
+]
+expect.set_options(timeout=15_000)
+
+# Every poll kind, and how a tap answers it on the attendee page.
+POLLS: list[tuple[dict[str, Any], str]] = [
+    ({"question": "Favourite colour?", "kind": "single", "options": ["Red", "Green"]}, "b"),
+    ({"question": "Which drinks?", "kind": "multiple", "options": ["Tea", "Coffee"]}, "a"),
+    ({"question": "Rate the talk", "kind": "rating", "scale": 5}, "4"),
+    ({"question": "Rate the venue", "kind": "rating", "scale": 10}, "9"),
+    ({"question": "One word for today", "kind": "wordcloud"}, "bright"),
+    ({"question": "Any comments?", "kind": "open_text"}, "Great talk, thanks"),
+]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with chromium() as b:
+        yield b
+
+
+async def check_attendee(page: Page, state: str) -> None:
+    """axe, touch targets, and 200 % text without sideways scrolling."""
+    await assert_accessible(page, f"attendee, {state}")
+    assert await small_touch_targets(page) == [], f"attendee, {state}: targets under 44 px"
+    await page.evaluate("document.documentElement.style.fontSize = '200%'")
+    try:
+        assert await horizontal_overflow(page) == 0, f"attendee, {state}: 200 % text overflows"
+    finally:
+        await page.evaluate("document.documentElement.style.fontSize = ''")
+
+
+async def answer(page: Page, kind: str, choice: str) -> None:
+    area = page.locator("#answer-area")
+    if kind in ("single", "rating"):
+        await area.locator(f'[data-option="{choice}"]').click()
+    elif kind == "multiple":
+        await area.locator(f'[data-option="{choice}"] input').check()
+        await page.click("#submit-answer")
+    else:
+        await page.fill("#text-answer", choice)
+        await page.click("#submit-answer")
+    await expect(page.locator("#answer-status")).to_have_attribute("data-state", "saved")
+
+
+async def end_event(server: RunningServer, code: str) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{server.url}/api/events/{code}/end",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        ) as response,
+    ):
+        assert response.status == 200, await response.text()
+
+
+async def test_attendee_page_in_every_state(browser: Browser, tmp_path: Path) -> None:
+    async with running_server(export_dir=str(tmp_path)) as server:
+        event = await create_event(server.url, "Accessible event")
+        code = event["code"]
+        page, _, log = await open_page(
+            browser,
+            f"{server.url}/?event={code}",
+            width=390,
+            height=844,
+            reduced_motion="reduce",
+        )
+        await expect(page.locator("#event-code")).to_have_value(code)
+        await check_attendee(page, "join")
+
+        # A refused join: the error is said (role=alert) and the form stays usable.
+        await page.fill("#event-code", "ZZZZZZ")
+        await page.fill("#name", "Ada")
+        await page.click("#join")
+        await expect(page.locator("#join-error")).to_be_visible()
+        await check_attendee(page, "join error")
+
+        await page.fill("#event-code", code)
+        await page.click("#join")
+        await expect(page.locator("#waiting")).to_be_visible()
+        await check_attendee(page, "waiting")
+
+        boss = await clients.presenter(server.url, code, event["presenter_key"])
+        try:
+            for spec, choice in POLLS:
+                created = await boss.call("poll:create", spec)
+                poll_id = created["poll"]["id"]
+                assert (await boss.call("poll:open", {"poll_id": poll_id}))["ok"]
+                await expect(page.locator("#question")).to_have_text(spec["question"])
+                # The new poll was announced to screen readers.
+                await expect(page.locator("#announcer")).to_have_text(
+                    f"New poll: {spec['question']}"
+                )
+                await check_attendee(page, f"{spec['kind']} open")
+                await answer(page, spec["kind"], choice)
+                await check_attendee(page, f"{spec['kind']} answered")
+                assert (await boss.call("poll:close", {"poll_id": poll_id}))["ok"]
+                assert (await boss.call("poll:reveal", {"poll_id": poll_id}))["ok"]
+                await expect(page.locator("#results-total")).to_have_text("1")
+                await check_attendee(page, f"{spec['kind']} results")
+        finally:
+            await boss.disconnect()
+
+        # No animation under prefers-reduced-motion (this context asks for it).
+        duration = await page.evaluate(
+            "getComputedStyle(document.querySelector('#results .word, #results .bar-fill, "
+            "#answer-area .option, .button')).transitionDuration"
+        )
+        assert duration == "0s", duration
+
+        await end_event(server, code)
+        await expect(page.locator("#ended-view")).to_be_visible()
+        await check_attendee(page, "ended")
+        log.assert_clean()
+
+
+async def test_presenter_screen_and_admin_in_every_state(browser: Browser, tmp_path: Path) -> None:
+    async with running_server(export_dir=str(tmp_path)) as server:
+        event = await create_event(server.url, "Accessible event")
+        code = event["code"]
+
+        # The presenter's setup form (no key in the link), then the console.
+        presenter, _, plog = await open_page(
+            browser, f"{server.url}/presenter#event={code}", reduced_motion="reduce"
+        )
+        await expect(presenter.locator("#setup")).to_be_visible()
+        await assert_accessible(presenter, "presenter, setup")
+        await presenter.fill("#setup-key", event["presenter_key"])
+        await presenter.click("#setup-button")
+        await expect(presenter.locator("#connection")).to_have_attribute("data-state", "connected")
+        await assert_accessible(presenter, "presenter, empty console")
+
+        screen, _, slog = await open_page(
+            browser, f"{server.url}/screen?event={code}", reduced_motion="reduce"
+        )
+        hidden, _, hlog = await open_page(
+            browser, f"{server.url}/screen?event={code}&hide=1", reduced_motion="reduce"
+        )
+        await expect(screen.locator("#connection")).to_have_attribute("data-state", "connected")
+        await assert_accessible(screen, "screen, join screen")
+
+        admin, _, alog = await open_page(
+            browser, f"{server.url}/admin#token=wrong", reduced_motion="reduce"
+        )
+        await expect(admin.locator("#login")).to_be_visible()
+        await assert_accessible(admin, "admin, login")
+
+        voters = [await clients.attendee(server.url, code, f"Voter {i}") for i in range(3)]
+        boss = await clients.presenter(server.url, code, event["presenter_key"])
+        try:
+            for spec, choice in (POLLS[0], POLLS[2], POLLS[4]):
+                created = await boss.call("poll:create", spec)
+                poll_id = created["poll"]["id"]
+                await expect(presenter.locator(f'[data-poll-id="{poll_id}"]')).to_have_count(1)
+                await assert_accessible(presenter, f"presenter, {spec['kind']} draft")
+                assert (await boss.call("poll:open", {"poll_id": poll_id}))["ok"]
+                for voter in voters:
+                    assert (await voter.vote(poll_id, int(choice) if choice.isdigit() else choice))[
+                        "ok"
+                    ]
+                for page in (presenter, screen):
+                    await expect(page.locator("#total")).to_have_text("3")
+                await expect(hidden.locator("#hidden-note")).to_be_visible()
+                await assert_accessible(presenter, f"presenter, {spec['kind']} live")
+                await assert_accessible(screen, f"screen, {spec['kind']} live")
+                await assert_accessible(hidden, f"hidden screen, {spec['kind']} live")
+                assert (await boss.call("poll:close", {"poll_id": poll_id}))["ok"]
+                assert (await boss.call("poll:reveal", {"poll_id": poll_id}))["ok"]
+                await expect(hidden.locator("#chart")).to_be_visible()
+                await assert_accessible(presenter, f"presenter, {spec['kind']} revealed")
+                await assert_accessible(hidden, f"hidden screen, {spec['kind']} revealed")
+
+            await admin.fill("#token-input", ADMIN_TOKEN)
+            await admin.click("#login-button")
+            await expect(admin.locator(f'tr[data-event="{code}"]')).to_be_visible()
+            await assert_accessible(admin, "admin, overview")
+            # The store's health is said in words, not only by a colour.
+            await expect(admin.locator("#store-ok")).to_have_text("healthy")
+        finally:
+            for client in (boss, *voters):
+                await client.disconnect()
+
+        await end_event(server, code)
+        await expect(presenter.locator("#ended-banner")).to_be_visible()
+        await expect(screen.locator("#screen-ended")).to_be_visible()
+        await expect(admin.locator(f'tr[data-event="{code}"] [data-field="state"]')).to_have_text(
+            "ended"
+        )
+        await assert_accessible(presenter, "presenter, ended")
+        await assert_accessible(screen, "screen, ended")
+        await assert_accessible(admin, "admin, ended event")
+        for log in (plog, slog, hlog, alog):
+            log.assert_clean()

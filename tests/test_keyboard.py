@@ -1,0 +1,149 @@
+"""The attendee page with the keyboard alone (WCAG 2.1.1, 2.4.3, 2.4.7): join, then
+answer each poll kind (single, multiple, rating, word cloud, open text) with Tab, Enter,
+Space and typing, never a click. The focus order is logical, the focused control is
+visibly outlined, and when a new poll replaces what had the focus, the focus goes to its
+question so the next Tab reaches its answers. Real server, real Chromium; the answers
+are checked on the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.support import clients
+from tests.support.browser import assert_accessible, chromium, chromium_path, open_page
+from tests.support.server import RunningServer, create_event, running_server
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(chromium_path() is None, reason="no Chromium (apt-get install chromium)"),
+]
+expect.set_options(timeout=15_000)
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[RunningServer]:
+    async with running_server() as running:
+        yield running
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with chromium() as b:
+        yield b
+
+
+async def focused(page: Page, selector: str) -> bool:
+    result: bool = await page.evaluate(
+        "(s) => Boolean(document.activeElement && document.activeElement.matches(s))", selector
+    )
+    return result
+
+
+async def tab_to(page: Page, selector: str, max_presses: int = 12) -> None:
+    """Press Tab until the element matching ``selector`` has the focus; it must show a
+    visible focus outline."""
+    for _ in range(max_presses):
+        if await focused(page, selector):
+            break
+        await page.keyboard.press("Tab")
+    assert await focused(page, selector), f"Tab never reached {selector}"
+    outline = await page.evaluate(
+        """() => {
+        const style = getComputedStyle(document.activeElement);
+        return { style: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+    }"""
+    )
+    assert outline["style"] != "none" and outline["width"] >= 2, (selector, outline)
+
+
+async def answered(server: RunningServer, code: str, poll_id: str) -> dict[str, Any]:
+    polls = await server.services.polls.list_polls(code)
+    results: dict[str, Any] = next(p["results"] for p in polls if p["id"] == poll_id)
+    return results
+
+
+async def test_keyboard_only_join_and_answer_every_poll_kind(
+    server: RunningServer, browser: Browser
+) -> None:
+    event = await create_event(server.url, "Keyboard event")
+    code = event["code"]
+    page, _, log = await open_page(browser, f"{server.url}/?event={code}", width=390, height=844)
+
+    # The code came with the link: the focus starts on the name; the order is the form's.
+    await expect(page.locator("#event-code")).to_have_value(code)
+    assert await focused(page, "#name")
+    await page.keyboard.type("Kim")
+    order = []
+    for _ in range(3):
+        await page.keyboard.press("Tab")
+        order.append(await page.evaluate("document.activeElement.id"))
+    assert order == ["country", "organisation", "join"]
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#attendee-name")).to_have_text("Kim")
+    # The join button is gone: the focus went on to the "waiting" card, not to <body>.
+    assert await focused(page, "#waiting-title")
+
+    boss = await clients.presenter(server.url, code, event["presenter_key"])
+    try:
+
+        async def open_poll(spec: dict[str, Any]) -> str:
+            created = await boss.call("poll:create", spec)
+            poll_id: str = created["poll"]["id"]
+            assert (await boss.call("poll:open", {"poll_id": poll_id}))["ok"]
+            await expect(page.locator("#question")).to_have_text(spec["question"])
+            # What had the focus is gone: it is on the new question now.
+            await expect(page.locator("#question")).to_be_focused()
+            return poll_id
+
+        status = page.locator("#answer-status")
+
+        single = await open_poll(
+            {"question": "Colour?", "kind": "single", "options": ["Red", "Green", "Blue"]}
+        )
+        await tab_to(page, '#answer-area [data-option="b"]')
+        await page.keyboard.press("Enter")
+        await expect(status).to_have_text("Your answer: Green")
+
+        multiple = await open_poll(
+            {"question": "Drinks?", "kind": "multiple", "options": ["Tea", "Coffee", "Water"]}
+        )
+        await tab_to(page, '#answer-area [data-option="a"] input')
+        await page.keyboard.press("Space")
+        await tab_to(page, '#answer-area [data-option="c"] input')
+        await page.keyboard.press("Space")
+        await tab_to(page, "#submit-answer")
+        await page.keyboard.press("Enter")
+        await expect(status).to_have_text("Your answer: Tea, Water")
+
+        rating = await open_poll({"question": "Rate it", "kind": "rating", "scale": 5})
+        await tab_to(page, '#answer-area [data-option="4"]')
+        await page.keyboard.press("Space")
+        await expect(status).to_have_text("Your answer: 4 / 5")
+
+        cloud = await open_poll({"question": "One word?", "kind": "wordcloud"})
+        await tab_to(page, "#text-answer")
+        await page.keyboard.type("sunny")
+        await page.keyboard.press("Enter")  # submits the form
+        await expect(status).to_have_text("Your answer: sunny")
+
+        text = await open_poll({"question": "Comments?", "kind": "open_text"})
+        await tab_to(page, "#text-answer")
+        await page.keyboard.type("Clear and useful")
+        await tab_to(page, "#submit-answer")
+        await page.keyboard.press("Enter")
+        await expect(status).to_have_text("Your answer: Clear and useful")
+        await assert_accessible(page, "attendee, after keyboard answers")
+    finally:
+        await boss.disconnect()
+
+    assert (await answered(server, code, single))["counts"]["b"] == 1
+    assert (await answered(server, code, multiple))["counts"] == {"a": 1, "b": 0, "c": 1}
+    assert (await answered(server, code, rating))["counts"]["4"] == 1
+    assert (await answered(server, code, cloud))["total"] == 1
+    assert (await answered(server, code, text))["total"] == 1
+    log.assert_clean()
