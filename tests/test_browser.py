@@ -92,7 +92,7 @@ async def open_poll(page: Page, poll_id: str) -> None:
 
 
 async def server_results(server: RunningServer, code: str, poll_id: str) -> dict[str, Any]:
-    polls = await server.services.polls.list_polls(code)
+    polls = await server.services.kinds["poll"].service.list_polls(code)  # type: ignore[attr-defined]
     return next(p["results"] for p in polls if p["id"] == poll_id)
 
 

@@ -14,7 +14,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from plenary.export import CSV_COLUMNS, csv_cell, to_csv
+from plenary.activities.polls.service import CSV_COLUMNS as POLL_COLUMNS
+from plenary.export import EventExport, csv_cell, to_csv
+from plenary.stage.kinds import ExportSection
 from plenary.text import clean_text, neutralise_formula, starts_like_formula
 from tests.support import clients
 from tests.support.server import ADMIN_TOKEN, create_event, running_server
@@ -80,27 +82,18 @@ def test_numbers_stay_numbers() -> None:
 
 
 def test_to_csv_quotes_and_neutralises_every_text_cell() -> None:
-    data: dict[str, Any] = {
-        "attendees": [{"id": "a_1", "name": '=cmd|" /C calc"!A0'}, {"id": "a_2", "name": "Ada"}],
-        "polls": [
-            {
-                "id": "p_1",
-                "question": "@SUM(1) where?",
-                "kind": "multiple",
-                "answers": [
-                    {"attendee_id": "a_1", "labels": ["+cmd", "Europe"], "ts": 1700},
-                    {"attendee_id": "a_2", "labels": ["Europe", "-2+3"], "ts": 1701},
-                    {"attendee_id": "a_gone", "labels": ["3"], "ts": 1702},
-                ],
-            }
-        ],
-    }
-    assert to_csv(data) == (
-        '"poll_id","question","kind","attendee_id","attendee_name","answer","ts"\r\n'
-        '"p_1","\'@SUM(1) where?","multiple","a_1","\'=cmd|"" /C calc""!A0",'
+    rows = [
+        ("p_1", "@SUM(1) where?", "multiple", "a_1", '=cmd|" /C calc"!A0', "+cmd; Europe", 1700),
+        ("p_1", "@SUM(1) where?", "multiple", "a_2", "Ada", "Europe; -2+3", 1701),
+        ("p_1", "@SUM(1) where?", "multiple", "a_gone", "", "3", 1702),
+    ]
+    export = EventExport({}, {"poll": ExportSection("polls", [], POLL_COLUMNS, rows)})
+    assert to_csv(export) == (
+        '"activity_type","poll_id","question","kind","attendee_id","attendee_name","answer","ts"\r\n'
+        '"poll","p_1","\'@SUM(1) where?","multiple","a_1","\'=cmd|"" /C calc""!A0",'
         '"\'+cmd; Europe","1700"\r\n'
-        '"p_1","\'@SUM(1) where?","multiple","a_2","Ada","Europe; -2+3","1701"\r\n'
-        '"p_1","\'@SUM(1) where?","multiple","a_gone","","3","1702"\r\n'
+        '"poll","p_1","\'@SUM(1) where?","multiple","a_2","Ada","Europe; -2+3","1701"\r\n'
+        '"poll","p_1","\'@SUM(1) where?","multiple","a_gone","","3","1702"\r\n'
     )
 
 
@@ -139,9 +132,9 @@ def check_csv(text: str) -> list[list[str]]:
     again = io.StringIO()
     csv.writer(again, quoting=csv.QUOTE_ALL).writerows(rows)
     assert again.getvalue() == text
-    assert tuple(rows[0]) == CSV_COLUMNS
+    assert tuple(rows[0]) == ("activity_type", *POLL_COLUMNS)
     for row in rows[1:]:
-        assert len(row) == len(CSV_COLUMNS)
+        assert len(row) == 1 + len(POLL_COLUMNS) and row[0] == "poll"
         for cell in row:
             assert not looks_like_formula(cell), (cell, row)
         assert row[-1].isdigit()  # ts: a plain number, not prefixed
@@ -182,7 +175,7 @@ async def test_csv_export_and_end_of_event_file(redis_url: str | None, tmp_path:
         # and the quote was added exactly where the text starts like a formula.
         stored = [clean_text(p) for p in PAYLOADS]
         by_poll: dict[str, dict[str, tuple[str, str]]] = {text_id: {}, choice_id: {}}
-        for poll_id, question, _, _, name, answer, _ in rows:
+        for _, poll_id, question, _, _, name, answer, _ in rows:
             by_poll[poll_id][unquote(name)] = (question, answer)
             for cell in (question, name, answer):
                 assert cell.startswith("'") == looks_like_formula(unquote(cell)), cell

@@ -17,7 +17,7 @@ from plenary.activities.polls.domain import (
     validate_answer,
 )
 from plenary.errors import ErrorCode, PlenaryError
-from plenary.settings import Limits
+from plenary.activities.polls.limits import PollLimits as Limits
 from plenary.text import _clean_any_text, clean_text, normalise_word
 
 LIMITS = Limits()

@@ -7,17 +7,14 @@ Nothing connects at build time; connections open in :func:`lifecycle` (an aiohtt
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import socketio
 from aiohttp import web
 
-from plenary import ids
-from plenary.activities.base import ActivityModule
-from plenary.activities.polls.handlers import PollsModule
-from plenary.activities.polls.service import PollService
+from plenary import ids, installed
 from plenary.clock import now_ms
 from plenary.event_service import EventService
 from plenary.http_api import page_urls, setup_routes
@@ -35,6 +32,8 @@ from plenary.realtime.session import Sessions
 from plenary.retention import EventRetention, ExportArchive
 from plenary.services import SERVICES, SETTINGS, Demo, Services
 from plenary.settings import Settings
+from plenary.stage.kinds import KindContext, KindPlugin, Kinds
+from plenary.stage.stage import Stage
 from plenary.store import store_for
 from plenary.tasks import TaskOwner, run_forever
 
@@ -43,17 +42,6 @@ log = logging.getLogger(__name__)
 SWEEP_INTERVAL_S = 30.0
 
 DEFAULT_WEB_ROOT = Path(__file__).resolve().parents[2] / "clients" / "web"
-
-DEMO_POLLS: list[dict[str, Any]] = [
-    {
-        "question": "Where are you joining from?",
-        "kind": "single",
-        "options": ["Europe", "Americas", "Africa", "Asia-Pacific"],
-    },
-    {"question": "One word for how you feel today", "kind": "wordcloud"},
-    {"question": "How useful was this session?", "kind": "rating", "scale": 5},
-]
-
 
 def create_sio(settings: Settings) -> socketio.AsyncServer:
     """The Socket.IO server (python-socketio's, with the fan-out fast path of
@@ -96,8 +84,10 @@ def build_app(
     settings: Settings,
     on_ready: Callable[[Services], Any] | None = None,
     web_root: Path = DEFAULT_WEB_ROOT,
+    kinds: Sequence[KindPlugin] | None = None,
 ) -> web.Application:
-    """A ready-to-run application (start it with ``web.run_app`` or an ``AppRunner``)."""
+    """A ready-to-run application (start it with ``web.run_app`` or an ``AppRunner``),
+    running the installed activity kinds (``plenary/activities/``) or ``kinds``."""
     app = web.Application(client_max_size=settings.limits.max_payload_bytes * 4)
     sio = create_sio(settings)
     sio.attach(app)
@@ -107,8 +97,11 @@ def build_app(
     sio.eio.frame_watch.metrics = metrics  # refused client frames (realtime/frameguard.py)
     broadcaster = Broadcaster(sio, metrics, sessions)
     events = EventService(store, settings.limits)
-    polls = PollService(store, broadcaster, settings.limits, settings.results_interval_ms)
-    modules: dict[str, ActivityModule] = {PollsModule.type: PollsModule(polls)}
+    registry = Kinds()
+    stage = Stage(store, registry)
+    context = KindContext(settings, store, broadcaster, stage)
+    for plugin in installed.plugins() if kinds is None else kinds:
+        registry.add(plugin.build(context))
     process_id = ids.new_id("proc")
     presence = Presence(store, sessions, broadcaster, process_id, metrics)
     gateway = Gateway(
@@ -116,7 +109,7 @@ def build_app(
         store,
         sessions,
         events,
-        modules,
+        registry,
         broadcaster,
         presence,
         settings.limits,
@@ -135,13 +128,13 @@ def build_app(
         sio.manager.metrics = metrics
     router = Router(sessions, metrics)
     gateway.attach(router)
-    for module in modules.values():
-        module.register(router)
+    registry.register(router)
     router.attach(sio)
 
     retention = EventRetention(
         store,
-        polls,
+        stage,
+        registry,
         broadcaster,
         ExportArchive(Path(settings.export_dir)),
         settings.retention_s,
@@ -152,7 +145,8 @@ def build_app(
         sio=sio,
         sessions=sessions,
         events=events,
-        polls=polls,
+        kinds=registry,
+        stage=stage,
         presence=presence,
         gateway=gateway,
         process_id=process_id,
@@ -219,7 +213,7 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
     finally:
         await loops.stop()
         await services.gateway.tasks.stop()
-        await services.polls.stop()
+        await services.kinds.stop()
         await sio.manager.stop()
         await sio.shutdown()
         await services.store.close()
@@ -246,10 +240,9 @@ async def close_sockets(app: web.Application) -> None:
 
 
 async def create_demo(services: Services) -> Demo:
-    """A ready event with a few draft polls, so a newcomer can start at once."""
+    """A ready event with a few draft activities of each kind that offers some, so a
+    newcomer can start at once."""
     event, key = await services.events.create_event("Plenary demo")
-    for poll in DEMO_POLLS:
-        await services.polls.create(
-            event.code, poll["question"], poll["kind"], poll.get("options"), poll.get("scale")
-        )
+    for kind in services.kinds.values():
+        await kind.demo(event.code)
     return Demo(event.code, key, page_urls(services.settings.base_url, event.code, key))

@@ -7,19 +7,29 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, TextIO
 
-from plenary.activities.polls.service import PollService
 from plenary.clock import now_ms
+from plenary.stage.kinds import ExportSection, Kinds
 from plenary.store import EventRecord, Store
 from plenary.text import neutralise_formula
 
 
-async def build_export(store: Store, polls: PollService, event: EventRecord) -> dict[str, Any]:
-    """The whole event as plain data."""
+@dataclass(frozen=True)
+class EventExport:
+    """An event's export: the JSON document (``data``) and each kind's CSV rows."""
+
+    data: dict[str, Any]
+    sections: Mapping[str, ExportSection]
+
+
+async def build_export(store: Store, kinds: Kinds, event: EventRecord) -> EventExport:
+    """The whole event as plain data: the event, its attendees, and a section per
+    activity kind (``polls``, ...)."""
     attendees = await store.list_attendees(event.code)
-    return {
+    data: dict[str, Any] = {
         "event": {"code": event.code, "title": event.title, "created_at": event.created_at},
         "exported_at": now_ms(),
         "attendees": [
@@ -32,15 +42,15 @@ async def build_export(store: Store, polls: PollService, event: EventRecord) -> 
             }
             for a in attendees
         ],
-        "polls": await polls.export(event.code),
     }
+    sections = await kinds.export(event.code)
+    for section in sections.values():
+        data[section.name] = section.items
+    return EventExport(data, sections)
 
 
-def to_json(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2)
-
-
-CSV_COLUMNS = ("poll_id", "question", "kind", "attendee_id", "attendee_name", "answer", "ts")
+def to_json(export: EventExport) -> str:
+    return json.dumps(export.data, ensure_ascii=False, indent=2)
 
 
 def csv_cell(value: object) -> object:
@@ -64,23 +74,21 @@ class SafeCsvWriter:
         self._writer.writerow([csv_cell(value) for value in row])
 
 
-def to_csv(data: dict[str, Any]) -> str:
-    """One row per answer."""
-    names = {a["id"]: a["name"] for a in data["attendees"]}
+def to_csv(export: EventExport) -> str:
+    """Every kind's rows in one table: ``activity_type`` (the kind), then the columns of
+    every kind in turn; a row fills its own kind's columns."""
+    columns: list[str] = []
+    for section in export.sections.values():
+        columns.extend(c for c in section.columns if c not in columns)
+    position = {name: i for i, name in enumerate(columns)}
     out = io.StringIO()
     writer = SafeCsvWriter(out)
-    writer.writerow(CSV_COLUMNS)
-    for poll in data["polls"]:
-        for answer in poll["answers"]:
-            writer.writerow(
-                [
-                    poll["id"],
-                    poll["question"],
-                    poll["kind"],
-                    answer["attendee_id"],
-                    names.get(answer["attendee_id"], ""),
-                    "; ".join(answer["labels"]),
-                    answer["ts"],
-                ]
-            )
+    writer.writerow(("activity_type", *columns))
+    for type_, section in export.sections.items():
+        where = [position[c] for c in section.columns]
+        for row in section.rows:
+            cells: list[Any] = [None] * len(columns)
+            for i, value in zip(where, row, strict=True):
+                cells[i] = value
+            writer.writerow((type_, *cells))
     return out.getvalue()

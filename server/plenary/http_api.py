@@ -196,12 +196,12 @@ async def export_event(request: web.Request) -> web.Response:
     fmt = request.query.get("format", "json")
     if fmt not in ("json", "csv"):
         raise bad_request("format must be json or csv.")
-    data = await build_export(services.store, services.polls, event)
+    export = await build_export(services.store, services.kinds, event)
     filename = f"plenary-{event.code}.{fmt}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "csv":
-        return web.Response(text=to_csv(data), content_type="text/csv", headers=disposition)
-    return web.Response(text=to_json(data), content_type="application/json", headers=disposition)
+        return web.Response(text=to_csv(export), content_type="text/csv", headers=disposition)
+    return web.Response(text=to_json(export), content_type="application/json", headers=disposition)
 
 
 LOOPBACK = ("127.0.0.1", "::1")

@@ -11,11 +11,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from plenary.activities.polls.service import PollService
 from plenary.clock import now_ms
 from plenary.errors import ErrorCode, PlenaryError
-from plenary.export import build_export, to_csv, to_json
+from plenary.export import EventExport, build_export, to_csv, to_json
 from plenary.realtime.broadcast import Broadcaster
+from plenary.stage.kinds import Kinds
+from plenary.stage.stage import Stage
 from plenary.store import EventRecord, Store
 
 log = logging.getLogger(__name__)
@@ -31,10 +32,10 @@ class ExportArchive:
     def paths(self, code: str) -> list[Path]:
         return [self.directory / f"plenary-{code}.json", self.directory / f"plenary-{code}.csv"]
 
-    async def write(self, code: str, data: dict[str, Any]) -> list[Path]:
+    async def write(self, code: str, export: EventExport) -> list[Path]:
         json_path, csv_path = self.paths(code)
-        await asyncio.to_thread(self._write_file, json_path, to_json(data))
-        await asyncio.to_thread(self._write_file, csv_path, to_csv(data))
+        await asyncio.to_thread(self._write_file, json_path, to_json(export))
+        await asyncio.to_thread(self._write_file, csv_path, to_csv(export))
         return [json_path, csv_path]
 
     def _write_file(self, path: Path, text: str) -> None:
@@ -59,13 +60,15 @@ class EventRetention:
     def __init__(
         self,
         store: Store,
-        polls: PollService,
+        stage: Stage,
+        kinds: Kinds,
         broadcaster: Broadcaster,
         archive: ExportArchive,
         retention_s: int,
     ) -> None:
         self._store = store
-        self._polls = polls
+        self._stage = stage
+        self._kinds = kinds
         self._out = broadcaster
         self.archive = archive
         self.retention_s = retention_s
@@ -77,18 +80,14 @@ class EventRetention:
         return event
 
     async def end(self, code: str) -> dict[str, Any]:
-        """End the event: close the open poll, refuse new connections, export to disk,
-        and let its live state expire after the retention period."""
+        """End the event: close what is on stage, refuse new connections, export to
+        disk, and let its live state expire after the retention period."""
         await self._event(code)
-        current = await self._store.get_current(code)
-        if current:
-            activity = await self._store.get_activity(code, current)
-            if activity is not None and activity.status == "open":
-                await self._polls.close(code, current)
+        await self._stage.clear(code)
         ended = await self._store.end_event(code, now_ms())
         assert ended is not None
-        data = await build_export(self._store, self._polls, ended)
-        paths = await self.archive.write(code, data)
+        export = await build_export(self._store, self._kinds, ended)
+        paths = await self.archive.write(code, export)
         # Only once the export is durable on disk may the live state start to expire.
         await self._store.expire_event(code, self.retention_s)
         await self._out.to_everyone(code, "event:ended", {"ended_at": ended.ended_at})

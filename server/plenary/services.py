@@ -9,7 +9,6 @@ from typing import Any
 import socketio
 from aiohttp import web
 
-from plenary.activities.polls.service import PollService
 from plenary.clock import now_ms
 from plenary.event_service import EventService
 from plenary.metrics import Metrics
@@ -19,6 +18,8 @@ from plenary.realtime.presence import Presence
 from plenary.realtime.session import Sessions
 from plenary.retention import EventRetention
 from plenary.settings import Settings
+from plenary.stage.kinds import Kinds
+from plenary.stage.stage import Stage
 from plenary.store import Store
 from plenary.store.base import PRESENCE_TTL_MS
 
@@ -41,7 +42,8 @@ class Services:
     sio: socketio.AsyncServer
     sessions: Sessions
     events: EventService
-    polls: PollService
+    kinds: Kinds
+    stage: Stage
     presence: Presence
     gateway: Gateway
     process_id: str
@@ -89,7 +91,7 @@ class Services:
                     else {
                         "id": current.id,
                         "type": current.definition.get("type"),
-                        "question": current.definition.get("question"),
+                        **self.kinds.summary(current),
                         "status": current.status,
                     },
                 }

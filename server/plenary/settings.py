@@ -16,16 +16,14 @@ import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any
+from typing import Any, TypeVar
+
+from plenary.installed import limit_classes
+from plenary.options import option
 
 ENV_PREFIX = "PLENARY_"
 
-
-def option(default: Any, help: str, *, secret: bool = False) -> Any:
-    """A settings field with its documentation."""
-    if isinstance(default, list):
-        raise TypeError("use a tuple for sequence defaults")
-    return field(default=default, metadata={"help": help, "secret": secret})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -37,12 +35,6 @@ class Limits:
     )
     max_name_len: int = option(60, "longest attendee name (characters)")
     max_title_len: int = option(120, "longest event title")
-    max_question_len: int = option(300, "longest poll question")
-    max_option_len: int = option(120, "longest poll option label")
-    max_options: int = option(12, "most options in a choice poll")
-    max_word_len: int = option(40, "longest word-cloud answer")
-    max_text_len: int = option(280, "longest open-text answer")
-    max_polls_per_event: int = option(500, "most polls in one event")
     max_attendees_per_event: int = option(
         20_000, "most attendees who may join one event (later joins get event_full)"
     )
@@ -103,7 +95,7 @@ class Settings:
         None, "create a ready demo event at start (default: yes in embedded mode only)"
     )
     results_interval_ms: int = option(
-        250, "live results go out at most once per this many ms per poll"
+        250, "live results go out at most once per this many ms per activity"
     )
     presence_interval_ms: int = option(
         1000, "attendee counts are published at most once per this many ms"
@@ -137,6 +129,14 @@ class Settings:
         "auto", "json (one object per line), text, or auto (text on a terminal, else json)"
     )
     limits: Limits = field(default_factory=Limits)
+    #: Installed activity kinds' limits that were configured (see plenary/activities/),
+    #: by class; :meth:`limits_for` gives the defaults of the others.
+    kind_limits: Mapping[type, Any] = field(default_factory=dict)
+
+    def limits_for(self, cls: type[T]) -> T:
+        """The limits of one activity kind: as configured, else its defaults."""
+        configured = self.kind_limits.get(cls)
+        return configured if configured is not None else cls()
 
     @property
     def engineio_transports(self) -> list[str]:
@@ -216,12 +216,18 @@ def _converter(annotation: Any) -> tuple[Callable[[str], Any], str]:
     raise TypeError(f"no converter for {annotation!r}")
 
 
+def owners() -> list[type]:
+    """The classes that declare settings: the server's, its limits, and each installed
+    activity kind's limits."""
+    return [Settings, Limits, *limit_classes()]
+
+
 def options() -> Iterator[Option]:
-    """Every setting of :class:`Settings` and :class:`Limits`, in declaration order."""
-    for owner in (Settings, Limits):
+    """Every setting of :func:`owners`, in declaration order."""
+    for owner in owners():
         hints = typing.get_type_hints(owner)
         for f in fields(owner):
-            if f.name == "limits":
+            if f.name in ("limits", "kind_limits"):
                 continue
             convert, type_name = _converter(hints[f.name])
             default = f.default if f.default is not MISSING else None
@@ -242,7 +248,7 @@ def build_settings(
     """Settings from defaults, then the environment, then ``overrides`` (flags); an
     override of ``None`` means "not given"."""
     environ = os.environ if environ is None else environ
-    values: dict[type, dict[str, Any]] = {Settings: {}, Limits: {}}
+    values: dict[type, dict[str, Any]] = {owner: {} for owner in owners()}
     known = {}
     for opt in options():
         known[opt.name] = opt
@@ -257,7 +263,12 @@ def build_settings(
             raise TypeError(f"unknown setting {name!r}")
         if value is not None:
             values[known[name].owner][name] = value
-    return Settings(**values[Settings], limits=Limits(**values[Limits]))
+    return Settings(
+        **values.pop(Settings),
+        limits=Limits(**values.pop(Limits)),
+        # Only the kinds with a configured limit: the others use their defaults.
+        kind_limits={owner: owner(**given) for owner, given in values.items() if given},
+    )
 
 
 def configuration_markdown() -> str:
@@ -270,7 +281,9 @@ def configuration_markdown() -> str:
         "from the code; `tests/test_settings.py` fails when it is out of date.",
         "",
     ]
-    for owner, title in ((Settings, "Server"), (Limits, "Limits")):
+    titles = {Settings: "Server", Limits: "Limits"}
+    for owner in owners():
+        title = titles.get(owner) or (owner.__doc__ or owner.__name__).split(".")[0].strip()
         lines += [
             f"## {title}",
             "",

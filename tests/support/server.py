@@ -20,6 +20,7 @@ from aiohttp import web
 from plenary.app import build_app
 from plenary.services import SERVICES, Services
 from plenary.settings import Limits, Settings
+from plenary.stage.kinds import KindPlugin
 from tests.support.ports import free_port
 
 ADMIN_TOKEN = "test-admin-token"
@@ -33,9 +34,13 @@ class RunningServer:
 
 @contextlib.asynccontextmanager
 async def running_server(
-    redis_url: str | None = None, limits: Limits | None = None, **overrides: object
+    redis_url: str | None = None,
+    limits: Limits | None = None,
+    kinds: Sequence[KindPlugin] | None = None,
+    **overrides: object,
 ) -> AsyncIterator[RunningServer]:
-    """The real aiohttp + Socket.IO server, listening on a free loopback port."""
+    """The real aiohttp + Socket.IO server, listening on a free loopback port, running
+    the installed activity kinds (or ``kinds``)."""
     port = free_port()
     settings = Settings(
         host="127.0.0.1",
@@ -46,7 +51,7 @@ async def running_server(
         limits=limits or Limits(),
         **overrides,  # type: ignore[arg-type]
     )
-    app = build_app(settings)
+    app = build_app(settings, kinds=kinds)
     runner = web.AppRunner(app, shutdown_timeout=2)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)

@@ -1,13 +1,13 @@
-"""Activities: the things a presenter runs live (polls now; quizzes, world-café rounds,
-pitch ballots and Q&A later).
+"""Activities: the things a presenter runs live. Each kind is a package here, side by
+side, none importing another:
 
-Each activity kind is a sub-package with the same three parts:
+* ``domain.py`` -- the pure rules, plain data in and out, no I/O;
+* ``service.py`` -- use cases on the store, the stage and the broadcaster;
+* ``handlers.py`` -- the kind's Socket.IO messages and its
+  :class:`plenary.stage.kinds.ActivityKind`;
+* ``limits.py`` (optional) -- ``LIMITS``, a dataclass of the kind's configurable limits;
+* ``kind.py`` -- ``KIND``, the :class:`plenary.stage.kinds.KindPlugin` that installs it.
 
-* ``domain.py`` -- pure rules, plain data in and out, no I/O;
-* ``service.py`` -- use cases on top of :class:`plenary.store.Store` and the broadcaster;
-* ``events.py`` -- Socket.IO handlers registered on the :class:`plenary.realtime.router.Router`.
-
-All kinds share the store's generic activity records (definition + status), its
-idempotent ``record_answer`` with counted keys, and the coalesced results broadcaster,
-so a new kind is a new module, not a change to the store or the transport.
+A kind is installed by one line in :mod:`plenary.installed`. Keep a kind's
+``__init__.py`` free of imports: the settings read its ``limits.py`` on their own.
 """

@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import socketio
 from pydantic import BaseModel
 
-from plenary.activities.base import ActivityModule
 from plenary.clock import now_ms
 from plenary.errors import PlenaryError, StoreUnavailable
 from plenary.event_service import EventService
@@ -27,7 +26,7 @@ from plenary.realtime.server import PlenaryServer
 from plenary.realtime.session import Session, Sessions
 from plenary.roles import Role
 from plenary.settings import Limits
-from plenary.store import Store
+from plenary.store import Activity, Store
 from plenary.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
@@ -39,6 +38,16 @@ class NoPayload(BaseModel):
     pass
 
 
+class ActivityViews(Protocol):
+    """What the activity kinds show a connection (implemented by
+    :class:`plenary.stage.kinds.Kinds`; the transport names no kind)."""
+
+    async def state(
+        self, code: str, session: Session, on_stage: Activity | None
+    ) -> dict[str, Any]:
+        """The activity fields of a ``welcome``: ``activity`` and each kind's overview."""
+
+
 class Gateway:
     """Owns the connect/disconnect handlers and the per-connection snapshot."""
 
@@ -48,7 +57,7 @@ class Gateway:
         store: Store,
         sessions: Sessions,
         events: EventService,
-        modules: Mapping[str, ActivityModule],
+        views: ActivityViews,
         broadcaster: Broadcaster,
         presence: Presence,
         limits: Limits,
@@ -60,7 +69,7 @@ class Gateway:
         self._store = store
         self._sessions = sessions
         self._events = events
-        self._modules = modules
+        self._views = views
         self._out = broadcaster
         self._presence = presence
         self._limits = limits
@@ -181,7 +190,6 @@ class Gateway:
         state: dict[str, Any] = {
             "role": str(session.role),
             "event": {"code": code, "title": session.title},
-            "activity": None,
             "server_time": now_ms(),
         }
         if session.attendee is not None:
@@ -190,13 +198,8 @@ class Gateway:
             state["attendee"] = dict(vars(session.attendee))
             state["token"] = session.token
         current_id = await self._store.get_current(code)
-        if current_id:
-            activity = await self._store.get_activity(code, current_id)
-            module = self._modules.get(str(activity.definition.get("type"))) if activity else None
-            if activity is not None and module is not None:
-                state["activity"] = await module.current_view(code, activity, session)
-        for module in self._modules.values():
-            state.update(await module.overview(code, session))
+        on_stage = await self._store.get_activity(code, current_id) if current_id else None
+        state.update(await self._views.state(code, session, on_stage))
         if session.role is not Role.ATTENDEE:
             state["presence"] = await self._presence.counts(code)
         return state

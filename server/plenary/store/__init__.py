@@ -14,6 +14,7 @@ from plenary.store.base import (
     JoinResult,
     RecordOutcome,
     RecordResult,
+    StageChange,
     Store,
     Tally,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "JoinResult",
     "RecordOutcome",
     "RecordResult",
+    "StageChange",
     "Store",
     "Tally",
     "store_for",

@@ -66,6 +66,24 @@ class AnswerRecord:
     ts: int
 
 
+#: The statuses every activity kind shares: never on stage yet, and done. Any other
+#: status (``open``, a quiz's ``question``...) means running: the stage closes it when
+#: another activity takes the stage or the event ends.
+DRAFT = "draft"
+CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class StageChange:
+    """What :meth:`Store.take_stage` did: the activity it closed (as it was before and
+    after), and the one on stage now (None: the activity to put on stage is missing,
+    and nothing changed)."""
+
+    closed_before: Activity | None = None
+    closed: Activity | None = None
+    current: Activity | None = None
+
+
 class RecordOutcome(StrEnum):
     """What :meth:`Store.record_answer` did."""
 
@@ -225,6 +243,24 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def get_current(self, code: str) -> str | None:
         """The activity on stage, if any."""
+
+    @abc.abstractmethod
+    async def take_stage(
+        self,
+        code: str,
+        activity_id: str | None,
+        status: str | None,
+        meta: Mapping[str, Any],
+        closed_meta: Mapping[str, Any],
+    ) -> StageChange:
+        """Atomically: close the activity on stage if it is running (status neither
+        :data:`DRAFT` nor :data:`CLOSED`, and not ``activity_id`` itself) by setting
+        :data:`CLOSED` and merging ``closed_meta``; then, if ``activity_id`` is given,
+        set its status (unless None) and merge ``meta``, and put it on stage. With
+        ``activity_id`` None only the closing happens (the closed activity stays the
+        current one). A missing ``activity_id`` changes nothing. Whatever the kinds, and
+        however many processes call it at once, one activity at most is running on
+        stage."""
 
     # -- answers ------------------------------------------------------------
     @abc.abstractmethod

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from plenary.store.base import (
+    CLOSED,
+    DRAFT,
     PRESENCE_TTL_MS,
     Activity,
     AnswerRecord,
@@ -19,6 +21,7 @@ from plenary.store.base import (
     JoinResult,
     RecordOutcome,
     RecordResult,
+    StageChange,
     Store,
     Tally,
 )
@@ -177,6 +180,40 @@ class MemoryStore(Store):
     async def get_current(self, code: str) -> str | None:
         event = self._event(code)
         return event.current if event else None
+
+    async def take_stage(
+        self,
+        code: str,
+        activity_id: str | None,
+        status: str | None,
+        meta: Mapping[str, Any],
+        closed_meta: Mapping[str, Any],
+    ) -> StageChange:
+        # No await in here: atomic within the process, as the embedded mode needs.
+        event = self._event(code)
+        target = event.activities.get(activity_id) if event and activity_id else None
+        if event is None or (activity_id is not None and target is None):
+            return StageChange()
+        before = after = None
+        previous = event.current
+        running = event.activities.get(previous) if previous else None
+        if previous and previous != activity_id and running is not None:
+            if running.status not in (DRAFT, CLOSED):
+                before = running.snapshot(previous)
+                running.status = CLOSED
+                running.meta.update(closed_meta)
+                running.state_seq += 1
+                after = running.snapshot(previous)
+        current = None
+        if activity_id is not None and target is not None:
+            if status is not None or meta:
+                if status is not None:
+                    target.status = status
+                target.meta.update(meta)
+                target.state_seq += 1
+            event.current = activity_id
+            current = target.snapshot(activity_id)
+        return StageChange(before, after, current)
 
     # -- answers ------------------------------------------------------------
     async def record_answer(

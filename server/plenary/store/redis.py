@@ -40,6 +40,7 @@ from plenary.store.base import (
     JoinResult,
     RecordOutcome,
     RecordResult,
+    StageChange,
     Store,
     Tally,
 )
@@ -102,6 +103,41 @@ redis.call('HINCRBY', KEYS[1], 'sv', 1)
 return 1
 """)
 
+# The stage (Store.take_stage). KEYS[1]: the event hash; KEYS[2]: the activity to put on
+# stage, or '' to only close what is on stage. ARGV[1]: the prefix of activity keys
+# (pl:{CODE}:act:), ARGV[2]: the new activity's id, ARGV[3]: its new status ('' keeps
+# it), ARGV[4]: how many field/value pairs of its meta follow, then those pairs, then the
+# closed activity's meta pairs. The previous activity's key is built from the prefix: it
+# carries the same {CODE} hash tag, so it lives on the same Cluster slot.
+TAKE_STAGE = LuaScript("""
+local target = KEYS[2]
+if target ~= '' and redis.call('EXISTS', target) == 0 then return {0} end
+local n = tonumber(ARGV[4])
+local before, after, current = false, false, false
+local prev = redis.call('HGET', KEYS[1], 'current')
+if prev and prev ~= ARGV[2] then
+  local key = ARGV[1] .. prev
+  local status = redis.call('HGET', key, 'status')
+  if status and status ~= 'draft' and status ~= 'closed' then
+    before = redis.call('HGETALL', key)
+    redis.call('HSET', key, 'status', 'closed')
+    for i = 5 + 2 * n, #ARGV, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
+    redis.call('HINCRBY', key, 'sv', 1)
+    after = redis.call('HGETALL', key)
+  end
+end
+if target ~= '' then
+  if ARGV[3] ~= '' or n > 0 then
+    if ARGV[3] ~= '' then redis.call('HSET', target, 'status', ARGV[3]) end
+    for i = 5, 4 + 2 * n, 2 do redis.call('HSET', target, ARGV[i], ARGV[i + 1]) end
+    redis.call('HINCRBY', target, 'sv', 1)
+  end
+  redis.call('HSET', KEYS[1], 'current', ARGV[2])
+  current = redis.call('HGETALL', target)
+end
+return {1, prev or false, before, after, current}
+""")
+
 # Counts, total, version and labels read at one instant (a vote between them would make
 # the total disagree with the counts).
 READ_TALLY = LuaScript("""
@@ -150,6 +186,7 @@ return 0""")
 #: Every script, loaded when the store starts.
 SCRIPTS = (
     RECORD_ANSWER,
+    TAKE_STAGE,
     CLAIM_BROADCAST,
     UPDATE_ACTIVITY,
     READ_TALLY,
@@ -465,6 +502,40 @@ class RedisStore(Store):
     async def get_current(self, code: str) -> str | None:
         raw = await self._cmd("HGET", Keys.event(code), "current")
         return raw.decode() if raw else None
+
+    @_unavailable_on_connection_errors
+    async def take_stage(
+        self,
+        code: str,
+        activity_id: str | None,
+        status: str | None,
+        meta: Mapping[str, Any],
+        closed_meta: Mapping[str, Any],
+    ) -> StageChange:
+        pairs: list[Any] = []
+        for values in (meta, closed_meta):
+            for name, value in values.items():
+                pairs += [f"m:{name}", codec.pack(value)]
+        target = Keys.activity(code, activity_id) if activity_id is not None else ""
+        reply = await self._script(
+            TAKE_STAGE,
+            [Keys.event(code), target],
+            [Keys.activity(code, ""), activity_id or "", status or "", len(meta), *pairs],
+        )
+        if not reply[0]:
+            return StageChange()
+        previous = reply[1].decode() if reply[1] else ""
+
+        def record(aid: str, flat: Any) -> Activity | None:
+            if not flat:
+                return None
+            return _activity_from_hash(aid, dict(zip(flat[::2], flat[1::2], strict=True)))
+
+        return StageChange(
+            record(previous, reply[2]),
+            record(previous, reply[3]),
+            record(activity_id or "", reply[4]),
+        )
 
     # -- answers ------------------------------------------------------------
     @_unavailable_on_connection_errors

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from plenary.errors import ErrorCode, PlenaryError, bad_request
-from plenary.settings import Limits
+from plenary.activities.polls.limits import PollLimits
 from plenary.text import clean_text, normalise_word
 
 ACTIVITY_TYPE = "poll"
@@ -102,7 +102,7 @@ def build_poll(
     kind: Any,
     options: Any,
     scale: Any,
-    limits: Limits,
+    limits: PollLimits,
     now: int,
 ) -> Poll:
     """Validate a presenter's poll definition and return the poll."""
@@ -141,7 +141,7 @@ def build_poll(
     )
 
 
-def _build_options(options: Any, limits: Limits) -> tuple[PollOption, ...]:
+def _build_options(options: Any, limits: PollLimits) -> tuple[PollOption, ...]:
     if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
         raise bad_request("options must be a list of strings.")
     labels = [clean_text(o) for o in options]
@@ -168,7 +168,7 @@ class Answer:
     labels: dict[str, str] = field(default_factory=dict)
 
 
-def validate_answer(poll: Poll, choice: Any, limits: Limits) -> Answer:
+def validate_answer(poll: Poll, choice: Any, limits: PollLimits) -> Answer:
     """Check an attendee's choice against the poll and reduce it to counting keys."""
     kind = poll.kind
     if kind is PollKind.SINGLE:

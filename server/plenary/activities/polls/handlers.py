@@ -1,5 +1,6 @@
-"""Socket.IO events of polls: payload models and handlers. Each handler validates,
-calls :class:`PollService`, and returns the ack fields."""
+"""Polls as an activity kind: their Socket.IO messages (payload models and handlers,
+each validating, calling :class:`PollService` and returning the ack fields), their
+views per role, and what the stage and the export ask of them."""
 
 from __future__ import annotations
 
@@ -8,11 +9,24 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from plenary.activities.polls.domain import ACTIVITY_TYPE
+from plenary.activities.polls.limits import PollLimits
 from plenary.activities.polls.service import PollService
 from plenary.realtime.router import Router
 from plenary.realtime.session import Session
 from plenary.roles import STAFF_ROLES, Role
+from plenary.stage.kinds import ExportSection, KindContext
 from plenary.store import Activity
+
+#: The demo event's polls (``plenary serve`` in the embedded default).
+DEMO_POLLS: list[dict[str, Any]] = [
+    {
+        "question": "Where are you joining from?",
+        "kind": "single",
+        "options": ["Europe", "Americas", "Africa", "Asia-Pacific"],
+    },
+    {"question": "One word for how you feel today", "kind": "wordcloud"},
+    {"question": "How useful was this session?", "kind": "rating", "scale": 5},
+]
 
 POLL_ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
@@ -44,13 +58,26 @@ class EmptyPayload(BaseModel):
     pass
 
 
-class PollsModule:
-    """Polls as an activity module (see :class:`plenary.activities.base.ActivityModule`)."""
+class PollsKind:
+    """Polls as an activity kind (see :class:`plenary.stage.kinds.ActivityKind`)."""
 
     type = ACTIVITY_TYPE
 
     def __init__(self, service: PollService) -> None:
         self.service = service
+
+    @classmethod
+    def build(cls, context: KindContext) -> PollsKind:
+        settings = context.settings
+        return cls(
+            PollService(
+                context.store,
+                context.broadcaster,
+                context.stage,
+                settings.limits_for(PollLimits),
+                settings.results_interval_ms,
+            )
+        )
 
     def register(self, router: Router) -> None:
         presenter = {Role.PRESENTER}
@@ -83,7 +110,7 @@ class PollsModule:
                 session.code, session.attendee_id, p.poll_id, p.choice, p.vote_id
             )
 
-    async def current_view(self, code: str, activity: Activity, session: Session) -> dict[str, Any]:
+    async def view(self, code: str, activity: Activity, session: Session) -> dict[str, Any]:
         if session.role is Role.ATTENDEE:
             poll = await self.service.attendee_view(code, activity, session.attendee_id)
         else:
@@ -94,3 +121,21 @@ class PollsModule:
         if session.role in STAFF_ROLES:
             return {"polls": await self.service.list_polls(code)}
         return {}
+
+    async def left_stage(self, code: str, before: Activity, after: Activity) -> None:
+        await self.service.left_stage(code, before, after)
+
+    def summary(self, activity: Activity) -> dict[str, Any]:
+        return {"question": activity.definition.get("question")}
+
+    async def export(self, code: str) -> ExportSection:
+        return await self.service.export(code)
+
+    async def demo(self, code: str) -> None:
+        for poll in DEMO_POLLS:
+            await self.service.create(
+                code, poll["question"], poll["kind"], poll.get("options"), poll.get("scale")
+            )
+
+    async def stop(self) -> None:
+        await self.service.stop()

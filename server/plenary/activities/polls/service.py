@@ -16,11 +16,13 @@ from plenary.activities.polls.domain import (
     summarise,
     validate_answer,
 )
+from plenary.activities.polls.limits import PollLimits
 from plenary.clock import now_ms
 from plenary.coalescer import ResultsCoalescer
 from plenary.errors import ErrorCode, PlenaryError, bad_request, not_found
 from plenary.realtime.broadcast import Broadcaster
-from plenary.settings import Limits
+from plenary.stage.kinds import ExportSection
+from plenary.stage.stage import Stage
 from plenary.store import Activity, AnswerRecord, RecordOutcome, Store, Tally
 
 log = logging.getLogger(__name__)
@@ -53,10 +55,16 @@ class PollService:
     """Create, open, close and reveal polls; record votes; broadcast results."""
 
     def __init__(
-        self, store: Store, broadcaster: Broadcaster, limits: Limits, results_window_ms: int
+        self,
+        store: Store,
+        broadcaster: Broadcaster,
+        stage: Stage,
+        limits: PollLimits,
+        results_window_ms: int,
     ) -> None:
         self._store = store
         self._out = broadcaster
+        self._stage = stage
         self._limits = limits
         self.coalescer = ResultsCoalescer(store, results_window_ms, self.publish_results)
         self._polls: dict[tuple[str, str], Poll] = {}
@@ -100,20 +108,12 @@ class PollService:
     async def open(self, code: str, poll_id: str) -> dict[str, Any]:
         activity, _ = await self._load(code, poll_id)
         if activity.status == PollStatus.OPEN:
-            await self._store.set_current(code, poll_id)
-            return poll_view(activity)
-        # One activity on stage at a time: opening a poll closes the one before it.
-        current = await self._store.get_current(code)
-        if current and current != poll_id:
-            other = await self._store.get_activity(code, current)
-            if other is not None and other.status == PollStatus.OPEN:
-                await self.close(code, current)
-        updated = await self._store.update_activity(
+            # Open already: back on stage as it is (whatever took the stage is closed).
+            return poll_view(await self._stage.take(code, poll_id, None, {}))
+        # Taking the stage closes the activity on it, of whatever kind, atomically.
+        updated = await self._stage.take(
             code, poll_id, PollStatus.OPEN, {"opened_at": now_ms(), "closed_at": None}
         )
-        if updated is None:
-            raise not_found(f"Poll {poll_id!r}")
-        await self._store.set_current(code, poll_id)
         log.info("poll opened", extra={"event": code, "activity": poll_id})
         view = poll_view(updated)
         await self._out.to_everyone(code, "poll:opened", {"poll": view})
@@ -130,24 +130,35 @@ class PollService:
                 code, poll_id, PollStatus.CLOSED, {"closed_at": now_ms()}
             )
             updated = changed or activity
+        return await self._closed(code, poll, activity, updated)
+
+    async def left_stage(self, code: str, before: Activity, after: Activity) -> None:
+        """Another activity took the stage (or the event ended) and closed this poll."""
+        poll = self._remember(code, Poll.from_dict(after.definition))
+        await self._closed(code, poll, before, after)
+
+    async def _closed(
+        self, code: str, poll: Poll, before: Activity, after: Activity
+    ) -> dict[str, Any]:
+        """The final results of a closed poll, announced if it was open until now."""
         # Votes are refused atomically once the status is closed: this tally is final.
-        tally = await self._store.get_tally(code, poll_id)
+        tally = await self._store.get_tally(code, poll.id)
         results = results_payload(poll, tally)
-        view = poll_view(updated)
-        if activity.status == PollStatus.OPEN:
+        view = poll_view(after)
+        if before.status == PollStatus.OPEN:
             log.info(
                 "poll closed with %d answers",
                 tally.total,
-                extra={"event": code, "activity": poll_id},
+                extra={"event": code, "activity": poll.id},
             )
             await self._out.to_staff(
-                code, "poll:closed", {"poll_id": poll_id, "poll": view, "results": results}
+                code, "poll:closed", {"poll_id": poll.id, "poll": view, "results": results}
             )
             shown = results if view["revealed"] else None
             await self._out.to_attendees(
-                code, "poll:closed", {"poll_id": poll_id, "poll": view, "results": shown}
+                code, "poll:closed", {"poll_id": poll.id, "poll": view, "results": shown}
             )
-            await self._emit_results(code, updated, results, final=True)
+            await self._emit_results(code, after, results, final=True)
         return {"poll": view, "results": results}
 
     async def reveal(self, code: str, poll_id: str) -> dict[str, Any]:
@@ -224,9 +235,12 @@ class PollService:
         view["my_answer"] = mine.value if mine else None
         return view
 
-    async def export(self, code: str) -> list[dict[str, Any]]:
-        """Every poll with its results and every answer (attendee ids, no secrets)."""
+    async def export(self, code: str) -> ExportSection:
+        """Every poll with its results and every answer (attendee ids, no secrets); in
+        the CSV one row per answer."""
+        names = {a.id: a.name for a in await self._store.list_attendees(code)}
         polls = []
+        rows: list[tuple[Any, ...]] = []
         for activity in await self._store.list_activities(code):
             if activity.definition.get("type") != ACTIVITY_TYPE:
                 continue
@@ -243,4 +257,19 @@ class PollService:
                 for attendee_id, record in sorted(answers.items(), key=lambda kv: kv[1].ts)
             ]
             polls.append(view)
-        return polls
+            rows.extend(
+                (
+                    poll.id,
+                    poll.question,
+                    view["kind"],
+                    answer["attendee_id"],
+                    names.get(answer["attendee_id"], ""),
+                    "; ".join(answer["labels"]),
+                    answer["ts"],
+                )
+                for answer in view["answers"]
+            )
+        return ExportSection("polls", polls, CSV_COLUMNS, rows)
+
+
+CSV_COLUMNS = ("poll_id", "question", "kind", "attendee_id", "attendee_name", "answer", "ts")

@@ -1,0 +1,157 @@
+"""The activity-kind plug-in interface, and the registry the app fills.
+
+A kind (polls, quizzes, world-café rounds, ballots...) is a package under
+``plenary/activities/`` that exposes ``KIND``, a :class:`KindPlugin`; it is installed
+by one line in ``plenary/activities/__init__.py``. The app builds each installed kind's
+:class:`ActivityKind` from the shared parts (:class:`KindContext`), and from then on the
+server goes over the registered kinds (:class:`Kinds`) and names none of them, the way
+python-socketio goes over namespaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from plenary.realtime.broadcast import Broadcaster
+from plenary.realtime.router import Router
+from plenary.realtime.session import Session
+from plenary.settings import Settings
+from plenary.store import Activity, Store
+
+if TYPE_CHECKING:  # the stage needs the registry, and kinds get the stage
+    from plenary.stage.stage import Stage
+
+
+@dataclass(frozen=True)
+class ExportSection:
+    """A kind's part of an event's export: a section of the JSON document, and rows of
+    the CSV (each in this kind's own ``columns``; the export adds ``activity_type``)."""
+
+    name: str  # the JSON document's key, e.g. "polls"
+    items: list[dict[str, Any]]
+    columns: tuple[str, ...] = ()
+    rows: list[Sequence[Any]] = field(default_factory=list)
+
+
+class ActivityKind(Protocol):
+    """Everything about one kind of activity. Activities of every kind share the store's
+    records (a definition with ``type``, a status and state fields); the status
+    ``draft`` means never on stage, ``closed`` means done (see :class:`Stage`)."""
+
+    #: The ``type`` field of this kind's activity definitions.
+    type: str
+
+    def register(self, router: Router) -> None:
+        """Add this kind's Socket.IO messages."""
+
+    async def view(self, code: str, activity: Activity, session: Session) -> dict[str, Any]:
+        """The activity on stage as this session may see it (``welcome``, ``state:get``):
+        ``{"type": ..., ...}``."""
+
+    async def overview(self, code: str, session: Session) -> dict[str, Any]:
+        """Extra ``welcome`` fields for this session's role (e.g. every poll for staff)."""
+
+    async def left_stage(self, code: str, before: Activity, after: Activity) -> None:
+        """The stage closed this activity (another one took the stage, or the event
+        ended): its status is already ``closed`` in the store; tell the clients."""
+
+    def summary(self, activity: Activity) -> dict[str, Any]:
+        """A few fields that name the activity in the admin view (e.g. its question)."""
+
+    async def export(self, code: str) -> ExportSection:
+        """Every activity of this kind in the event, with results and answers."""
+
+    async def demo(self, code: str) -> None:
+        """Add a few draft activities to the demo event of ``plenary serve``."""
+
+    async def stop(self) -> None:
+        """Stop this kind's background tasks (at shutdown)."""
+
+
+@dataclass(frozen=True)
+class KindContext:
+    """The shared parts a kind is built from."""
+
+    settings: Settings
+    store: Store
+    broadcaster: Broadcaster
+    stage: Stage
+
+
+@dataclass(frozen=True)
+class KindPlugin:
+    """How a kind is installed: its type, how to build it, and its limits (a frozen
+    dataclass of :func:`plenary.settings.option` fields: flags and environment
+    variables like every other setting, read with ``settings.limits_for(cls)``)."""
+
+    type: str
+    build: Callable[[KindContext], ActivityKind]
+    limits: type | None = None
+
+
+class Kinds(Mapping[str, ActivityKind]):
+    """The registered kinds by type. Also what the gateway asks for the activity part of
+    a ``welcome`` (see :meth:`state`)."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, ActivityKind] = {}
+
+    def add(self, kind: ActivityKind) -> None:
+        if kind.type in self._kinds:
+            raise ValueError(f"activity kind {kind.type!r} is registered twice")
+        self._kinds[kind.type] = kind
+
+    def __getitem__(self, type_: str) -> ActivityKind:
+        return self._kinds[type_]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kinds)
+
+    def __len__(self) -> int:
+        return len(self._kinds)
+
+    def of(self, activity: Activity | None) -> ActivityKind | None:
+        """The kind of a stored activity (None for a kind not installed here)."""
+        if activity is None:
+            return None
+        return self._kinds.get(str(activity.definition.get("type")))
+
+    def register(self, router: Router) -> None:
+        for kind in self._kinds.values():
+            kind.register(router)
+
+    async def state(
+        self, code: str, session: Session, on_stage: Activity | None
+    ) -> dict[str, Any]:
+        """The activity fields of a ``welcome``: ``activity`` (the one on stage, as this
+        session may see it, or None) and every kind's overview for this role."""
+        kind = self.of(on_stage)
+        state: dict[str, Any] = {"activity": None}
+        if kind is not None and on_stage is not None:
+            state["activity"] = await kind.view(code, on_stage, session)
+        for each in self._kinds.values():
+            state.update(await each.overview(code, session))
+        return state
+
+    def summary(self, activity: Activity) -> dict[str, Any]:
+        kind = self.of(activity)
+        return kind.summary(activity) if kind is not None else {}
+
+    async def export(self, code: str) -> dict[str, ExportSection]:
+        """Every kind's export section, by kind type."""
+        return {type_: await kind.export(code) for type_, kind in self._kinds.items()}
+
+    async def stop(self) -> None:
+        for kind in self._kinds.values():
+            await kind.stop()
+
+
+__all__ = [
+    "ActivityKind",
+    "ExportSection",
+    "KindContext",
+    "KindPlugin",
+    "Kinds",
+]
