@@ -122,7 +122,6 @@ PLUGIN = KindPlugin(TYPE, HandsUp.build)
 KINDS = [*installed.plugins(), PLUGIN]
 
 
-
 def listen(*people: clients.Client) -> None:
     """Record the kind's own messages too (the clients record those of polls)."""
     for client in people:
@@ -151,9 +150,7 @@ async def test_a_kind_from_outside_takes_and_hands_back_the_stage(redis_url: str
         bob = await clients.attendee(server.url, code, "Bob")
         listen(presenter, ada, bob)
 
-        poll = (
-            await presenter.call("poll:create", {"question": "Q?", "kind": "rating"})
-        )["poll"]
+        poll = (await presenter.call("poll:create", {"question": "Q?", "kind": "rating"}))["poll"]
         assert (await presenter.call("poll:open", {"poll_id": poll["id"]}))["ok"]
         assert (await ada.vote(poll["id"], 4))["ok"]
 

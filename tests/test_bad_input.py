@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from plenary.realtime.server import packet_head
+from plenary.realtime.wire.server import packet_head
 from tests.support import clients
 from tests.support.clients import Client
 from tests.support.server import RunningServer

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 import socketio
 
-from plenary.realtime.server import PlenaryServer
+from plenary.realtime.wire.server import PlenaryServer
 from tests.support import clients
 from tests.support.raw_socketio import RawClient
 from tests.support.server import RunningServer
@@ -166,7 +166,7 @@ async def test_a_standard_clients_connect_takes_the_one_pass_path(
     expects (``parse_connect``), and it is accepted without python-socketio's generic
     connect handling: the shortcuts are really taken, and the result is the same
     welcome."""
-    from plenary.realtime import server as server_module
+    from plenary.realtime.wire import server as server_module
 
     decoded: list[Any] = []
     generic: list[Any] = []

@@ -1,5 +1,5 @@
 """The one-pass decoding of client events and connects (``parse_event`` and
-``parse_connect`` in ``plenary.realtime.server``): what they take, and everything they
+``parse_connect`` in ``plenary.realtime.wire.server``): what they take, and everything they
 leave to python-socketio's decoder."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from socketio.packet import Packet
 
-from plenary.realtime.server import parse_connect, parse_event
+from plenary.realtime.wire.server import parse_connect, parse_event
 
 
 @pytest.mark.parametrize(

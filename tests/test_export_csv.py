@@ -9,7 +9,6 @@ import io
 import json
 import unicodedata
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest

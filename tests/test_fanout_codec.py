@@ -10,7 +10,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from plenary.codec import MsgpackAsJson, pack, unpack
-from plenary.realtime.fanout import CHANNEL
+from plenary.realtime.wire.redis_manager import CHANNEL
 from tests.support import clients
 from tests.support.redis_proc import RedisProcess
 from tests.support.server import create_event, running_server

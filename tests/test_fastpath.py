@@ -1,4 +1,4 @@
-"""The fan-out fast path (``realtime/fastpath.py``, ``engine.py`` and ``frames.py``):
+"""The fan-out fast path (``realtime/wire/manager.py``, ``engine.py`` and ``frames.py``):
 broadcasts and personal messages written straight to each websocket, batched writes, the
 bounded backlog, pings from a timer, the room index, and python-socketio's own clients
 still working on top.
@@ -18,15 +18,15 @@ import pytest
 import socketio
 
 from plenary.realtime import rooms
-from plenary.realtime.engine import FastEngineIOServer, FastSocket, is_new_websocket_query
-from plenary.realtime.fastjson import FastJson
-from plenary.realtime.fastpath import FastManager
-from plenary.realtime.frames import (
-    FastPacket,
+from plenary.realtime.wire.engine import DirectSocket, EngineServer, is_new_websocket_query
+from plenary.realtime.wire.frames import (
+    PlenaryPacket,
     default_namespace_event_frame,
     message_frame,
     text_frame,
 )
+from plenary.realtime.wire.manager import LocalManager
+from plenary.realtime.wire.packet_json import PacketJson
 from plenary.settings import Limits
 from tests.support import clients
 from tests.support.raw_socketio import RawClient
@@ -202,7 +202,7 @@ async def test_a_client_that_never_reads_is_dropped_and_others_keep_receiving(
         stalled = await stalled_client(server, code)
         # Keep the kernel from absorbing megabytes for the stalled client.
         for sock in eio.sockets.values():
-            if isinstance(sock, FastSocket) and sock.transport is not None:
+            if isinstance(sock, DirectSocket) and sock.transport is not None:
                 raw_socket = sock.transport.get_extra_info("socket")
                 raw_socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16 * 1024)
         sessions = server.services.sessions
@@ -281,7 +281,7 @@ async def test_a_client_that_stops_answering_pings_is_disconnected(
 async def test_the_room_index_follows_joins_and_disconnects(http: aiohttp.ClientSession) -> None:
     async with running_server(limits=LIMITS) as server:
         manager = server.services.sio.manager
-        assert isinstance(manager, FastManager)
+        assert isinstance(manager, LocalManager)
         event = await create_event(server.url)
         code = event["code"]
         raw = await join_many(http, server.url, code, 20)
@@ -331,11 +331,11 @@ async def test_personal_messages_cross_processes_in_one_batch(redis_proc: RedisP
 
 
 def test_fast_json_keeps_the_standard_library_semantics() -> None:
-    assert FastJson.loads('["\\ud800"]') == ["\ud800"]  # orjson refuses lone surrogates
-    assert str(FastJson.loads("[NaN]")[0]) == "nan"
-    assert json.loads(FastJson.dumps({"s": "\ud800"})) == {"s": "\ud800"}
-    assert FastJson.dumps({"a": [1, 2.5, None, True, "é"]}) == '{"a":[1,2.5,null,true,"é"]}'
-    assert FastJson.dumps({1: "int key"}) == '{"1":"int key"}'
+    assert PacketJson.loads('["\\ud800"]') == ["\ud800"]  # orjson refuses lone surrogates
+    assert str(PacketJson.loads("[NaN]")[0]) == "nan"
+    assert json.loads(PacketJson.dumps({"s": "\ud800"})) == {"s": "\ud800"}
+    assert PacketJson.dumps({"a": [1, 2.5, None, True, "é"]}) == '{"a":[1,2.5,null,true,"é"]}'
+    assert PacketJson.dumps({1: "int key"}) == '{"1":"int key"}'
 
 
 def test_fast_packets_encode_like_python_socketio() -> None:
@@ -351,16 +351,16 @@ def test_fast_packets_encode_like_python_socketio() -> None:
         (packet.EVENT, ["x", {"v": "é"}], "/admin", None),
         (packet.CONNECT, {"sid": "abc"}, None, None),
     ):
-        fast = FastPacket(kind, data=data, namespace=namespace, id=ack_id).encode()
+        fast = PlenaryPacket(kind, data=data, namespace=namespace, id=ack_id).encode()
         stock = packet.Packet(kind, data=data, namespace=namespace, id=ack_id).encode()
         assert split(fast) == split(stock)
-    binary = FastPacket(packet.EVENT, data=["file", b"\x00\x01"]).encode()
+    binary = PlenaryPacket(packet.EVENT, data=["file", b"\x00\x01"]).encode()
     assert isinstance(binary, list) and binary[1] == b"\x00\x01"
 
 
 def test_a_personal_message_frame_is_the_packet_s_frame() -> None:
     """default_namespace_event_frame (personal messages, the welcome) makes the bytes
-    that FastPacket and message_frame make, and declines what orjson cannot encode."""
+    that PlenaryPacket and message_frame make, and declines what orjson cannot encode."""
     from socketio import packet
 
     for data in (
@@ -368,7 +368,7 @@ def test_a_personal_message_frame_is_the_packet_s_frame() -> None:
         {"name": "Zoë ✓", "nested": [1, 2.5, None, True], 7: "int key"},
         {"text": "x" * 70_000},  # a 64-bit length frame
     ):
-        fast = FastPacket(packet.EVENT, data=["quiz:result", data]).encode()
+        fast = PlenaryPacket(packet.EVENT, data=["quiz:result", data]).encode()
         assert default_namespace_event_frame("quiz:result", data) == message_frame(fast)
     assert default_namespace_event_frame("x", {"blob": b"\x00"}) is None
     assert default_namespace_event_frame("x", {"big": 2**70}) is None
@@ -416,13 +416,13 @@ def test_a_new_websocket_connection_is_told_apart_as_engineio_would(
 
 
 def test_a_fast_socket_has_engineio_s_attributes_and_a_queue_when_asked() -> None:
-    """FastSocket does engineio's BaseSocket.__init__ itself (to skip the queue): it
+    """DirectSocket does engineio's BaseSocket.__init__ itself (to skip the queue): it
     must set every attribute engineio's socket has, in this version of engineio too."""
     from engineio.async_socket import AsyncSocket
 
-    server = FastEngineIOServer(async_mode="aiohttp")
+    server = EngineServer(async_mode="aiohttp")
     stock = AsyncSocket(server, "sid1")
-    fast = FastSocket(server, "sid2")
+    fast = DirectSocket(server, "sid2")
     assert set(vars(stock)) - {"queue"} <= set(vars(fast))
     assert {k: v for k, v in vars(fast).items() if k not in ("sid", "last_ping", "server")} == {
         k: v for k, v in vars(stock).items() if k not in ("sid", "last_ping", "server", "queue")
@@ -470,7 +470,7 @@ def test_session_ids_look_like_engineio_s_and_never_repeat() -> None:
     import base64
     import os
 
-    server = FastEngineIOServer(async_mode="aiohttp")
+    server = EngineServer(async_mode="aiohttp")
     ids = [server.generate_id() for _ in range(5000)]  # several refills of the pool
     assert len(set(ids)) == len(ids)
     for sid in ids[:50]:
@@ -482,18 +482,18 @@ def test_session_ids_look_like_engineio_s_and_never_repeat() -> None:
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
-        os.write(write, FastEngineIOServer(async_mode="aiohttp").generate_id().encode())
+        os.write(write, EngineServer(async_mode="aiohttp").generate_id().encode())
         os._exit(0)
     os.waitpid(pid, 0)
     child = os.read(read, 100).decode()
     os.close(read)
     os.close(write)
-    parent = FastEngineIOServer(async_mode="aiohttp").generate_id()
+    parent = EngineServer(async_mode="aiohttp").generate_id()
     assert child[:16] != parent[:16]  # the random part differs
 
 
 async def test_the_room_index_and_plain_dict_rooms_match_python_socketio() -> None:
-    """FastManager keeps rooms other than the connected clients' in plain dicts and an
+    """LocalManager keeps rooms other than the connected clients' in plain dicts and an
     index of each socket's rooms: the same sequence of joins, leaves, closes and
     disconnects gives the same participants and rooms as python-socketio's manager."""
     from types import SimpleNamespace
@@ -501,7 +501,7 @@ async def test_the_room_index_and_plain_dict_rooms_match_python_socketio() -> No
     def server() -> Any:
         count = iter(range(1000))
         return SimpleNamespace(
-            eio=SimpleNamespace(generate_id=lambda: f"sid{next(count)}"), packet_class=FastPacket
+            eio=SimpleNamespace(generate_id=lambda: f"sid{next(count)}"), packet_class=PlenaryPacket
         )
 
     def snapshot(manager: Any) -> Any:
@@ -517,7 +517,7 @@ async def test_the_room_index_and_plain_dict_rooms_match_python_socketio() -> No
         joined = {sid: sorted(manager.get_rooms(sid, "/")) for sid in ("sid0", "sid1", "sid2")}
         return rooms, participants, both, joined
 
-    fast, stock = FastManager(), socketio.AsyncManager()
+    fast, stock = LocalManager(), socketio.AsyncManager()
     states = []
     for manager in (fast, stock):
         manager.set_server(server())

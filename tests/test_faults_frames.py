@@ -25,7 +25,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from plenary.realtime.frameguard import LOG_BURST
+from plenary.realtime.wire.frameguard import LOG_BURST
 from tests.support.redis_proc import RedisProcess
 from tests.support.server import ServerProcess, create_event_sync
 

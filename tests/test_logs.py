@@ -11,9 +11,9 @@ import time
 import pytest
 import requests
 
-from plenary.app import create_sio
 from plenary.logs import JsonFormatter
-from plenary.realtime.engine import FastEngineIOServer
+from plenary.realtime.wire import create_socket_server as create_sio
+from plenary.realtime.wire.engine import EngineServer
 from plenary.settings import Settings
 from tests.support.ports import free_port
 from tests.support.server import ADMIN_TOKEN
@@ -78,7 +78,7 @@ def test_engineio_logs_through_ours_once() -> None:
 
 
 def test_what_engineio_refuses_is_a_client_error(caplog: pytest.LogCaptureFixture) -> None:
-    server = FastEngineIOServer(async_mode="aiohttp", logger=logging.getLogger("plenary.t"))
+    server = EngineServer(async_mode="aiohttp", logger=logging.getLogger("plenary.t"))
     with caplog.at_level(logging.INFO, logger="plenary.t"):
         server._log_error_once("Invalid session x", "bad-sid")
         server._log_error_once("Invalid session y", "bad-sid")

@@ -90,7 +90,7 @@ async def test_a_process_listens_only_to_events_it_has_clients_of(
 ) -> None:
     import redis.asyncio as aioredis
 
-    from plenary.realtime.fanout import event_channel
+    from plenary.realtime.wire.redis_manager import event_channel
 
     one, two = two_servers
     event = await asyncio.to_thread(create_event_sync, one.url)

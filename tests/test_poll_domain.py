@@ -16,8 +16,8 @@ from plenary.activities.polls.domain import (
     summarise,
     validate_answer,
 )
-from plenary.errors import ErrorCode, PlenaryError
 from plenary.activities.polls.limits import PollLimits as Limits
+from plenary.errors import ErrorCode, PlenaryError
 from plenary.text import _clean_any_text, clean_text, normalise_word
 
 LIMITS = Limits()

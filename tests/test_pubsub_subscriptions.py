@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from plenary.app import create_sio
-from plenary.realtime.fanout import ChannelNotLive, PlenaryRedisManager, event_channel
+from plenary.realtime.wire import create_socket_server as create_sio
+from plenary.realtime.wire.redis_manager import ChannelNotLive, RedisManager, event_channel
 from plenary.settings import Settings
 from tests.support.redis_proc import RedisProcess
 
@@ -25,7 +25,7 @@ class Process:
 
     def __init__(self, url: str) -> None:
         self.sio = create_sio(Settings(redis_url=url))
-        self.manager: PlenaryRedisManager = self.sio.manager
+        self.manager: RedisManager = self.sio.manager
         self.delivered: list[tuple[str, str, Any]] = []
         self.resynced_events: list[str] = []
         self.resynced_all = 0

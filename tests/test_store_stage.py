@@ -9,11 +9,22 @@ from collections.abc import AsyncIterator
 import pytest
 
 from plenary.settings import Settings
-from plenary.store import Store, store_for
+from plenary.store import EventRecord, Store, store_for
 from plenary.store.base import CLOSED, DRAFT
-from tests.test_store import CODE, store  # noqa: F401 - the store fixture, both backends
+
+CODE = "ABCDEF"
 
 CLOSING = {"closed_at": 99}
+
+
+@pytest.fixture
+async def store(redis_url: str | None) -> AsyncIterator[Store]:
+    """A store of each backend (``redis_url`` is parametrised) with one event."""
+    s = store_for(Settings(redis_url=redis_url))
+    await s.start()
+    assert await s.create_event(EventRecord(CODE, "Title", "digest", 1))
+    yield s
+    await s.close()
 
 
 async def add(store: Store, aid: str, kind: str, status: str = DRAFT) -> None:
@@ -26,7 +37,7 @@ async def status_of(store: Store, aid: str) -> str:
     return activity.status
 
 
-async def test_taking_the_stage_closes_what_runs_on_it(store: Store) -> None:  # noqa: F811
+async def test_taking_the_stage_closes_what_runs_on_it(store: Store) -> None:
     await add(store, "p_1", "poll")
     await add(store, "q_1", "quiz")
     first = await store.take_stage(CODE, "p_1", "open", {"opened_at": 5}, CLOSING)
@@ -47,7 +58,7 @@ async def test_taking_the_stage_closes_what_runs_on_it(store: Store) -> None:  #
     assert await status_of(store, "p_1") == CLOSED
 
 
-async def test_taking_the_stage_again_or_with_nothing_running(store: Store) -> None:  # noqa: F811
+async def test_taking_the_stage_again_or_with_nothing_running(store: Store) -> None:
     await add(store, "p_1", "poll")
     await add(store, "p_2", "poll")
     await store.take_stage(CODE, "p_1", "open", {}, CLOSING)
@@ -63,7 +74,7 @@ async def test_taking_the_stage_again_or_with_nothing_running(store: Store) -> N
     assert p_1 is not None and p_1.meta["closed_at"] == 7
 
 
-async def test_a_missing_activity_changes_nothing(store: Store) -> None:  # noqa: F811
+async def test_a_missing_activity_changes_nothing(store: Store) -> None:
     await add(store, "p_1", "poll")
     await store.take_stage(CODE, "p_1", "open", {}, CLOSING)
     change = await store.take_stage(CODE, "nope", "open", {}, CLOSING)
@@ -72,7 +83,7 @@ async def test_a_missing_activity_changes_nothing(store: Store) -> None:  # noqa
     assert await status_of(store, "p_1") == "open"
 
 
-async def test_clearing_the_stage_closes_but_keeps_it_current(store: Store) -> None:  # noqa: F811
+async def test_clearing_the_stage_closes_but_keeps_it_current(store: Store) -> None:
     await add(store, "q_1", "quiz")
     nothing = await store.take_stage(CODE, None, None, {}, CLOSING)
     assert nothing.closed is None and nothing.current is None
@@ -84,7 +95,7 @@ async def test_clearing_the_stage_closes_but_keeps_it_current(store: Store) -> N
 
 
 @pytest.fixture
-async def second_process(redis_url: str | None, store: Store) -> AsyncIterator[Store]:  # noqa: F811
+async def second_process(redis_url: str | None, store: Store) -> AsyncIterator[Store]:
     """Another process's store on the same state (the same store in embedded mode)."""
     if redis_url is None:
         yield store
@@ -96,7 +107,7 @@ async def second_process(redis_url: str | None, store: Store) -> AsyncIterator[S
 
 
 async def test_two_processes_opening_at_once_leave_one_running(
-    store: Store,  # noqa: F811
+    store: Store,
     second_process: Store,
 ) -> None:
     for round_no in range(20):

@@ -58,27 +58,27 @@ EXPLICIT: tuple[tuple[str, str], ...] = (
     # engine.io
     (
         "engineio.async_drivers.aiohttp:WebSocket",
-        "mirrored by plenary.realtime.engine:FastWebSocket",
+        "mirrored by plenary.realtime.wire.socket:WebSocketDriver",
     ),
     (
         "engineio.async_drivers.aiohttp:_async",
-        "the driver table FastEngineIOServer copies with its own websocket class",
+        "the driver table EngineServer copies with its own websocket class",
     ),
     (
         "engineio.async_drivers.aiohttp:translate_request",
-        "called by FastEngineIOServer.handle_request for a new websocket",
+        "called by EngineServer.handle_request for a new websocket",
     ),
     (
         "engineio.async_socket:AsyncSocket.check_ping_timeout",
-        "its condition is copied in FastSocket.past_ping_timeout",
+        "its condition is copied in DirectSocket.past_ping_timeout",
     ),
     (
         "engineio.async_socket:AsyncSocket.handle_get_request",
-        "its upgrade decision is copied in FastEngineIOServer._handle_connect",
+        "its upgrade decision is copied in EngineServer._handle_connect",
     ),
     (
         "engineio.async_server:AsyncServer._trigger_event",
-        "mirrored by FastEngineIOServer._trigger_connect and FastSocket.deliver_message",
+        "mirrored by EngineServer._trigger_connect and DirectSocket.deliver_message",
     ),
     (
         "engineio.async_server:AsyncServer.send",
@@ -86,12 +86,12 @@ EXPLICIT: tuple[tuple[str, str], ...] = (
     ),
     (
         "engineio.packet:Packet.encode",
-        "FastEngineIOServer._handle_connect and FastSocket.ping_due write its encodings",
+        "EngineServer._handle_connect and DirectSocket.ping_due write its encodings",
     ),
     # Socket.IO
     (
         "socketio.packet:Packet.decode",
-        "parse_event and parse_connect (realtime/server.py) decode the common packets",
+        "parse_event and parse_connect (realtime/wire/server.py) decode the common packets",
     ),
     (
         "socketio.async_server:AsyncServer._handle_event_internal",
@@ -99,7 +99,7 @@ EXPLICIT: tuple[tuple[str, str], ...] = (
     ),
     (
         "socketio.base_manager:BaseManager.get_participants",
-        "reads room members through _fwdm, which RoomMembers (realtime/fastpath.py) provides",
+        "reads room members through _fwdm, which RoomMembers (realtime/wire/manager.py) provides",
     ),
     # redis-py
     (
@@ -171,14 +171,14 @@ def test_the_overrides_are_found() -> None:
     """The discovery finds what it must (else the guard would watch nothing)."""
     found = watched(EXPLICIT)
     expected = {
-        "engineio.async_socket:AsyncSocket.send": "overridden by plenary.realtime.engine",
-        "engineio.base_socket:BaseSocket.__init__": "overridden by plenary.realtime.engine",
+        "engineio.async_socket:AsyncSocket.send": "overridden by plenary.realtime.wire.socket",
+        "engineio.base_socket:BaseSocket.__init__": "overridden by plenary.realtime.wire.socket",
         "engineio.async_server:AsyncServer._handle_connect": "overridden by",
         "socketio.async_server:AsyncServer._handle_eio_message": "overridden by",
         "socketio.base_manager:BaseManager.basic_enter_room": "overridden by",
         "socketio.async_redis_manager:AsyncRedisManager._listen": "overridden by",
         "socketio.async_pubsub_manager:AsyncPubSubManager._thread": "calls _listen",
-        "socketio.packet:Packet.encode": "overridden by plenary.realtime.frames:FastPacket",
+        "socketio.packet:Packet.encode": "overridden by plenary.realtime.wire.frames:PlenaryPacket",
         "redis.asyncio.connection:AbstractConnection.pack_command": "HiredisPacking",
     }
     for key, why in expected.items():
@@ -210,7 +210,7 @@ def test_a_change_upstream_is_reported_with_the_way_forward() -> None:
     message = report(problems)
     assert f"CHANGED  {key}: differs from the code recorded at python-engineio 4.0.0" in message
     assert f"(installed: python-engineio {versions['python-engineio']})" in message
-    assert "overridden by plenary.realtime.engine:FastSocket.send" in message
+    assert "overridden by plenary.realtime.wire.socket:DirectSocket.send" in message
     assert f"GONE     {gone}" in message
     assert "UNUSED   engineio.old:Gone.method" in message
     assert "docs/upgrading.md" in message and RECORD_COMMAND in message

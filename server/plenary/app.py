@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import socketio
 from aiohttp import web
 
 from plenary import ids, installed
@@ -20,15 +19,11 @@ from plenary.event_service import EventService
 from plenary.http_api import page_urls, setup_routes
 from plenary.metrics import Metrics
 from plenary.realtime.broadcast import Broadcaster
-from plenary.realtime.fanout import PlenaryRedisManager
-from plenary.realtime.fastjson import FastJson
-from plenary.realtime.fastpath import FastManager
-from plenary.realtime.frames import FastPacket
 from plenary.realtime.gateway import Gateway
 from plenary.realtime.presence import Presence
 from plenary.realtime.router import Router
-from plenary.realtime.server import PlenaryServer
 from plenary.realtime.session import Sessions
+from plenary.realtime.wire import attach_services, create_socket_server
 from plenary.retention import EventRetention, ExportArchive
 from plenary.services import SERVICES, SETTINGS, Demo, Services
 from plenary.settings import Settings
@@ -43,42 +38,6 @@ SWEEP_INTERVAL_S = 30.0
 
 DEFAULT_WEB_ROOT = Path(__file__).resolve().parents[2] / "clients" / "web"
 
-def create_sio(settings: Settings) -> socketio.AsyncServer:
-    """The Socket.IO server (python-socketio's, with the fan-out fast path of
-    ``realtime/fastpath.py``), with the Redis manager in scaled mode."""
-    # python-socketio logs every emit at INFO: keep its warnings and errors only. Its
-    # engine.io server gets a logger of ours too: given none, engineio adds a handler of
-    # its own to its logger, and every error is printed twice, once not as JSON.
-    level = max(logging.WARNING, logging.getLogger().getEffectiveLevel())
-    sio_logger = logging.getLogger("plenary.socketio")
-    sio_logger.setLevel(level)
-    eio_logger = logging.getLogger("plenary.engineio")
-    eio_logger.setLevel(level)
-    manager: FastManager
-    if settings.redis_url:
-        manager = PlenaryRedisManager(settings.redis_url, logger=sio_logger)
-    else:
-        manager = FastManager()
-    origins: Any = list(settings.cors_allowed_origins)
-    if origins == ["*"]:
-        origins = "*"
-    return PlenaryServer(
-        async_mode="aiohttp",
-        client_manager=manager,
-        serializer=FastPacket,
-        json=FastJson,
-        # Each connection's events are handled in order by its own reader (the
-        # connection's aiohttp handler task), not in a new task per event: handlers
-        # never wait for the same client, so one slow handler delays only its sender.
-        async_handlers=False,
-        cors_allowed_origins=origins,
-        max_http_buffer_size=settings.limits.max_payload_bytes,
-        transports=settings.engineio_transports,
-        logger=sio_logger,
-        engineio_logger=eio_logger,
-        limits=settings.limits,
-    )
-
 
 def build_app(
     settings: Settings,
@@ -89,12 +48,11 @@ def build_app(
     """A ready-to-run application (start it with ``web.run_app`` or an ``AppRunner``),
     running the installed activity kinds (``plenary/activities/``) or ``kinds``."""
     app = web.Application(client_max_size=settings.limits.max_payload_bytes * 4)
-    sio = create_sio(settings)
+    sio = create_socket_server(settings)
     sio.attach(app)
     store = store_for(settings)
     sessions = Sessions()
     metrics = Metrics()
-    sio.eio.frame_watch.metrics = metrics  # refused client frames (realtime/frameguard.py)
     broadcaster = Broadcaster(sio, metrics, sessions)
     events = EventService(store, settings.limits)
     registry = Kinds()
@@ -116,16 +74,14 @@ def build_app(
         metrics,
         trust_forwarded_for=settings.trust_forwarded_for,
     )
-    admit_sessions(sio, gateway, settings)
-    if isinstance(sio.manager, PlenaryRedisManager):
+    attach_services(sio, metrics, gateway.admission, settings.limits.connect_timeout_s)
 
-        async def on_resubscribe() -> None:
-            metrics.redis_reconnects.inc()
-            await gateway.resync_all()
+    async def on_resubscribe() -> None:
+        metrics.redis_reconnects.inc()
+        await gateway.resync_all()
 
-        sio.manager.on_resubscribe = on_resubscribe
-        sio.manager.on_resync_event = gateway.resync_event
-        sio.manager.metrics = metrics
+    sio.manager.on_resubscribe = on_resubscribe
+    sio.manager.on_resync_event = gateway.resync_event
     router = Router(sessions, metrics)
     gateway.attach(router)
     registry.register(router)
@@ -162,16 +118,6 @@ def build_app(
     app.on_shutdown.append(close_sockets)
     setup_routes(app, web_root)
     return app
-
-
-def admit_sessions(sio: socketio.AsyncServer, gateway: Gateway, settings: Settings) -> None:
-    """Every new engine.io session is charged to its IP address's connection limit, and
-    closed if it has not joined (a Socket.IO connection on it) in time."""
-    eio = sio.eio
-    eio.admission = gateway.admission
-    eio.connect_timeout_s = settings.limits.connect_timeout_s
-    manager = sio.manager
-    eio.joined = lambda eio_sid: manager.sid_from_eio_sid(eio_sid, "/") is not None
 
 
 async def lifecycle(app: web.Application) -> AsyncIterator[None]:

@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 #: ``extra`` fields that formatters show; anything else passed in ``extra`` is ignored.
-#: (``reason`` and ``suppressed``: see realtime/frameguard.py.)
+#: (``reason`` and ``suppressed``: see realtime/wire/frameguard.py.)
 CONTEXT_FIELDS = ("event", "activity", "role", "code", "worker", "reason", "suppressed")
 
 

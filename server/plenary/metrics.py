@@ -107,7 +107,7 @@ class Metrics:
             ["code"],
             registry=r,
         )
-        # Frames below the level of events (see realtime/frameguard.py).
+        # Frames below the level of events (see realtime/wire/frameguard.py).
         self.bad_frames = Counter(
             "plenary_bad_frames",
             "Client frames refused or answered bad_request, by reason "

@@ -7,14 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import socketio
-
 from plenary.clock import now_ms
 from plenary.metrics import Metrics
 from plenary.realtime import rooms
-from plenary.realtime.fanout import PlenaryRedisManager
-from plenary.realtime.fastpath import FastManager
 from plenary.realtime.session import Sessions
+from plenary.realtime.wire import ClientManager, SocketServer
 
 NAMESPACE = "/"
 
@@ -23,15 +20,13 @@ class Broadcaster:
     """Emits to an event's rooms, to one socket, or a message of its own to each
     attendee, stamping ``ts``."""
 
-    def __init__(self, sio: socketio.AsyncServer, metrics: Metrics, sessions: Sessions) -> None:
+    def __init__(self, sio: SocketServer, metrics: Metrics, sessions: Sessions) -> None:
         self._sio = sio
         self._metrics = metrics
         self._sessions = sessions
-        manager = sio.manager
-        self._fast = manager if isinstance(manager, FastManager) else None
-        self._redis = manager if isinstance(manager, PlenaryRedisManager) else None
-        if self._redis is not None:
-            self._redis.on_each = self.deliver_each
+        self._manager: ClientManager = sio.manager
+        # Batches of personal messages from the other processes (scaled mode).
+        self._manager.on_each = self.deliver_each
 
     async def to_everyone(self, code: str, event: str, data: dict[str, Any]) -> None:
         await self._emit(event, data, rooms.everyone(code))
@@ -46,10 +41,7 @@ class Broadcaster:
         """A personal message to a socket of this process: delivered directly, without a
         round trip through the cross-process queue."""
         payload = {**data, "ts": now_ms()}
-        if self._fast is not None:
-            await self._fast.emit_each(event, ((sid, payload),), NAMESPACE)
-        else:
-            await self._sio.emit(event, payload, to=sid, ignore_queue=True)
+        await self._manager.emit_each(event, ((sid, payload),), NAMESPACE)
         self._metrics.add(self._metrics.messages_out, 1, event)
 
     async def to_each(
@@ -67,8 +59,7 @@ class Broadcaster:
         ts = now_ms()
         with self._metrics.timed(self._metrics.broadcast_seconds, event):
             sent = await self.deliver_each(code, event, per_attendee, ts)
-            if self._redis is not None:
-                await self._redis.publish_each(code, event, per_attendee, ts)
+            await self._manager.publish_each(code, event, per_attendee, ts)
         self._metrics.add(self._metrics.messages_out, sent, event)
         return sent
 
@@ -78,18 +69,12 @@ class Broadcaster:
         """This process's part of :meth:`to_each` (also called for batches that come
         from other processes through Redis)."""
         items = self._local_items(code, per_attendee, ts)
-        if self._fast is not None:
-            return await self._fast.emit_each(event, items, NAMESPACE)
-        sent = 0  # a plain python-socketio manager (not used by the app)
-        for sid, data in items:
-            await self._sio.emit(event, data, to=sid, ignore_queue=True)
-            sent += 1
-        return sent
+        return await self._manager.emit_each(event, items, NAMESPACE)
 
     def _local_items(
         self, code: str, per_attendee: Mapping[str, dict[str, Any]], ts: int
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        for sid, _ in self._sio.manager.get_participants(NAMESPACE, rooms.attendees(code)):
+        for sid, _ in self._manager.get_participants(NAMESPACE, rooms.attendees(code)):
             session = self._sessions.get(sid)
             if session is None or session.attendee is None:
                 continue

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
 from typing import Any, Protocol
 
 import socketio
@@ -18,12 +17,11 @@ from plenary.metrics import Metrics
 from plenary.realtime import rooms
 from plenary.realtime.admission import Admission
 from plenary.realtime.broadcast import Broadcaster
-from plenary.realtime.fastpath import FastManager
 from plenary.realtime.presence import Presence
 from plenary.realtime.ratelimit import TokenBucket
 from plenary.realtime.router import Router
-from plenary.realtime.server import PlenaryServer
 from plenary.realtime.session import Session, Sessions
+from plenary.realtime.wire import ClientManager, SocketServer
 from plenary.roles import Role
 from plenary.settings import Limits
 from plenary.store import Activity, Store
@@ -42,9 +40,7 @@ class ActivityViews(Protocol):
     """What the activity kinds show a connection (implemented by
     :class:`plenary.stage.kinds.Kinds`; the transport names no kind)."""
 
-    async def state(
-        self, code: str, session: Session, on_stage: Activity | None
-    ) -> dict[str, Any]:
+    async def state(self, code: str, session: Session, on_stage: Activity | None) -> dict[str, Any]:
         """The activity fields of a ``welcome``: ``activity`` and each kind's overview."""
 
 
@@ -53,7 +49,7 @@ class Gateway:
 
     def __init__(
         self,
-        sio: PlenaryServer,
+        sio: SocketServer,
         store: Store,
         sessions: Sessions,
         events: EventService,
@@ -76,7 +72,7 @@ class Gateway:
         # Per-IP limits of new connections (also asked by the engine for every new
         # session) and of REST join-code lookups.
         self.admission = Admission(store, limits, metrics, trust_forwarded_for)
-        self._manager: FastManager = sio.manager
+        self._manager: ClientManager = sio.manager
         self.tasks = TaskOwner("welcome")
 
     def attach(self, router: Router) -> None:

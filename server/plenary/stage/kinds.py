@@ -32,7 +32,7 @@ class ExportSection:
     name: str  # the JSON document's key, e.g. "polls"
     items: list[dict[str, Any]]
     columns: tuple[str, ...] = ()
-    rows: list[Sequence[Any]] = field(default_factory=list)
+    rows: Sequence[Sequence[Any]] = field(default_factory=list)
 
 
 class ActivityKind(Protocol):
@@ -88,7 +88,7 @@ class KindPlugin:
 
     type: str
     build: Callable[[KindContext], ActivityKind]
-    limits: type | None = None
+    limits: Any = None  # the limits class, or None
 
 
 class Kinds(Mapping[str, ActivityKind]):
@@ -122,9 +122,7 @@ class Kinds(Mapping[str, ActivityKind]):
         for kind in self._kinds.values():
             kind.register(router)
 
-    async def state(
-        self, code: str, session: Session, on_stage: Activity | None
-    ) -> dict[str, Any]:
+    async def state(self, code: str, session: Session, on_stage: Activity | None) -> dict[str, Any]:
         """The activity fields of a ``welcome``: ``activity`` (the one on stage, as this
         session may see it, or None) and every kind's overview for this role."""
         kind = self.of(on_stage)

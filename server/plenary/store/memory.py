@@ -197,13 +197,17 @@ class MemoryStore(Store):
         before = after = None
         previous = event.current
         running = event.activities.get(previous) if previous else None
-        if previous and previous != activity_id and running is not None:
-            if running.status not in (DRAFT, CLOSED):
-                before = running.snapshot(previous)
-                running.status = CLOSED
-                running.meta.update(closed_meta)
-                running.state_seq += 1
-                after = running.snapshot(previous)
+        if (
+            previous
+            and previous != activity_id
+            and running is not None
+            and running.status not in (DRAFT, CLOSED)
+        ):
+            before = running.snapshot(previous)
+            running.status = CLOSED
+            running.meta.update(closed_meta)
+            running.state_seq += 1
+            after = running.snapshot(previous)
         current = None
         if activity_id is not None and target is not None:
             if status is not None or meta:

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from plenary.errors import ErrorCode, PlenaryError, bad_request
 from plenary.activities.polls.limits import PollLimits
+from plenary.errors import ErrorCode, PlenaryError, bad_request
 from plenary.text import clean_text, normalise_word
 
 ACTIVITY_TYPE = "poll"

@@ -19,5 +19,6 @@ class PollLimits:
     max_text_len: int = option(280, "longest open-text answer")
     max_polls_per_event: int = option(500, "most polls in one event")
 
+
 #: This kind's limits, read by the settings (see plenary/activities/__init__.py).
 LIMITS = PollLimits

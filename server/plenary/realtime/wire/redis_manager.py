@@ -21,10 +21,9 @@ import socketio
 
 from plenary.codec import MsgpackAsJson
 from plenary.errors import StoreUnavailable
-from plenary.metrics import Metrics
 from plenary.outage import Outage
 from plenary.realtime import rooms
-from plenary.realtime.fastpath import FastManager
+from plenary.realtime.wire.manager import LocalManager
 from plenary.tasks import TaskOwner
 
 CHANNEL = "plenary"
@@ -42,8 +41,6 @@ EACH = "plenary:each"
 #: ``client-output-buffer-limit pubsub`` (a subscriber is dropped past 8 MiB).
 EACH_CHUNK = 250
 
-DeliverEach = Callable[[str, str, Mapping[str, dict[str, Any]], int], Coroutine[Any, Any, int]]
-
 
 def event_channel(code: str) -> str:
     return f"{CHANNEL}:{code}"
@@ -54,10 +51,10 @@ class ChannelNotLive(StoreUnavailable):
     admitted now could miss broadcasts, so it is refused (``unavailable``) and retries."""
 
 
-class PlenaryRedisManager(socketio.AsyncRedisManager, FastManager):  # type: ignore[misc]
+class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[misc]
     """python-socketio's Redis manager with msgpack, a channel per event and a louder,
     faster recovery. Local delivery (of this process's emits and of those that come
-    from Redis) is :class:`FastManager`'s: it comes after the pub/sub layer in the
+    from Redis) is :class:`LocalManager`'s: it comes after the pub/sub layer in the
     method resolution order, where python-socketio's ``AsyncManager`` would be.
 
     ``socket_timeout`` is deliberately absent from the Redis options: an idle
@@ -88,13 +85,7 @@ class PlenaryRedisManager(socketio.AsyncRedisManager, FastManager):  # type: ign
             redis_options={"socket_connect_timeout": 2, "health_check_interval": 10},
             **kwargs,
         )
-        self.on_resubscribe: Callable[[], Coroutine[Any, Any, None]] | None = None
-        #: Resends the state to this process's clients of one event.
-        self.on_resync_event: Callable[[str], Coroutine[Any, Any, None]] | None = None
-        #: Delivers a batch of personal messages to this process's attendees.
-        self.on_each: DeliverEach | None = None
         self.resubscriptions = 0
-        self.metrics: Metrics | None = None
         self._log = logger
         self._hooks = TaskOwner("pubsub-hooks")
         self._watchdog = TaskOwner("pubsub-watchdog")

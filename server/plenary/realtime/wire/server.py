@@ -1,7 +1,7 @@
 """The Socket.IO server: python-socketio's ``AsyncServer`` on the fast engine.io server
-of :mod:`plenary.realtime.engine`, writing packets to websocket clients directly,
+of :mod:`plenary.realtime.wire.engine`, writing packets to websocket clients directly,
 answering client events that have no handler with an error ack instead of silence, and
-refusing packets the protocol has no use for (see :mod:`plenary.realtime.frameguard`)."""
+refusing packets the protocol has no use for (see :mod:`plenary.realtime.wire.frameguard`)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from socketio import packet as sio_packet
 
 from plenary.errors import ErrorCode, PlenaryError, bad_request
 from plenary.metrics import Metrics
-from plenary.realtime.engine import FastEngineIOServer, FastSocket
-from plenary.realtime.frameguard import Reason
-from plenary.realtime.frames import compact_json, message_frame, text_frame
+from plenary.realtime.wire.engine import EngineServer
+from plenary.realtime.wire.frameguard import Reason
+from plenary.realtime.wire.frames import compact_json, message_frame, text_frame
+from plenary.realtime.wire.socket import DirectSocket
 from plenary.settings import Limits
 
 #: Digits of an ack id that :func:`parse_event` reads (python-socketio reads more).
@@ -86,7 +87,7 @@ def parse_connect(data: Any) -> tuple[Any] | None:
 
 
 class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
-    """python-socketio's server on :class:`FastEngineIOServer`, writing packets to a
+    """python-socketio's server on :class:`EngineServer`, writing packets to a
     websocket client directly, and calling the handler of a client event straight from
     its frame."""
 
@@ -109,8 +110,8 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
         limits = limits or Limits()
         self.eio.frame_watch.configure(limits.events_per_second, limits.events_burst, metrics)
 
-    def _engineio_server_class(self) -> type[FastEngineIOServer]:
-        return FastEngineIOServer
+    def _engineio_server_class(self) -> type[EngineServer]:
+        return EngineServer
 
     def after_connect(self, sid: str, follow_up: Callable[[], Awaitable[None]]) -> None:
         """From a ``connect`` handler that accepts ``sid``: await ``follow_up()`` once
@@ -175,16 +176,16 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
             await self._send_packet(eio_sid, connect)
         await self.manager.connect(sid, "/")
 
-    def _direct_socket(self, eio_sid: str) -> FastSocket | None:
+    def _direct_socket(self, eio_sid: str) -> DirectSocket | None:
         """The client's socket if it is a websocket written to directly, else None
         (long-polling, mid-upgrade, gone): then engineio's way."""
         socket = self.eio.sockets.get(eio_sid)
-        if isinstance(socket, FastSocket) and socket.transport is not None:
+        if isinstance(socket, DirectSocket) and socket.transport is not None:
             return socket
         return None
 
     @staticmethod
-    async def _write_live(socket: FastSocket, frame: bytes) -> None:
+    async def _write_live(socket: DirectSocket, frame: bytes) -> None:
         # engineio's check before every send: a client past its ping timeout is closed.
         if socket.closed:
             return
@@ -293,15 +294,15 @@ class PlenaryServer(socketio.AsyncServer):  # type: ignore[misc]
         return bool(ack_id and callbacks and ack_id in callbacks)
 
     async def _refuse(self, eio_sid: str, reason: Reason, detail: str) -> None:
-        """Close the client's connection (see FastSocket.refuse)."""
+        """Close the client's connection (see DirectSocket.refuse)."""
         socket = self.eio.sockets.get(eio_sid)
-        if isinstance(socket, FastSocket):
+        if isinstance(socket, DirectSocket):
             await socket.refuse(reason, detail)
 
     async def _answer_malformed(self, eio_sid: str, ack_id: int) -> None:
         """A ``bad_request`` ack for an event whose JSON does not decode."""
         socket = self.eio.sockets.get(eio_sid)
-        if isinstance(socket, FastSocket):
+        if isinstance(socket, DirectSocket):
             self.eio.frame_watch.report(
                 socket.frame_guard(),
                 Reason.MALFORMED,

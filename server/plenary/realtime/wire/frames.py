@@ -1,6 +1,6 @@
 """The bytes on the wire: Socket.IO packets encoded in one pass of orjson, and complete
 websocket frames (RFC 6455, server to client) built once and written as they are, to one
-client or to many (see :mod:`plenary.realtime.fastpath`)."""
+client or to many (see :mod:`plenary.realtime.wire.manager`)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Any
 
 from socketio import packet as sio_packet
 
-from plenary.realtime.fastjson import FastJson
+from plenary.realtime.wire.packet_json import PacketJson
 
 try:
     import orjson
-except ImportError:  # pragma: no cover - a dependency; without it packets use FastJson
+except ImportError:  # pragma: no cover - a dependency; without it packets use PacketJson
     orjson = None  # type: ignore[assignment]
 
 
@@ -28,14 +28,14 @@ def compact_json(value: Any) -> bytes | None:
         return None
 
 
-class FastPacket(sio_packet.Packet):  # type: ignore[misc]
+class PlenaryPacket(sio_packet.Packet):  # type: ignore[misc]
     """python-socketio's packet, encoded in one pass of orjson: a payload that orjson
     can encode has no binary part (orjson refuses ``bytes``), so python-socketio's
     recursive search for binary data, and a second encoding, are skipped. Anything
     else (binary attachments, values only the standard library encodes) takes
     python-socketio's own way."""
 
-    json = FastJson
+    json = PacketJson
 
     def __init__(
         self,
@@ -88,7 +88,7 @@ def message_frame(encoded_sio_packet: str) -> bytes:
 
 def default_namespace_event_frame(event: str, data: Any) -> bytes | None:
     """The websocket frame of ``["event", data]`` on the default namespace, straight from
-    orjson's bytes: the same bytes as :class:`FastPacket` and :func:`message_frame` make,
+    orjson's bytes: the same bytes as :class:`PlenaryPacket` and :func:`message_frame` make,
     without the packet object (a personal message is encoded once per recipient). None
     when orjson cannot encode ``data``: the caller then takes the packet's way."""
     body = compact_json([event, data])

@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover - orjson is a dependency; this keeps it 
 _OPTIONS = orjson.OPT_NON_STR_KEYS if orjson is not None else 0
 
 
-class FastJson:
+class PacketJson:
     """``dumps``/``loads`` with the standard library's signatures (extra keyword
     arguments such as ``separators`` are accepted; the output is always compact)."""
 

@@ -6,17 +6,17 @@ which the socket's own writer task takes it and writes it to the websocket
 (``AsyncManager.emit``, engineio's ``AsyncSocket``). Reading costs a task and a
 ``wait_for`` per message too. Here, in three modules:
 
-* :class:`FastManager` (this module; the client manager, which
-  :class:`plenary.realtime.fanout.PlenaryRedisManager` builds on) encodes a room emit
+* :class:`LocalManager` (this module; the client manager, which
+  :class:`plenary.realtime.wire.redis_manager.RedisManager` builds on) encodes a room emit
   once into a complete websocket frame and writes those same bytes to every local
   recipient's transport, in one synchronous loop: no task, no queue, no per-recipient
-  encoding. Personal messages (:meth:`FastManager.emit_each`) go the same way, one
+  encoding. Personal messages (:meth:`LocalManager.emit_each`) go the same way, one
   encoding each.
-* :mod:`plenary.realtime.engine`: engineio's socket and server, writing every packet of
+* :mod:`plenary.realtime.wire.engine`: engineio's socket and server, writing every packet of
   a websocket straight to its transport, reading without a task per message, pinging
   from timers, bounding each client's backlog, and accepting a new websocket connection
   without engineio's general request dispatch.
-* :mod:`plenary.realtime.frames`: packets encoded in one pass of orjson, and the
+* :mod:`plenary.realtime.wire.frames`: packets encoded in one pass of orjson, and the
   websocket frames built from them once.
 
 Nothing on the wire changes: the frames are the ones engineio would send.
@@ -24,15 +24,19 @@ Nothing on the wire changes: the frames are the ones engineio would send.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import Any
 
 import socketio
 from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
-from plenary.realtime.engine import FastSocket
-from plenary.realtime.frames import default_namespace_event_frame, message_frame
+from plenary.metrics import Metrics
+from plenary.realtime.wire.frames import default_namespace_event_frame, message_frame
+from plenary.realtime.wire.socket import DirectSocket
+
+#: Delivers a batch of personal messages to this process's attendees (see ``on_each``).
+DeliverEach = Callable[[str, str, Mapping[str, dict[str, Any]], int], Coroutine[Any, Any, int]]
 
 
 class RoomMembers(dict[str, Any]):
@@ -48,7 +52,7 @@ class RoomMembers(dict[str, Any]):
         return self
 
 
-class FastManager(socketio.AsyncManager):  # type: ignore[misc]
+class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
     """A client manager whose emits without callback are encoded once and written to
     every local recipient in one synchronous loop (see the module docstring).
 
@@ -64,6 +68,21 @@ class FastManager(socketio.AsyncManager):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._rooms_of: dict[str, dict[str, dict[Any, None]]] = {}  # ns -> sid -> rooms
+
+    #: Hooks the app sets; the Redis manager calls them (one process never needs to).
+    #: ``on_resubscribe()``: resend every local client its state; ``on_resync_event(code)``:
+    #: the same for one event's; ``on_each(code, message, per_attendee, ts)``: deliver a
+    #: batch of personal messages that came from another process.
+    on_resubscribe: Callable[[], Coroutine[Any, Any, None]] | None = None
+    on_resync_event: Callable[[str], Coroutine[Any, Any, None]] | None = None
+    on_each: DeliverEach | None = None
+    metrics: Metrics | None = None
+
+    async def publish_each(
+        self, code: str, event: str, per_attendee: Mapping[str, dict[str, Any]], ts: int
+    ) -> None:
+        """Send a batch of personal messages to the other processes (none here: the
+        Redis manager publishes it)."""
 
     async def follow(self, code: str) -> None:
         """A local client of event ``code`` is connecting. In one process every emit is
@@ -157,7 +176,7 @@ class FastManager(socketio.AsyncManager):  # type: ignore[misc]
             socket = sockets.get(eio_sid)
             if socket is None:
                 continue
-            if not (isinstance(socket, FastSocket) and socket.write_frame(frame)):
+            if not (isinstance(socket, DirectSocket) and socket.write_frame(frame)):
                 queued.append(socket)
         if queued:
             await self._queue_send(queued, encoded)
@@ -179,7 +198,7 @@ class FastManager(socketio.AsyncManager):  # type: ignore[misc]
             if socket is None:
                 continue
             frame = default_namespace_event_frame(event, data) if namespace == "/" else None
-            if frame is not None and isinstance(socket, FastSocket) and socket.write_frame(frame):
+            if frame is not None and isinstance(socket, DirectSocket) and socket.write_frame(frame):
                 sent += 1
                 continue
             encoded = packet_class(
@@ -188,7 +207,7 @@ class FastManager(socketio.AsyncManager):  # type: ignore[misc]
             if not isinstance(encoded, str):  # binary attachments: python-socketio's way
                 await socketio.AsyncManager.emit(self, event, data, namespace, room=sid)
             elif not (
-                isinstance(socket, FastSocket) and socket.write_frame(message_frame(encoded))
+                isinstance(socket, DirectSocket) and socket.write_frame(message_frame(encoded))
             ):
                 await self._queue_send([socket], encoded)
             sent += 1
