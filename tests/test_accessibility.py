@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, expect
 
@@ -30,7 +29,7 @@ from tests.support.browser import (
     open_page,
     small_touch_targets,
 )
-from tests.support.server import ADMIN_TOKEN, RunningServer, create_event, running_server
+from tests.support.server import ADMIN_TOKEN, create_event, end_event, running_server
 
 pytestmark = [
     pytest.mark.browser,
@@ -77,17 +76,6 @@ async def answer(page: Page, kind: str, choice: str) -> None:
         await page.fill("#text-answer", choice)
         await page.click("#submit-answer")
     await expect(page.locator("#answer-status")).to_have_attribute("data-state", "saved")
-
-
-async def end_event(server: RunningServer, code: str) -> None:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{server.url}/api/events/{code}/end",
-            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-        ) as response,
-    ):
-        assert response.status == 200, await response.text()
 
 
 async def test_attendee_page_in_every_state(browser: Browser, tmp_path: Path) -> None:
@@ -144,7 +132,7 @@ async def test_attendee_page_in_every_state(browser: Browser, tmp_path: Path) ->
         )
         assert duration == "0s", duration
 
-        await end_event(server, code)
+        await end_event(server.url, code)
         await expect(page.locator("#ended-view")).to_be_visible()
         await check_attendee(page, "ended")
         log.assert_clean()
@@ -216,7 +204,7 @@ async def test_presenter_screen_and_admin_in_every_state(browser: Browser, tmp_p
             for client in (boss, *voters):
                 await client.disconnect()
 
-        await end_event(server, code)
+        await end_event(server.url, code)
         await expect(presenter.locator("#ended-banner")).to_be_visible()
         await expect(screen.locator("#screen-ended")).to_be_visible()
         await expect(admin.locator(f'tr[data-event="{code}"] [data-field="state"]')).to_have_text(

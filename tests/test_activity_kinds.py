@@ -22,7 +22,7 @@ from plenary.stage.kinds import ExportSection, KindContext, KindPlugin
 from plenary.store import Activity, RecordOutcome
 from plenary.store.base import CLOSED, DRAFT
 from tests.support import clients
-from tests.support.server import ADMIN_TOKEN, RunningServer, create_event, running_server
+from tests.support.server import ADMIN_TOKEN, RunningServer, create_event, end_event, running_server
 
 TYPE = "handsup"
 ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
@@ -198,14 +198,7 @@ async def test_a_kind_from_outside_takes_and_hands_back_the_stage(redis_url: str
             "question": "Who is new here?",
             "status": "open",
         }
-        async with (
-            aiohttp.ClientSession() as http,
-            http.post(
-                f"{server.url}/api/events/{code}/end",
-                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-            ) as response,
-        ):
-            assert response.status == 200
+        await end_event(server.url, code)
         await bob.wait_for("hands:closed", lambda m: m["was"] == "open" and m is not hands_closed)
         stored = await server.services.store.get_activity(code, hands["id"])
         assert stored is not None and stored.status == CLOSED

@@ -18,7 +18,7 @@ from plenary.export import EventExport, csv_cell, to_csv
 from plenary.stage.kinds import ExportSection
 from plenary.text import clean_text, neutralise_formula, starts_like_formula
 from tests.support import clients
-from tests.support.server import ADMIN_TOKEN, create_event, running_server
+from tests.support.server import create_event, end_event, running_server
 
 FORMULAS = [
     '=HYPERLINK("http://x","y")',
@@ -186,14 +186,7 @@ async def test_csv_export_and_end_of_event_file(redis_url: str | None, tmp_path:
         assert by_poll[text_id]["=1+1"] == ("'" + QUESTION, "'=1+1")  # from fullwidth ＝1+1
 
         # The end-of-event file is the same CSV; the JSON file keeps the raw text.
-        async with (
-            aiohttp.ClientSession() as http,
-            http.post(
-                f"{server.url}/api/events/{code}/end",
-                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-            ) as response,
-        ):
-            assert response.status == 200
+        await end_event(server.url, code)
         csv_file = (tmp_path / f"plenary-{code}.csv").read_bytes().decode("utf-8")
         assert csv_file == body
         data = json.loads((tmp_path / f"plenary-{code}.json").read_text(encoding="utf-8"))

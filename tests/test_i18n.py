@@ -21,14 +21,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from plenary.errors import ErrorCode
 from tests.support import clients
 from tests.support.browser import chromium, chromium_path, open_page
-from tests.support.server import ADMIN_TOKEN, RunningServer, create_event, running_server
+from tests.support.server import RunningServer, create_event, end_event, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "clients" / "web"
@@ -250,14 +249,7 @@ async def test_french_browser_gets_french_text_numbers_and_times(
         await voter.disconnect()
         await boss.disconnect()
 
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{server.url}/api/events/{code}/end",
-            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-        ) as response,
-    ):
-        assert response.status == 200
+    await end_event(server.url, code)
     await expect(page.locator("#ended-title")).to_have_text(fr["attendee.ended_title"])
     # The end time, as French writes a time of day (24 hours).
     await expect(page.locator("#ended-text")).to_have_text(

@@ -62,7 +62,7 @@ async def tab_to(page: Page, selector: str, max_presses: int = 12) -> None:
 
 
 async def answered(server: RunningServer, code: str, poll_id: str) -> dict[str, Any]:
-    polls = await server.services.polls.list_polls(code)
+    polls = await server.services.kinds["poll"].service.list_polls(code)  # type: ignore[attr-defined]
     results: dict[str, Any] = next(p["results"] for p in polls if p["id"] == poll_id)
     return results
 

@@ -155,6 +155,18 @@ async def create_event(base_url: str, title: str = "Test event") -> dict[str, st
         return await response.json()  # type: ignore[no-any-return]
 
 
+async def end_event(base_url: str, code: str) -> None:
+    """POST /api/events/{code}/end with the tests' admin token; it must succeed."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{base_url}/api/events/{code}/end",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        ) as response,
+    ):
+        assert response.status == 200, await response.text()
+
+
 def create_event_sync(base_url: str, title: str = "Test event") -> dict[str, str]:
     """POST /api/events to a server in another process."""
     response = requests.post(
