@@ -208,7 +208,8 @@ async def test_a_kind_from_outside_takes_and_hands_back_the_stage(redis_url: str
         assert data["handsup"] == [{"id": hands["id"], "status": CLOSED, "raised": 2}]
         assert [p["id"] for p in data["polls"]] == [poll["id"], second["id"]]
         text = await admin_get(server, f"/api/events/{code}/export?format=csv", key)
-        rows = list(csv.DictReader(io.StringIO(text)))
+        assert text.startswith("\ufeff")  # the byte-order mark for spreadsheets
+        rows = list(csv.DictReader(io.StringIO(text[1:])))
         assert sorted(r["activity_type"] for r in rows) == ["handsup", "handsup", "poll"]
         names = {a["id"]: a["name"] for a in data["attendees"]}
         raised_by = sorted(names[r["attendee_id"]] for r in rows if r["activity_type"] == TYPE)

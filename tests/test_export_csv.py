@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
 from pathlib import Path
 
@@ -81,18 +82,20 @@ def test_numbers_stay_numbers() -> None:
 
 
 def test_to_csv_quotes_and_neutralises_every_text_cell() -> None:
+    when = "2023-11-14T22:13:20.000Z"
     rows = [
-        ("p_1", "@SUM(1) where?", "multiple", "a_1", '=cmd|" /C calc"!A0', "+cmd; Europe", 1700),
-        ("p_1", "@SUM(1) where?", "multiple", "a_2", "Ada", "Europe; -2+3", 1701),
-        ("p_1", "@SUM(1) where?", "multiple", "a_gone", "", "3", 1702),
+        ("p_1", "@SUM(1) where?", "multiple", "a_1", '=cmd|" /C calc"!A0', "+cmd; Europe", 1700, when),
+        ("p_1", "@SUM(1) where?", "multiple", "a_2", "Ada", "Europe; -2+3", 1701, when),
+        ("p_1", "@SUM(1) where?", "multiple", "a_gone", "", "3", 1702, when),
     ]
     export = EventExport({}, {"poll": ExportSection("polls", [], POLL_COLUMNS, rows)})
+    head = '"activity_type","poll_id","question","kind","attendee_id","attendee_name","answer"'
     assert to_csv(export) == (
-        '"activity_type","poll_id","question","kind","attendee_id","attendee_name","answer","ts"\r\n'
+        "\ufeff" + head + ',"ts","time_utc"\r\n'
         '"poll","p_1","\'@SUM(1) where?","multiple","a_1","\'=cmd|"" /C calc""!A0",'
-        '"\'+cmd; Europe","1700"\r\n'
-        '"poll","p_1","\'@SUM(1) where?","multiple","a_2","Ada","Europe; -2+3","1701"\r\n'
-        '"poll","p_1","\'@SUM(1) where?","multiple","a_gone","","3","1702"\r\n'
+        f'"\'+cmd; Europe","1700","{when}"\r\n'
+        f'"poll","p_1","\'@SUM(1) where?","multiple","a_2","Ada","Europe; -2+3","1701","{when}"\r\n'
+        f'"poll","p_1","\'@SUM(1) where?","multiple","a_gone","","3","1702","{when}"\r\n'
     )
 
 
@@ -126,6 +129,8 @@ async def http_get(url: str, token: str) -> tuple[int, str]:
 
 def check_csv(text: str) -> list[list[str]]:
     """Parse the CSV and check every cell; returns the data rows."""
+    assert text.startswith("\ufeff")  # the byte-order mark spreadsheet programs need
+    text = text[1:]
     rows = list(csv.reader(io.StringIO(text, newline="")))
     # Every cell is quoted: writing the parsed rows back with QUOTE_ALL gives the text.
     again = io.StringIO()
@@ -136,7 +141,8 @@ def check_csv(text: str) -> list[list[str]]:
         assert len(row) == 1 + len(POLL_COLUMNS) and row[0] == "poll"
         for cell in row:
             assert not looks_like_formula(cell), (cell, row)
-        assert row[-1].isdigit()  # ts: a plain number, not prefixed
+        assert row[-2].isdigit()  # ts: a plain number, not prefixed
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", row[-1])
     return rows[1:]
 
 
@@ -174,7 +180,7 @@ async def test_csv_export_and_end_of_event_file(redis_url: str | None, tmp_path:
         # and the quote was added exactly where the text starts like a formula.
         stored = [clean_text(p) for p in PAYLOADS]
         by_poll: dict[str, dict[str, tuple[str, str]]] = {text_id: {}, choice_id: {}}
-        for _, poll_id, question, _, _, name, answer, _ in rows:
+        for _, poll_id, question, _, _, name, answer, _, _ in rows:
             by_poll[poll_id][unquote(name)] = (question, answer)
             for cell in (question, name, answer):
                 assert cell.startswith("'") == looks_like_formula(unquote(cell)), cell

@@ -92,7 +92,7 @@ def build_app(
         stage,
         registry,
         broadcaster,
-        ExportArchive(Path(settings.export_dir)),
+        ExportArchive(Path(settings.export_dir).expanduser()),
         settings.retention_s,
     )
     services = Services(

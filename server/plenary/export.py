@@ -11,10 +11,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from plenary.clock import now_ms
+from plenary.clock import iso_utc, now_ms
 from plenary.stage.kinds import ExportSection, Kinds
 from plenary.store import EventRecord, Store
 from plenary.text import neutralise_formula
+
+
+#: The UTF-8 byte-order mark the CSV starts with (Excel needs it to read UTF-8).
+BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -29,9 +33,16 @@ async def build_export(store: Store, kinds: Kinds, event: EventRecord) -> EventE
     """The whole event as plain data: the event, its attendees, and a section per
     activity kind (``polls``, ...)."""
     attendees = await store.list_attendees(event.code)
+    exported_at = now_ms()
     data: dict[str, Any] = {
-        "event": {"code": event.code, "title": event.title, "created_at": event.created_at},
-        "exported_at": now_ms(),
+        "event": {
+            "code": event.code,
+            "title": event.title,
+            "created_at": event.created_at,
+            "created_at_utc": iso_utc(event.created_at),
+        },
+        "exported_at": exported_at,
+        "exported_at_utc": iso_utc(exported_at),
         "attendees": [
             {
                 "id": a.id,
@@ -39,6 +50,7 @@ async def build_export(store: Store, kinds: Kinds, event: EventRecord) -> EventE
                 "country": a.country,
                 "organisation": a.organisation,
                 "joined_at": a.joined_at,
+                "joined_at_utc": iso_utc(a.joined_at),
             }
             for a in attendees
         ],
@@ -76,12 +88,14 @@ class SafeCsvWriter:
 
 def to_csv(export: EventExport) -> str:
     """Every kind's rows in one table: ``activity_type`` (the kind), then the columns of
-    every kind in turn; a row fills its own kind's columns."""
+    every kind in turn; a row fills its own kind's columns. It starts with a UTF-8
+    byte-order mark: spreadsheet programs then read accented and Arabic names right."""
     columns: list[str] = []
     for section in export.sections.values():
         columns.extend(c for c in section.columns if c not in columns)
     position = {name: i for i, name in enumerate(columns)}
     out = io.StringIO()
+    out.write(BOM)
     writer = SafeCsvWriter(out)
     writer.writerow(("activity_type", *columns))
     for type_, section in export.sections.items():

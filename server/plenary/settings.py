@@ -119,7 +119,9 @@ class Settings:
         False, "take the client IP from X-Forwarded-For (only behind a trusted proxy)"
     )
     export_dir: str = option(
-        "exports", "directory where an ended event's export (JSON and CSV) is written"
+        "~/.local/share/plenary/exports",
+        "directory where an ended event's export (JSON and CSV) is written (~ is the "
+        "home directory of the user the server runs as; outside any source checkout)",
     )
     retention_s: int = option(
         7 * 24 * 3600, "seconds an ended event's live state is kept before it expires"

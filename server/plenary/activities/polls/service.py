@@ -17,7 +17,7 @@ from plenary.activities.polls.domain import (
     validate_answer,
 )
 from plenary.activities.polls.limits import PollLimits
-from plenary.clock import now_ms
+from plenary.clock import iso_utc, now_ms
 from plenary.coalescer import ResultsCoalescer
 from plenary.errors import ErrorCode, PlenaryError, bad_request, not_found
 from plenary.realtime.broadcast import Broadcaster
@@ -253,6 +253,7 @@ class PollService:
                     "value": record.value,
                     "labels": answer_labels(poll, record.value),
                     "ts": record.ts,
+                    "time_utc": iso_utc(record.ts),
                 }
                 for attendee_id, record in sorted(answers.items(), key=lambda kv: kv[1].ts)
             ]
@@ -266,10 +267,20 @@ class PollService:
                     names.get(answer["attendee_id"], ""),
                     "; ".join(answer["labels"]),
                     answer["ts"],
+                    answer["time_utc"],
                 )
                 for answer in view["answers"]
             )
         return ExportSection("polls", polls, CSV_COLUMNS, rows)
 
 
-CSV_COLUMNS = ("poll_id", "question", "kind", "attendee_id", "attendee_name", "answer", "ts")
+CSV_COLUMNS = (
+    "poll_id",
+    "question",
+    "kind",
+    "attendee_id",
+    "attendee_name",
+    "answer",
+    "ts",
+    "time_utc",
+)
