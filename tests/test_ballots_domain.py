@@ -123,7 +123,10 @@ class TestTennessee:
                 "totals": {"memphis": 42, "nashville": 26, "chattanooga": 15, "knoxville": 17},
                 "eliminated": ["chattanooga"],
             },
-            {"totals": {"memphis": 42, "nashville": 26, "knoxville": 32}, "eliminated": ["nashville"]},
+            {
+                "totals": {"memphis": 42, "nashville": 26, "knoxville": 32},
+                "eliminated": ["nashville"],
+            },
             {"totals": {"memphis": 42, "knoxville": 58}, "eliminated": []},
         ]
         assert result["totals"] == {"memphis": 42, "knoxville": 58}
@@ -327,7 +330,6 @@ class TestSchulze:
         }
 
     def test_cycle_broken_by_the_weakest_defeat(self) -> None:
-        # a>b 7-3... b>c 6-4, c>a 5-5+? : a beats b (7), b beats c (6), c beats a (4 vs 6?)
         ballots = [*times(4, ["a", "b", "c"]), *times(3, ["b", "c", "a"]), *times(3, ["c", "a"])]
         result = count("schulze", ABC, ballots)
         # d: a>b 7, b>a 3; b>c 7, c>b 3; c>a 6, a>c 4. Weakest defeat c>a (6) is dropped.
@@ -338,6 +340,19 @@ class TestSchulze:
         }
         assert (result["winners"], result["tie"]) == (["a"], False)
         assert result["totals"] == {"a": 2, "b": 1, "c": 0}
+
+    def test_equal_winning_votes_then_fewer_votes_against(self) -> None:
+        # b>a 3-2, a>c 3-2, c>b 3-1: three defeats of 3 votes each. c>b, with only 1
+        # vote against, is the strongest, so c beats b; a and c stay tied.
+        ballots = [["a"], ["b", "a"], ["c", "b"], ["c", "b"], ["a", "c"]]
+        result = count("schulze", ABC, ballots)
+        assert result["pairwise"] == {
+            "a": {"b": 2, "c": 3},
+            "b": {"a": 3, "c": 1},
+            "c": {"a": 2, "b": 3},
+        }
+        assert (result["winners"], result["tie"]) == (["a", "c"], True)
+        assert result["totals"] == {"a": 0, "b": 0, "c": 1}
 
 
 # -- properties ---------------------------------------------------------------------

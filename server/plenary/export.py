@@ -16,7 +16,6 @@ from plenary.stage.kinds import ExportSection, Kinds
 from plenary.store import EventRecord, Store
 from plenary.text import neutralise_formula
 
-
 #: The UTF-8 byte-order mark the CSV starts with (Excel needs it to read UTF-8).
 BOM = "\ufeff"
 
