@@ -1,0 +1,2 @@
+"""World café: small tables that talk for a round, then move to meet new people. The
+seating engine is ``seating`` (pure rules, plain data in and out); see docs/cafe.md."""
