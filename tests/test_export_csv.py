@@ -84,7 +84,16 @@ def test_numbers_stay_numbers() -> None:
 def test_to_csv_quotes_and_neutralises_every_text_cell() -> None:
     when = "2023-11-14T22:13:20.000Z"
     rows = [
-        ("p_1", "@SUM(1) where?", "multiple", "a_1", '=cmd|" /C calc"!A0', "+cmd; Europe", 1700, when),
+        (
+            "p_1",
+            "@SUM(1) where?",
+            "multiple",
+            "a_1",
+            '=cmd|" /C calc"!A0',
+            "+cmd; Europe",
+            1700,
+            when,
+        ),
         ("p_1", "@SUM(1) where?", "multiple", "a_2", "Ada", "Europe; -2+3", 1701, when),
         ("p_1", "@SUM(1) where?", "multiple", "a_gone", "", "3", 1702, when),
     ]

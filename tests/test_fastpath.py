@@ -603,3 +603,31 @@ async def test_websocket_pings_are_answered_and_count_against_the_frame_budget(
         await asyncio.sleep(0.05)
         metrics = server.services.metrics.render().decode()
         assert 'plenary_connections_closed_total{reason="flood"} 1.0' in metrics
+
+
+async def test_a_client_gone_during_the_handshake_is_not_a_server_error(
+    server: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A new websocket whose client left before the 101 answer could be written (aiohttp
+    raises ConnectionResetError in prepare()): the session ends, nothing logs an ERROR,
+    and the request is answered rather than raising into aiohttp (which would log one)."""
+    from aiohttp.test_utils import make_mocked_request
+
+    request = make_mocked_request(
+        "GET",
+        "/socket.io/?EIO=4&transport=websocket",
+        headers={
+            "Upgrade": "websocket",
+            "Connection": "Upgrade",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+            "Sec-WebSocket-Version": "13",
+        },
+    )
+    request._protocol.transport = None  # the client is gone
+    eio = server.services.sio.eio
+    before = set(eio.sockets)
+    with caplog.at_level("WARNING"):
+        response = await eio.handle_request(request)
+    assert response.status == 400
+    assert set(eio.sockets) == before  # the session did not stay behind
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import socketio
 
+from plenary.supervisor import MAX_RESTARTS, RESTART_WINDOW_S
 from tests.support import clients
 from tests.support.redis_proc import RedisProcess
 from tests.support.server import create_event_sync
@@ -34,6 +35,12 @@ SEED = int(os.environ.get("PLENARY_FAULT_SEED", "12"))
 CONNECT_EVERY_S = 0.06
 #: Loops that each connect an attendee every CONNECT_EVERY_S.
 CONNECTORS = int(os.environ.get("PLENARY_FAULT_CONNECTORS", "2"))
+#: Attendees kept connected at most: past it the oldest leaves as a new one comes (the
+#: clients all live in this test process, which must not become the bottleneck).
+CROWD = int(os.environ.get("PLENARY_FAULT_CROWD", "300"))
+#: Kills at least this far apart: the supervisor gives up on workers that die more than
+#: MAX_RESTARTS times in RESTART_WINDOW_S (by design; tests/test_workers.py).
+KILL_SPACING_S = RESTART_WINDOW_S / MAX_RESTARTS + 1
 PRESENTERS = 3
 #: How long a broadcast may take to reach every client (generous: a shared 2-core box).
 DELIVERY_TIMEOUT_S = 15.0
@@ -58,6 +65,8 @@ class Crowd:
         self.presenters: list[clients.Client] = []
         self.attendees: list[clients.Client] = []
         self.refusals = 0
+        self.left = 0
+        self.last_kill = 0.0
 
     async def add_attendee(self) -> None:
         """Connect one more attendee; a refused connection (``unavailable`` while a
@@ -77,6 +86,9 @@ class Crowd:
         else:
             raise AssertionError("an attendee could not connect in 100 tries")
         self.attendees.append(client)
+        if len(self.attendees) > CROWD:
+            self.left += 1
+            await self.attendees.pop(0).disconnect()
 
     async def keep_connecting(self, stop: asyncio.Event) -> None:
         pending: set[asyncio.Task[None]] = set()
@@ -144,12 +156,16 @@ async def wait_replaced(workers: Workers, before: set[int], timeout: float = 40)
     await asyncio.to_thread(workers.wait_ready)
 
 
-async def fault(kind: str, workers: Workers, redis: RedisProcess, rng: random.Random) -> None:
+async def fault(
+    kind: str, workers: Workers, redis: RedisProcess, rng: random.Random, crowd: Crowd
+) -> None:
     if kind == "rolling":
         before = {p.pid for p in workers.worker_processes()}
         workers.proc.send_signal(signal.SIGHUP)
         await wait_replaced(workers, before)
     elif kind == "kill":
+        await asyncio.sleep(max(0.0, crowd.last_kill + KILL_SPACING_S - time.monotonic()))
+        crowd.last_kill = time.monotonic()
         victim = rng.choice(workers.worker_processes())
         os.kill(victim.pid, signal.SIGKILL)
         await wait_replaced(workers, {victim.pid})
@@ -164,7 +180,13 @@ async def fault(kind: str, workers: Workers, redis: RedisProcess, rng: random.Ra
 async def test_no_worker_goes_deaf(kind: str, aof_redis: RedisProcess, tmp_path: Path) -> None:
     rng = random.Random(f"{SEED}-{kind}")
     log_path = tmp_path / "workers.log"
-    workers = Workers(aof_redis.url, 2, log_path=log_path, demo=False)
+    # Every attendee comes from 127.0.0.1: lift the per-IP join limit (tested elsewhere),
+    # which a long run's reconnect storms would otherwise reach.
+    unlimited = {
+        "PLENARY_JOINS_PER_SECOND_PER_IP": "100000",
+        "PLENARY_JOINS_BURST_PER_IP": "100000",
+    }
+    workers = Workers(aof_redis.url, 2, log_path=log_path, demo=False, env=unlimited)
     crowd: Crowd | None = None
     try:
         await asyncio.to_thread(workers.wait_ready)
@@ -179,12 +201,12 @@ async def test_no_worker_goes_deaf(kind: str, aof_redis: RedisProcess, tmp_path:
             stop = asyncio.Event()
             connecting = asyncio.gather(*(crowd.keep_connecting(stop) for _ in range(CONNECTORS)))
             await asyncio.sleep(0.5 + rng.random())
-            await fault(kind, workers, aof_redis, rng)
+            await fault(kind, workers, aof_redis, rng, crowd)
             stop.set()
             await connecting
             await crowd.everyone_connected()
             await crowd.check_broadcasts(f"{kind} round {round_no}")
-        assert len(crowd.attendees) >= 20 * ROUNDS
+        assert len(crowd.attendees) + crowd.left >= 20 * ROUNDS
     finally:
         if crowd is not None:
             await crowd.close()

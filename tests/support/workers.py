@@ -19,9 +19,15 @@ from tests.support.server import ADMIN_TOKEN
 
 class Workers:
     def __init__(
-        self, redis_url: str, count: int, log_path: Path | None = None, demo: bool = True
+        self,
+        redis_url: str,
+        count: int,
+        log_path: Path | None = None,
+        demo: bool = True,
+        env: dict[str, str] | None = None,
     ) -> None:
-        """``log_path``: the workers' log (JSON lines, WARNING and up) goes there."""
+        """``log_path``: the workers' log (JSON lines, WARNING and up) goes there;
+        ``env``: more environment variables (settings) for the workers."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
@@ -44,7 +50,11 @@ class Workers:
             ],
             stdout=subprocess.DEVNULL,
             stderr=log_path.open("ab") if log_path is not None else None,
-            env={**os.environ, "PLENARY_LOG_FORMAT": "json"} if log_path else None,
+            env={
+                **os.environ,
+                **({"PLENARY_LOG_FORMAT": "json"} if log_path else {}),
+                **(env or {}),
+            },
         )
         self.count = count
 

@@ -49,13 +49,22 @@ class WebSocketDriver:
         self.response: web.WebSocketResponse | None = None
         self.transport: asyncio.Transport | None = None
 
-    async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
+    async def __call__(self, environ: dict[str, Any]) -> web.StreamResponse:
         request: web.Request = environ["aiohttp.request"]
         # Websocket pings are answered by DirectSocket's reader, which counts them.
         response = web.WebSocketResponse(
             max_msg_size=self.server.max_http_buffer_size, compress=False, autoping=False
         )
-        await response.prepare(request)
+        try:
+            await response.prepare(request)
+        except ConnectionError:
+            # The client went away during the handshake: its doing, not a server fault
+            # (aiohttp would log the exception as an ERROR). End the session now; the
+            # plain response is dropped quietly by aiohttp, the transport being gone.
+            socket = getattr(self.handler, "__self__", None)
+            if socket is not None:
+                await socket.close(wait=False, abort=True)
+            return web.Response(status=400)
         self.response = response
         self.transport = request.transport
         await self.handler(self)
