@@ -13,7 +13,6 @@ tests/test_keyboard.py.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,7 @@ from playwright.async_api import Browser, Page, expect
 from tests.support import clients
 from tests.support.browser import (
     assert_accessible,
-    chromium,
-    chromium_path,
+    chromium_browser,  # noqa: F401 - fixtures
     horizontal_overflow,
     open_page,
     small_touch_targets,
@@ -33,7 +31,6 @@ from tests.support.server import ADMIN_TOKEN, create_event, end_event, running_s
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(chromium_path() is None, reason="no Chromium (apt-get install chromium)"),
 ]
 expect.set_options(timeout=15_000)
 
@@ -46,12 +43,6 @@ POLLS: list[tuple[dict[str, Any], str]] = [
     ({"question": "One word for today", "kind": "wordcloud"}, "bright"),
     ({"question": "Any comments?", "kind": "open_text"}, "Great talk, thanks"),
 ]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as b:
-        yield b
 
 
 async def check_attendee(page: Page, state: str) -> None:

@@ -19,12 +19,11 @@ import pytest
 from playwright.async_api import Browser, Page, Route, WebSocketRoute, expect
 
 from tests.support import clients
-from tests.support.browser import chromium, chromium_path, open_page
+from tests.support.browser import chromium, open_page
 from tests.support.server import ADMIN_TOKEN, RunningServer, create_event, running_server
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(chromium_path() is None, reason="no Chromium (apt-get install chromium)"),
 ]
 
 WAIT_MS = 15_000  # generous: CI machines are small

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +25,14 @@ from playwright.async_api import Browser, Page, expect
 
 from plenary.errors import ErrorCode
 from tests.support import clients
-from tests.support.browser import chromium, chromium_path, open_page
-from tests.support.server import RunningServer, create_event, end_event, running_server
+from tests.support.browser import (  # noqa: F401 - fixtures
+    chromium,
+    chromium_browser,
+    chromium_path,
+    embedded_server,
+    open_page,
+)
+from tests.support.server import RunningServer, create_event, end_event
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "clients" / "web"
@@ -153,18 +158,6 @@ def test_every_key_the_pages_use_exists_and_every_key_is_used() -> None:
 
 
 # -- in the browser -----------------------------------------------------------------------
-@pytest.fixture
-async def server() -> AsyncIterator[RunningServer]:
-    async with running_server() as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as b:
-        yield b
-
-
 async def join(page: Page, name: str) -> None:
     await page.fill("#name", name)
     await page.click("#join")
@@ -172,7 +165,6 @@ async def join(page: Page, name: str) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(chromium_path() is None, reason="no Chromium (apt-get install chromium)")
 async def test_french_browser_gets_french_text_numbers_and_times(
     server: RunningServer, browser: Browser
 ) -> None:
@@ -267,7 +259,6 @@ async def join_refused(page: Page, text: str) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(chromium_path() is None, reason="no Chromium (apt-get install chromium)")
 async def test_language_switcher_switches_the_page_in_use_and_remembers(
     server: RunningServer, browser: Browser
 ) -> None:
@@ -322,7 +313,6 @@ async def test_language_switcher_switches_the_page_in_use_and_remembers(
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(chromium_path() is None, reason="no Chromium (apt-get install chromium)")
 async def test_right_to_left_names_and_answers_read_right(
     server: RunningServer, browser: Browser
 ) -> None:

@@ -8,33 +8,26 @@ are checked on the server.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.support import clients
-from tests.support.browser import assert_accessible, chromium, chromium_path, open_page
-from tests.support.server import RunningServer, create_event, running_server
+from tests.support.browser import (  # noqa: F401 - fixtures
+    assert_accessible,
+    chromium,
+    chromium_browser,
+    chromium_path,
+    embedded_server,
+    open_page,
+)
+from tests.support.server import RunningServer, create_event
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(chromium_path() is None, reason="no Chromium (apt-get install chromium)"),
 ]
 expect.set_options(timeout=15_000)
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[RunningServer]:
-    async with running_server() as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as b:
-        yield b
 
 
 async def focused(page: Page, selector: str) -> bool:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -85,7 +84,6 @@ def test_plenary_poll_smoke(tmp_path: Path) -> None:
 
 
 @pytest.mark.timeout(90)
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
 def test_distributed_smoke_on_redis(tmp_path: Path) -> None:
     """A Locust master and one worker process (--master/--worker), 20 attendees spread
     over two server processes sharing Redis."""

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Browser, Page, Route, WebSocketRoute, expect
 
 from tests.support import clients
-from tests.support.browser import chromium, chromium_path, open_page
-from tests.support.server import RunningServer, create_event, running_server
+from tests.support.browser import (  # noqa: F401 - fixtures
+    chromium,
+    chromium_browser,
+    chromium_path,
+    embedded_server,
+    open_page,
+)
+from tests.support.server import RunningServer, create_event
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(chromium_path() is None, reason="no Chromium (apt-get install chromium)"),
 ]
 expect.set_options(timeout=15_000)
 
@@ -67,18 +71,6 @@ registerKind({
   },
 });
 """
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[RunningServer]:
-    async with running_server() as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as b:
-        yield b
 
 
 async def with_quiz(page: Page, role: str) -> None:

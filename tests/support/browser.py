@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
+
+from tests.support.server import RunningServer, running_server
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -33,6 +36,22 @@ def chromium_path() -> str | None:
         if path and os.path.exists(path):
             return path
     return None
+
+
+@pytest.fixture(name="browser")
+async def chromium_browser() -> AsyncIterator[Browser]:
+    """Fixture ``browser``: a headless Chromium for one test (import it into the test
+    module: ``from tests.support.browser import chromium_browser``)."""
+    async with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(name="server")
+async def embedded_server() -> AsyncIterator[RunningServer]:
+    """Fixture ``server``: the real server in embedded mode, for browser tests (import
+    it into the test module: ``from tests.support.browser import embedded_server``)."""
+    async with running_server() as running:
+        yield running
 
 
 @contextlib.asynccontextmanager
