@@ -127,3 +127,29 @@ def test_serve_refuses_impossible_settings(flags: list[str], message: str) -> No
     )
     assert result.returncode == 2
     assert message in result.stderr
+
+
+async def test_a_shutdown_step_that_hangs_does_not_hold_the_others(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """app.stop_within: a step that never finishes is given up on after its time, with a
+    warning naming it, and the shutdown goes on."""
+    import asyncio
+
+    from plenary.app import stop_within
+
+    done: list[str] = []
+
+    async def hangs() -> None:
+        await asyncio.Event().wait()
+
+    async def quick() -> None:
+        done.append("quick")
+
+    with caplog.at_level("WARNING"):
+        await stop_within("stuck part", hangs, 0.05)
+        await stop_within("quick part", quick, 0.05)
+    assert done == ["quick"]
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "shutdown: stuck part did not stop within 0.05 s; going on"
+    ]

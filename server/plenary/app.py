@@ -6,8 +6,9 @@ Nothing connects at build time; connections open in :func:`lifecycle` (an aiohtt
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,8 @@ from plenary.tasks import TaskOwner, run_forever
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL_S = 30.0
+#: The longest one step of the shutdown may take (see stop_within).
+STOP_STEP_TIMEOUT_S = 5.0
 
 DEFAULT_WEB_ROOT = Path(__file__).resolve().parents[2] / "clients" / "web"
 
@@ -157,13 +160,27 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await loops.stop()
-        await services.gateway.tasks.stop()
-        await services.kinds.stop()
-        await sio.manager.stop()
-        await sio.shutdown()
-        await services.store.close()
+        steps: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+            ("background loops", loops.stop),
+            ("welcome tasks", services.gateway.tasks.stop),
+            ("activity kinds", services.kinds.stop),
+            ("client manager", sio.manager.stop),
+            ("socket server", sio.shutdown),
+            ("store", services.store.close),
+        ]
+        for name, step in steps:
+            await stop_within(name, step, STOP_STEP_TIMEOUT_S)
         log.info("plenary stopped (process %s)", services.process_id)
+
+
+async def stop_within(name: str, step: Callable[[], Awaitable[None]], timeout_s: float) -> None:
+    """One step of the shutdown, given at most ``timeout_s``: a step that hangs (a
+    connection that never answers) must not keep the process, or the next steps, from
+    stopping. Said in the log, since it should not happen."""
+    try:
+        await asyncio.wait_for(step(), timeout_s)
+    except TimeoutError:
+        log.warning("shutdown: %s did not stop within %g s; going on", name, timeout_s)
 
 
 async def close_sockets(app: web.Application) -> None:
