@@ -167,17 +167,17 @@ class Gateway:
     async def resync_all(self) -> None:
         """Send every client of this process a fresh ``welcome``: used after this
         process may have missed broadcasts (its Redis link was down)."""
-        for sid in self._sessions.sids():
-            session = self._sessions.get(sid)
-            if session is not None:
-                self.tasks.spawn(self._welcome(session), name=f"resync:{sid}")
+        self._resync(None)
 
     async def resync_event(self, code: str) -> None:
         """Send this process's clients of event ``code`` a fresh ``welcome``: used after
         its channel was found unsubscribed (they may have missed broadcasts)."""
+        self._resync(code)
+
+    def _resync(self, code: str | None) -> None:
         for sid in self._sessions.sids():
             session = self._sessions.get(sid)
-            if session is not None and session.code == code:
+            if session is not None and (code is None or session.code == code):
                 self.tasks.spawn(self._welcome(session), name=f"resync:{sid}")
 
     async def snapshot(self, session: Session) -> dict[str, Any]:
