@@ -75,8 +75,7 @@ class Services:
                 }
             )
         for event in await self.store.list_events():
-            current_id = await self.store.get_current(event.code)
-            current = await self.store.get_activity(event.code, current_id) if current_id else None
+            current = await self.stage.on_stage(event.code)
             body["events"].append(
                 {
                     "code": event.code,
