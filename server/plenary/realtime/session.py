@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from plenary.realtime.ratelimit import TokenBucket
 from plenary.roles import Role
+from plenary.scopes import MAIN_ROOM, scope
 from plenary.store import AttendeeRecord
 
 
@@ -25,6 +26,15 @@ class Session:
     #: The attendee's resume token, kept for this connection only so that every
     #: welcome and state:get can hand it back (it is never stored in clear).
     token: str | None = None
+    #: The room of the event this socket is in (``room:enter`` moves it).
+    room: str = MAIN_ROOM
+    #: Which room's activities this socket sees and acts on: ``code`` for the main
+    #: room, ``code/room`` otherwise (see :mod:`plenary.scopes`).
+    scope: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.scope:
+            self.scope = scope(self.code, self.room)
 
     @property
     def attendee_id(self) -> str:

@@ -38,7 +38,12 @@ class ExportSection:
 class ActivityKind(Protocol):
     """Everything about one kind of activity. Activities of every kind share the store's
     records (a definition with ``type``, a status and state fields); the status
-    ``draft`` means never on stage, ``closed`` means done (see :class:`Stage`)."""
+    ``draft`` means never on stage, ``closed`` means done (see :class:`Stage`).
+
+    Every ``code`` below is a room's *scope* (:mod:`plenary.scopes`): the event's join
+    code for its main room, ``CODE/ROOM`` for another room. A kind passes it unchanged
+    to the store and the broadcaster, and handlers use ``session.scope``; records of the
+    whole event (attendees) are under :func:`plenary.scopes.event_code`."""
 
     #: The ``type`` field of this kind's activity definitions.
     type: str

@@ -85,29 +85,29 @@ class PollsKind:
 
         @router.on("poll:create", roles=presenter, model=PollCreate)
         async def create(session: Session, p: PollCreate) -> dict[str, Any]:
-            poll = await service.create(session.code, p.question, p.kind, p.options, p.scale)
+            poll = await service.create(session.scope, p.question, p.kind, p.options, p.scale)
             return {"poll": poll}
 
         @router.on("poll:open", roles=presenter, model=PollRef)
         async def open_poll(session: Session, p: PollRef) -> dict[str, Any]:
-            return {"poll": await service.open(session.code, p.poll_id)}
+            return {"poll": await service.open(session.scope, p.poll_id)}
 
         @router.on("poll:close", roles=presenter, model=PollRef)
         async def close(session: Session, p: PollRef) -> dict[str, Any]:
-            return await service.close(session.code, p.poll_id)
+            return await service.close(session.scope, p.poll_id)
 
         @router.on("poll:reveal", roles=presenter, model=PollRef)
         async def reveal(session: Session, p: PollRef) -> dict[str, Any]:
-            return await service.reveal(session.code, p.poll_id)
+            return await service.reveal(session.scope, p.poll_id)
 
         @router.on("poll:list", roles=STAFF_ROLES, model=EmptyPayload)
         async def list_polls(session: Session, _: EmptyPayload) -> dict[str, Any]:
-            return {"polls": await service.list_polls(session.code)}
+            return {"polls": await service.list_polls(session.scope)}
 
         @router.on("poll:vote", roles={Role.ATTENDEE}, model=PollVote)
         async def vote(session: Session, p: PollVote) -> dict[str, Any]:
             return await service.vote(
-                session.code, session.attendee_id, p.poll_id, p.choice, p.vote_id
+                session.scope, session.attendee_id, p.poll_id, p.choice, p.vote_id
             )
 
     async def view(self, code: str, activity: Activity, session: Session) -> dict[str, Any]:

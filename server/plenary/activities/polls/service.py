@@ -21,6 +21,7 @@ from plenary.clock import iso_utc, now_ms
 from plenary.coalescer import ResultsCoalescer
 from plenary.errors import ErrorCode, PlenaryError, bad_request, not_found
 from plenary.realtime.broadcast import Broadcaster
+from plenary.scopes import event_code
 from plenary.stage.kinds import ExportSection
 from plenary.stage.stage import Stage
 from plenary.store import Activity, AnswerRecord, RecordOutcome, Store, Tally
@@ -238,7 +239,7 @@ class PollService:
     async def export(self, code: str) -> ExportSection:
         """Every poll with its results and every answer (attendee ids, no secrets); in
         the CSV one row per answer."""
-        names = {a.id: a.name for a in await self._store.list_attendees(code)}
+        names = {a.id: a.name for a in await self._store.list_attendees(event_code(code))}
         polls = []
         rows: list[tuple[Any, ...]] = []
         for activity in await self._store.list_activities(code):
