@@ -4,7 +4,7 @@ verified role (presenter key check, attendee join or resume)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -13,6 +13,7 @@ from plenary import ids
 from plenary.clock import now_ms
 from plenary.errors import ErrorCode, PlenaryError, bad_request
 from plenary.roles import Role
+from plenary.scopes import MAIN_ROOM, ROOM_ID
 from plenary.settings import Limits
 from plenary.store import AttendeeRecord, EventRecord, JoinOutcome, Store
 from plenary.text import clean_text
@@ -35,6 +36,7 @@ class ConnectAuth(BaseModel):
     organisation: str | None = None
     token: str | None = None
     key: str | None = None
+    room: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,11 @@ class Identity:
     event: EventRecord
     attendee: AttendeeRecord | None = None
     token: str | None = None
+    #: The room of the event the connection starts in.
+    room: str = MAIN_ROOM
+    #: For a presenter with a room's own key: that room, the only one it may act in
+    #: (None: the event-wide key).
+    key_room: str | None = None
 
 
 class EventService:
@@ -105,22 +112,61 @@ class EventService:
             payload = ConnectAuth.model_validate(auth)
         except ValidationError as exc:
             raise validation_error(exc) from None
+        if payload.room is not None and not ROOM_ID.match(payload.room):
+            raise bad_request("room must be a room id from the event's programme, e.g. 'main'.")
         if payload.role is Role.PRESENTER:
-            event = await self.check_presenter_key(payload.event, payload.key, allow_ended=False)
-            return Identity(Role.PRESENTER, event)
+            return await self._presenter(payload)
         if payload.role is Role.ATTENDEE and not payload.token:
-            return await self._join(payload)
+            identity = await self._join(payload)
+            return replace(identity, room=await self._room(identity.event, payload.room))
         event = await self.event_or_error(payload.event, allow_ended=False)
+        room = await self._room(event, payload.room)
         if payload.role is Role.SCREEN:
-            return Identity(Role.SCREEN, event)
+            return Identity(Role.SCREEN, event, room=room)
         known = await self._store.find_attendee(event.code, ids.digest(payload.token or ""))
         if known is not None:
-            return Identity(Role.ATTENDEE, event, known, payload.token)
+            return Identity(Role.ATTENDEE, event, known, payload.token, room=room)
         if not payload.name:
             raise PlenaryError(
                 ErrorCode.BAD_TOKEN, "This resume token is not known here; join with a name."
             )
-        return await self._join(payload)
+        return replace(await self._join(payload), room=room)
+
+    async def _presenter(self, auth: ConnectAuth) -> Identity:
+        """A presenter with the event-wide key (any room), or a room's own key (that
+        room only; the key names its room, so ``room`` may be left out)."""
+        event = await self.event_or_error(auth.event, allow_ended=False)
+        key = auth.key
+        if isinstance(key, str) and ids.secret_matches(key, event.presenter_key_digest):
+            return Identity(Role.PRESENTER, event, room=await self._room(event, auth.room))
+        if isinstance(key, str):
+            for room in await self._store.list_rooms(event.code):
+                if room.presenter_key_digest and ids.secret_matches(key, room.presenter_key_digest):
+                    if auth.room not in (None, room.id):
+                        raise PlenaryError(
+                            ErrorCode.FORBIDDEN,
+                            "This presenter key is for another room; connect without "
+                            "'room' or with the key of the room you name.",
+                        )
+                    if room.closed_at is not None:
+                        raise PlenaryError(ErrorCode.NOT_FOUND, "This room is closed.")
+                    return Identity(Role.PRESENTER, event, room=room.id, key_room=room.id)
+        raise PlenaryError(ErrorCode.BAD_KEY, "The presenter key is wrong for this event.")
+
+    async def _room(self, event: EventRecord, room_id: str | None) -> str:
+        """The room a connection starts in: the one it names if that is open; the main
+        room if it names none, or names a room that was closed meanwhile (an attendee
+        coming back later); ``not_found`` for a room the event never had."""
+        if room_id is None or room_id == MAIN_ROOM:
+            return MAIN_ROOM
+        room = await self._store.get_room(event.code, room_id)
+        if room is None:
+            raise PlenaryError(
+                ErrorCode.NOT_FOUND,
+                f"Room {room_id!r} is not in this event's programme; connect without "
+                "'room' to enter the main room.",
+            )
+        return MAIN_ROOM if room.closed_at is not None else room.id
 
     async def _join(self, auth: ConnectAuth) -> Identity:
         """A new attendee: checked here, then admitted by the store in one step (event

@@ -196,7 +196,8 @@ async def export_event(request: web.Request) -> web.Response:
     fmt = request.query.get("format", "json")
     if fmt not in ("json", "csv"):
         raise bad_request("format must be json or csv.")
-    export = await build_export(services.store, services.kinds, event)
+    rooms = await services.programme.views(event.code)
+    export = await build_export(services.store, services.kinds, event, rooms)
     filename = f"plenary-{event.code}.{fmt}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "csv":

@@ -17,6 +17,7 @@ from plenary.realtime.gateway import Gateway
 from plenary.realtime.presence import Presence
 from plenary.realtime.session import Sessions
 from plenary.retention import EventRetention
+from plenary.rooms.programme import Programme
 from plenary.settings import Settings
 from plenary.stage.kinds import Kinds
 from plenary.stage.stage import Stage
@@ -44,6 +45,7 @@ class Services:
     events: EventService
     kinds: Kinds
     stage: Stage
+    programme: Programme
     presence: Presence
     gateway: Gateway
     process_id: str

@@ -27,6 +27,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from plenary import codec
 from plenary.errors import StoreUnavailable
 from plenary.outage import Outage
+from plenary.scopes import SEPARATOR
 from plenary.store.autopipeline import AutoPipeline, BatchScript, LuaScript
 from plenary.store.base import (
     PRESENCE_TTL_MS,
@@ -40,9 +41,11 @@ from plenary.store.base import (
     JoinResult,
     RecordOutcome,
     RecordResult,
+    RoomRecord,
     StageChange,
     Store,
     Tally,
+    online_by_room,
 )
 from plenary.store.packing import with_hiredis_packing
 
@@ -183,6 +186,14 @@ redis.call('HSET', KEYS[1], 't', tokens - 1, 's', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens + 1) * 1000 / rate) + 1)
 return 0""")
 
+# A room added to the programme (Store.add_room). KEYS: the event hash, the rooms hash;
+# ARGV: the room id, its record, the most room records the event takes.
+ADD_ROOM = LuaScript("""
+if redis.call('HEXISTS', KEYS[1], 'rec') == 0 then return 0 end
+if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[3]) then return 0 end
+return redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
+""")
+
 #: Every script, loaded when the store starts.
 SCRIPTS = (
     RECORD_ANSWER,
@@ -193,6 +204,7 @@ SCRIPTS = (
     JOIN_EVENT,
     FIND_ATTENDEE,
     TAKE_TOKEN,
+    ADD_ROOM,
 )
 
 
@@ -236,6 +248,10 @@ class Keys:
         return f"pl:{{{code}}}:tok"
 
     @staticmethod
+    def rooms(code: str) -> str:
+        return f"pl:{{{code}}}:rooms"
+
+    @staticmethod
     def activities(code: str) -> str:
         return f"pl:{{{code}}}:acts"
 
@@ -269,6 +285,26 @@ def _activity_from_hash(aid: str, data: Mapping[bytes, bytes]) -> Activity:
 def _event_record(raw: bytes, ended: bytes | None) -> EventRecord:
     code, title, key_digest, created_at = codec.unpack(raw)
     return EventRecord(code, title, key_digest, created_at, int(ended) if ended else None)
+
+
+def _pack_room(room: RoomRecord) -> bytes:
+    return codec.pack(
+        [
+            room.id,
+            room.title,
+            room.position,
+            room.description,
+            room.starts_at,
+            room.ends_at,
+            room.presenter_key_digest,
+            room.created_at,
+            room.closed_at,
+        ]
+    )
+
+
+def _unpack_room(raw: bytes) -> RoomRecord:
+    return RoomRecord(*codec.unpack(raw))
 
 
 def _attendee_record(attendee: AttendeeRecord) -> bytes:
@@ -396,8 +432,13 @@ class RedisStore(Store):
         return await self.get_event(code)
 
     async def _event_keys(self, code: str) -> list[bytes]:
-        # The {code} hash tag makes this pattern match exactly this event's keys.
-        return [key async for key in self.redis.scan_iter(match=f"pl:{{{code}}}:*", count=500)]
+        # The {code} hash tag makes the first pattern match exactly this event's keys;
+        # the second matches its rooms' (scopes CODE/ROOM, see plenary.scopes).
+        return [
+            key
+            for pattern in (f"pl:{{{code}}}:*", f"pl:{{{code}{SEPARATOR}*")
+            async for key in self.redis.scan_iter(match=pattern, count=500)
+        ]
 
     @_unavailable_on_connection_errors
     async def expire_event(self, code: str, ttl_s: int) -> None:
@@ -413,6 +454,27 @@ class RedisStore(Store):
         if keys:
             await self._cmd("DEL", *keys)
         await self._cmd("ZREM", Keys.EVENTS, code)
+
+    # -- rooms --------------------------------------------------------------
+    @_unavailable_on_connection_errors
+    async def add_room(self, code: str, room: RoomRecord, max_rooms: int) -> bool:
+        keys = [Keys.event(code), Keys.rooms(code)]
+        return bool(await self._script(ADD_ROOM, keys, [room.id, _pack_room(room), max_rooms]))
+
+    @_unavailable_on_connection_errors
+    async def put_room(self, code: str, room: RoomRecord) -> None:
+        await self._cmd("HSET", Keys.rooms(code), room.id, _pack_room(room))
+
+    @_unavailable_on_connection_errors
+    async def get_room(self, code: str, room_id: str) -> RoomRecord | None:
+        raw = await self._cmd("HGET", Keys.rooms(code), room_id)
+        return _unpack_room(raw) if raw else None
+
+    @_unavailable_on_connection_errors
+    async def list_rooms(self, code: str) -> list[RoomRecord]:
+        raw = await self._cmd("HVALS", Keys.rooms(code))
+        rooms = [_unpack_room(value) for value in raw]
+        return sorted(rooms, key=lambda r: (r.position, r.created_at, r.id))
 
     # -- attendees ----------------------------------------------------------
     @_unavailable_on_connection_errors
@@ -645,17 +707,16 @@ class RedisStore(Store):
 
     @_unavailable_on_connection_errors
     async def count_online(self, code: str, now: int) -> int:
-        total = 0
+        presence = {}
         stale = []
         for process_id, raw in (await self._cmd("HGETALL", Keys.PRESENCE)).items():
             seen, counts = codec.unpack(raw)
-            if now - seen <= PRESENCE_TTL_MS:
-                total += counts.get(code, 0)
-            elif now - seen > 4 * PRESENCE_TTL_MS:
+            presence[process_id] = (seen, counts)
+            if now - seen > 4 * PRESENCE_TTL_MS:
                 stale.append(process_id)  # a process that died long ago: tidy up
         if stale:
             await self._cmd("HDEL", Keys.PRESENCE, *stale)
-        return total
+        return sum(online_by_room(presence, code, now).values())
 
 
 def _pairs(flat: list[bytes]) -> zip[tuple[bytes, bytes]]:
