@@ -11,7 +11,7 @@ import socketio
 from pydantic import BaseModel
 
 from plenary.clock import now_ms
-from plenary.errors import PlenaryError, StoreUnavailable
+from plenary.errors import ErrorCode, PlenaryError, StoreUnavailable
 from plenary.event_service import EventService
 from plenary.metrics import Metrics
 from plenary.realtime import audiences
@@ -159,8 +159,12 @@ class Gateway:
         room's, and return the new room's snapshot."""
         if room == session.room:
             return await self.snapshot(session)
-        before = session.scope
-        await self._manager.follow(scope(session.code, room))
+        before, after = session.scope, scope(session.code, room)
+        await self._manager.follow(after)
+        if self._sessions.get(session.sid) is not session:
+            # It disconnected while the channel was being confirmed: nothing to move.
+            await self._manager.unfollow(after)
+            raise PlenaryError(ErrorCode.UNAUTHORIZED, "Connect with an auth payload first.")
         for audience in self._audiences(session):
             self._manager.basic_leave_room(session.sid, "/", audience)
         self._sessions.move(session, room)
