@@ -21,6 +21,9 @@ SERVER_EVENTS = (
     "poll:results",
     "poll:closed",
     "poll:revealed",
+    "poll:updated",
+    "poll:deleted",
+    "poll:order",
     "room:programme",
     "room:closed",
 )

@@ -277,6 +277,24 @@ class Store(abc.ABC):
         A status change takes effect for every answer recorded after it."""
 
     @abc.abstractmethod
+    async def update_definition(
+        self, code: str, activity_id: str, definition: Mapping[str, Any], if_status: str
+    ) -> tuple[bool, Activity | None]:
+        """Atomically replace the activity's definition if its status is ``if_status``
+        (e.g. editing a draft). Returns whether it did, and the activity as it is now
+        (None if missing)."""
+
+    @abc.abstractmethod
+    async def delete_activity(self, code: str, activity_id: str) -> bool:
+        """Remove an activity with its answers and counts (and from the stage if it is
+        the current one); False if it did not exist."""
+
+    @abc.abstractmethod
+    async def reorder_activities(self, code: str, order: list[str]) -> bool:
+        """Set the running order: ``order`` must hold every activity id once (else
+        False and no change). Atomic against concurrent adds and deletes."""
+
+    @abc.abstractmethod
     async def set_current(self, code: str, activity_id: str | None) -> None:
         """Mark the activity on stage (the one attendees see)."""
 

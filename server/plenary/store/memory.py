@@ -211,6 +211,35 @@ class MemoryStore(Store):
         state.state_seq += 1
         return state.snapshot(activity_id)
 
+    async def update_definition(
+        self, code: str, activity_id: str, definition: Mapping[str, Any], if_status: str
+    ) -> tuple[bool, Activity | None]:
+        state = self._activity(code, activity_id)
+        if state is None:
+            return False, None
+        if state.status != if_status:
+            return False, state.snapshot(activity_id)
+        state.definition = dict(definition)
+        state.state_seq += 1
+        return True, state.snapshot(activity_id)
+
+    async def delete_activity(self, code: str, activity_id: str) -> bool:
+        stage = self._stages.get(code)
+        if stage is None or stage.activities.pop(activity_id, None) is None:
+            return False
+        if stage.current == activity_id:
+            stage.current = None
+        return True
+
+    async def reorder_activities(self, code: str, order: list[str]) -> bool:
+        stage = self._stages.get(code)
+        known = list(stage.activities) if stage else []
+        if len(order) != len(known) or set(order) != set(known):
+            return False
+        if stage is not None:
+            stage.activities = {aid: stage.activities[aid] for aid in order}
+        return True
+
     async def set_current(self, code: str, activity_id: str | None) -> None:
         self._stages.setdefault(code, _StageState()).current = activity_id
 

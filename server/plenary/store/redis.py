@@ -194,6 +194,36 @@ if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[3]) then return 0 end
 return redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
 """)
 
+# A definition replaced only in one status (Store.update_definition). KEYS: the
+# activity; ARGV: the status it must have, the new definition.
+UPDATE_DEFINITION = LuaScript("""
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {0, 0} end
+if status ~= ARGV[1] then return {1, 0} end
+redis.call('HSET', KEYS[1], 'def', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'sv', 1)
+return {1, 1}
+""")
+
+# The running order (Store.reorder_activities). KEYS[1]: the ids list; ARGV: the new
+# order, which must hold every id once.
+REORDER_ACTIVITIES = LuaScript("""
+local known = redis.call('LRANGE', KEYS[1], 0, -1)
+local seen = {}
+for _, id in ipairs(known) do seen[id] = true end
+local distinct = 0
+for _ in pairs(seen) do distinct = distinct + 1 end
+if distinct ~= #ARGV then return 0 end
+local given = {}
+for _, id in ipairs(ARGV) do
+  if not seen[id] or given[id] then return 0 end
+  given[id] = true
+end
+redis.call('DEL', KEYS[1])
+redis.call('RPUSH', KEYS[1], unpack(ARGV))
+return 1
+""")
+
 #: Every script, loaded when the store starts.
 SCRIPTS = (
     RECORD_ANSWER,
@@ -205,6 +235,8 @@ SCRIPTS = (
     FIND_ATTENDEE,
     TAKE_TOKEN,
     ADD_ROOM,
+    UPDATE_DEFINITION,
+    REORDER_ACTIVITIES,
 )
 
 
@@ -552,6 +584,39 @@ class RedisStore(Store):
         if not await self._script(UPDATE_ACTIVITY, [key], args):
             return None
         return await self.get_activity(code, activity_id)
+
+    @_unavailable_on_connection_errors
+    async def update_definition(
+        self, code: str, activity_id: str, definition: Mapping[str, Any], if_status: str
+    ) -> tuple[bool, Activity | None]:
+        exists, done = await self._script(
+            UPDATE_DEFINITION,
+            [Keys.activity(code, activity_id)],
+            [if_status, codec.pack(dict(definition))],
+        )
+        if not exists:
+            return False, None
+        return bool(done), await self.get_activity(code, activity_id)
+
+    @_unavailable_on_connection_errors
+    async def delete_activity(self, code: str, activity_id: str) -> bool:
+        parts = ("ans", "keys", "tally", "labels", "vids", "bc")
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(Keys.activity(code, activity_id))
+            pipe.delete(*(Keys.answer_part(code, part, activity_id) for part in parts))
+            pipe.lrem(Keys.activities(code), 0, activity_id)
+            found, *_ = await pipe.execute()
+        # Off the stage if it was on it (a later take_stage would find it missing).
+        if await self._cmd("HGET", Keys.event(code), "current") == activity_id.encode():
+            await self._cmd("HDEL", Keys.event(code), "current")
+        self._answer_keys_cache.pop((code, activity_id), None)
+        return bool(found)
+
+    @_unavailable_on_connection_errors
+    async def reorder_activities(self, code: str, order: list[str]) -> bool:
+        if not order:
+            return not await self._cmd("LLEN", Keys.activities(code))
+        return bool(await self._script(REORDER_ACTIVITIES, [Keys.activities(code)], order))
 
     @_unavailable_on_connection_errors
     async def set_current(self, code: str, activity_id: str | None) -> None:
