@@ -101,7 +101,7 @@ def build_app(
         settings.retention_s,
     )
     room_messages.register(router, programme, gateway)
-    event_messages.register(router, retention)
+    event_messages.register(router, retention, events)
     registry.register(router)
     router.attach(sio)
     services = Services(

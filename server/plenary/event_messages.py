@@ -1,5 +1,6 @@
-"""Event-wide Socket.IO messages of presenters: ending the event from the console (the
-same as the admin's ``POST /api/events/{code}/end``), for the event-wide key only."""
+"""Event-wide Socket.IO messages of presenters with the event-wide key: what the event
+asks of people who join, and ending the event from the console (the same as the
+admin's ``POST /api/events/{code}/end``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from plenary.errors import ErrorCode, PlenaryError
+from plenary.event_service import EventService
 from plenary.realtime.router import Router
 from plenary.realtime.session import Session
 from plenary.retention import EventRetention
@@ -21,7 +23,21 @@ class EndEvent(BaseModel):
     confirm: str
 
 
-def register(router: Router, retention: EventRetention) -> None:
+class JoinFormChange(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    join: dict[str, Any]
+
+
+def register(router: Router, retention: EventRetention, events: EventService) -> None:
+    @router.on("event:join_form", roles={Role.PRESENTER}, model=JoinFormChange)
+    async def join_form(session: Session, p: JoinFormChange) -> dict[str, Any]:
+        if session.key_room is not None:
+            raise PlenaryError(
+                ErrorCode.FORBIDDEN, "Only the event-wide presenter key can change this."
+            )
+        return {"join": (await events.set_join_form(session.code, p.join)).to_dict()}
+
     @router.on("event:end", roles={Role.PRESENTER}, model=EndEvent)
     async def end(session: Session, p: EndEvent) -> dict[str, Any]:
         if session.key_room is not None:

@@ -4,6 +4,7 @@ verified role (presenter key check, attendee join or resume)."""
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from plenary import ids
 from plenary.clock import now_ms
 from plenary.errors import ErrorCode, PlenaryError, bad_request
+from plenary.join_form import JoinForm, guest_name, parse_join_form
 from plenary.roles import Role
 from plenary.scopes import MAIN_ROOM, ROOM_ID
 from plenary.settings import Limits
@@ -22,6 +24,8 @@ from plenary.validation import validation_error
 log = logging.getLogger(__name__)
 
 ROLE_VALUES = frozenset(r.value for r in Role)
+#: How long a process keeps an event's join form before reading it again.
+JOIN_FORM_TTL_S = 2.0
 
 
 class ConnectAuth(BaseModel):
@@ -60,9 +64,13 @@ class EventService:
     def __init__(self, store: Store, limits: Limits) -> None:
         self._store = store
         self._limits = limits
+        #: join code -> (loop time it expires, the event's join form): a join storm
+        #: reads each event's form once every JOIN_FORM_TTL_S, not once per join.
+        self._forms: dict[str, tuple[float, JoinForm]] = {}
 
-    async def create_event(self, title: Any) -> tuple[EventRecord, str]:
+    async def create_event(self, title: Any, join: Any = None) -> tuple[EventRecord, str]:
         """A new event with a fresh join code; returns it with its presenter key."""
+        form = parse_join_form(join) if join is not None else JoinForm()
         if not isinstance(title, str) or not clean_text(title):
             raise bad_request("title must be a non-empty string.")
         title = clean_text(title)
@@ -72,11 +80,34 @@ class EventService:
             )
         key = ids.new_secret()
         for _ in range(20):
-            record = EventRecord(ids.new_join_code(), title, ids.digest(key), now_ms())
+            record = EventRecord(
+                ids.new_join_code(), title, ids.digest(key), now_ms(), join=form.to_dict()
+            )
             if await self._store.create_event(record):
                 log.info("event created", extra={"event": record.code})
                 return record, key
         raise PlenaryError(ErrorCode.INTERNAL, "Could not find a free join code; try again.")
+
+    async def set_join_form(self, code: str, value: Any) -> JoinForm:
+        """Change what the event asks of people who join (fields left out stay)."""
+        event = await self.event_or_error(code)
+        form = parse_join_form(value, JoinForm.from_dict(event.join))
+        await self._store.set_join_form(event.code, form.to_dict())
+        self._forms.pop(event.code, None)
+        return form
+
+    async def join_form(self, code: str) -> JoinForm:
+        """The event's join form, read at most every JOIN_FORM_TTL_S on this process."""
+        now = time.monotonic()
+        found = self._forms.get(code)
+        if found is not None and found[0] > now:
+            return found[1]
+        event = await self._store.get_event(code)
+        form = JoinForm.from_dict(event.join if event else None)
+        if len(self._forms) >= 4096:
+            self._forms.clear()
+        self._forms[code] = (now + JOIN_FORM_TTL_S, form)
+        return form
 
     async def event_or_error(self, code: Any, allow_ended: bool = True) -> EventRecord:
         if not isinstance(code, str) or not code.strip():
@@ -172,7 +203,8 @@ class EventService:
         """A new attendee: checked here, then admitted by the store in one step (event
         known and not ended, not full, attendee added)."""
         try:
-            attendee = self._new_attendee(auth)
+            form = await self.join_form(ids.normalise_join_code(auth.event))
+            attendee = self._new_attendee(auth, form)
         except PlenaryError:
             # A wrong or ended event is the first thing to tell (it needs another code).
             await self.event_or_error(auth.event, allow_ended=False)
@@ -191,15 +223,21 @@ class EventService:
         await self.event_or_error(auth.event, allow_ended=False)  # unknown or ended: says so
         raise PlenaryError(ErrorCode.UNKNOWN_EVENT, "No event has this join code.")
 
-    def _new_attendee(self, auth: ConnectAuth) -> AttendeeRecord:
+    def _new_attendee(self, auth: ConnectAuth, form: JoinForm) -> AttendeeRecord:
         name = self._text(auth.name, "name", self._limits.max_name_len)
+        if form.name == "none":
+            name = ""  # an anonymous event: a name given anyway is not kept
         if not name:
-            raise PlenaryError(ErrorCode.NAME_REQUIRED, "Enter a name to join.")
+            if form.name == "required":
+                raise PlenaryError(ErrorCode.NAME_REQUIRED, "Enter a name to join.")
+            name = guest_name()
+        country = self._text(auth.country, "country", 60) if form.country else ""
+        organisation = self._text(auth.organisation, "organisation", 120)
         return AttendeeRecord(
             id=ids.new_id("a"),
             name=name,
-            country=self._text(auth.country, "country", 60) or None,
-            organisation=self._text(auth.organisation, "organisation", 120) or None,
+            country=country or None,
+            organisation=(organisation if form.organisation else "") or None,
             joined_at=now_ms(),
         )
 

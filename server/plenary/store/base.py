@@ -33,6 +33,8 @@ class EventRecord:
     presenter_key_digest: str
     created_at: int
     ended_at: int | None = None
+    #: What the event asks of people who join (plenary.join_form; empty: the defaults).
+    join: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def list_events(self) -> list[EventRecord]:
         """All events, oldest first."""
+
+    @abc.abstractmethod
+    async def set_join_form(self, code: str, join: Mapping[str, Any]) -> EventRecord | None:
+        """Replace what the event asks of people who join; None if the event is missing."""
 
     @abc.abstractmethod
     async def end_event(self, code: str, ended_at: int) -> EventRecord | None:

@@ -103,6 +103,13 @@ class MemoryStore(Store):
     async def list_events(self) -> list[EventRecord]:
         return sorted((e.record for e in self._events.values()), key=lambda r: r.created_at)
 
+    async def set_join_form(self, code: str, join: Mapping[str, Any]) -> EventRecord | None:
+        event = self._event(code)
+        if event is None:
+            return None
+        event.record = replace(event.record, join=dict(join))
+        return event.record
+
     async def end_event(self, code: str, ended_at: int) -> EventRecord | None:
         event = self._event(code)
         if event is None:

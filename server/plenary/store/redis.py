@@ -16,6 +16,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import replace
 from typing import Any, ParamSpec, TypeVar
 
 import redis.asyncio as aioredis
@@ -315,8 +316,16 @@ def _activity_from_hash(aid: str, data: Mapping[bytes, bytes]) -> Activity:
 
 
 def _event_record(raw: bytes, ended: bytes | None) -> EventRecord:
-    code, title, key_digest, created_at = codec.unpack(raw)
-    return EventRecord(code, title, key_digest, created_at, int(ended) if ended else None)
+    # Records written before join forms existed have four fields.
+    code, title, key_digest, created_at, *rest = codec.unpack(raw)
+    join = rest[0] if rest else {}
+    return EventRecord(code, title, key_digest, created_at, int(ended) if ended else None, join)
+
+
+def _pack_event(event: EventRecord) -> bytes:
+    return codec.pack(
+        [event.code, event.title, event.presenter_key_digest, event.created_at, dict(event.join)]
+    )
 
 
 def _pack_room(room: RoomRecord) -> bytes:
@@ -436,7 +445,7 @@ class RedisStore(Store):
             "HSETNX",
             Keys.event(event.code),
             "rec",
-            codec.pack([event.code, event.title, event.presenter_key_digest, event.created_at]),
+            _pack_event(event),
         )
         if created:
             await self._cmd("ZADD", Keys.EVENTS, event.created_at, event.code)
@@ -455,6 +464,15 @@ class RedisStore(Store):
         if gone:  # expired events leave their code in the index: tidy up
             await self._cmd("ZREM", Keys.EVENTS, *gone)
         return [e for e in events if e is not None]
+
+    @_unavailable_on_connection_errors
+    async def set_join_form(self, code: str, join: Mapping[str, Any]) -> EventRecord | None:
+        event = await self.get_event(code)
+        if event is None:
+            return None
+        # The record's other fields never change after creation: no lost update.
+        await self._cmd("HSET", Keys.event(code), "rec", _pack_event(replace(event, join=join)))
+        return replace(event, join=dict(join))
 
     @_unavailable_on_connection_errors
     async def end_event(self, code: str, ended_at: int) -> EventRecord | None:
