@@ -148,10 +148,11 @@ class EventService:
         if payload.role is Role.PRESENTER:
             return await self._presenter(payload)
         if payload.role is Role.ATTENDEE and not payload.token:
-            identity = await self._join(payload)
-            return replace(identity, room=await self._room(identity.event, payload.room))
+            # The room first: a refusal must not leave a new attendee behind.
+            room = await self._room(ids.normalise_join_code(payload.event), payload.room)
+            return replace(await self._join(payload), room=room)
         event = await self.event_or_error(payload.event, allow_ended=False)
-        room = await self._room(event, payload.room)
+        room = await self._room(event.code, payload.room)
         if payload.role is Role.SCREEN:
             return Identity(Role.SCREEN, event, room=room)
         known = await self._store.find_attendee(event.code, ids.digest(payload.token or ""))
@@ -169,7 +170,7 @@ class EventService:
         event = await self.event_or_error(auth.event, allow_ended=False)
         key = auth.key
         if isinstance(key, str) and ids.secret_matches(key, event.presenter_key_digest):
-            return Identity(Role.PRESENTER, event, room=await self._room(event, auth.room))
+            return Identity(Role.PRESENTER, event, room=await self._room(event.code, auth.room))
         if isinstance(key, str):
             for room in await self._store.list_rooms(event.code):
                 if room.presenter_key_digest and ids.secret_matches(key, room.presenter_key_digest):
@@ -184,14 +185,15 @@ class EventService:
                     return Identity(Role.PRESENTER, event, room=room.id, key_room=room.id)
         raise PlenaryError(ErrorCode.BAD_KEY, "The presenter key is wrong for this event.")
 
-    async def _room(self, event: EventRecord, room_id: str | None) -> str:
+    async def _room(self, code: str, room_id: str | None) -> str:
         """The room a connection starts in: the one it names if that is open; the main
         room if it names none, or names a room that was closed meanwhile (an attendee
         coming back later); ``not_found`` for a room the event never had."""
         if room_id is None or room_id == MAIN_ROOM:
             return MAIN_ROOM
-        room = await self._store.get_room(event.code, room_id)
+        room = await self._store.get_room(code, room_id)
         if room is None:
+            await self.event_or_error(code, allow_ended=False)  # unknown or ended: says so
             raise PlenaryError(
                 ErrorCode.NOT_FOUND,
                 f"Room {room_id!r} is not in this event's programme; connect without "
