@@ -57,11 +57,9 @@ def _tallies(results: dict[str, Any] | None, export: dict[str, Any] | None) -> l
             acked_voters[activity_id] += int(votes["voters"])
             acked_counts[activity_id].update({k: int(v) for k, v in votes["counts"].items()})
     # Each kind's activities are a list of their own in the export (e.g. "polls").
-    exported = {
-        item["id"]: item
-        for kind in catalog.all_kinds()
-        for item in (export or {}).get(kind.export_key, [])
-    }
+    exported: dict[str, tuple[Any, Any]] = {}
+    for kind in catalog.all_kinds():
+        exported.update(kind.exported((export or {}).get(kind.export_key, [])))
     out = []
     for activity in results["presenter"].get("activities", []):
         activity_id = activity["id"]
@@ -70,9 +68,7 @@ def _tallies(results: dict[str, Any] | None, export: dict[str, Any] | None) -> l
             k: v for k, v in (server.get("counts") or {}).items() if isinstance(v, int)
         }
         acked = dict(acked_counts.get(activity_id, {}))
-        ex = exported.get(activity_id, {})
-        ex_total = (ex.get("results") or {}).get("total")
-        ex_answers = len(ex.get("answers", [])) if ex else None
+        ex_total, ex_answers = exported.get(activity_id, (None, None))
         counts_match = all(acked.get(k, 0) == v for k, v in server_counts.items()) and all(
             k in server_counts for k in acked
         )
@@ -96,6 +92,18 @@ def _tallies(results: dict[str, Any] | None, export: dict[str, Any] | None) -> l
             }
         )
     return out
+
+
+def _export_checks(export: dict[str, Any] | None) -> dict[str, Any]:
+    """The kinds' own checks of their export sections (e.g. scores replayed from the
+    answers): how many activities were checked and the problems found."""
+    checked, problems = 0, []
+    for kind in catalog.all_kinds():
+        items = (export or {}).get(kind.export_key, [])
+        if kind.check_export is not None and items:
+            checked += len(items)
+            problems += kind.check_export(items)
+    return {"checked": checked, "problems": problems}
 
 
 def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
@@ -204,6 +212,7 @@ def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
         "missed": missed,
         "joins": joins,
         "tally": tallies,
+        "export_checks": _export_checks(export),
         "counters": dict(counters),
         "resources": resources,
         "generator_loop_lag_ms": loop_lag,
@@ -291,6 +300,18 @@ def checks(s: dict[str, Any], slo: Slo) -> list[dict[str, Any]]:
             lat["ack_vote"]["count"] > 0 and lat["ack_vote"]["p99"] <= slo.ack_p99_ms,
         ),
     ]
+    replayed = s.get("export_checks") or {}
+    if replayed.get("checked"):
+        problems = replayed["problems"]
+        out.append(
+            _check(
+                "the export checks out (each kind's own check, e.g. scores replayed)",
+                "no problem",
+                f"{len(problems)} problems in {replayed['checked']} activities"
+                + (f" (first: {problems[0][:200]})" if problems else ""),
+                not problems,
+            )
+        )
     if lat["reconnect"]["count"] or s["run"].get("scenario") == "reconnect_storm":
         out.append(
             _check(
