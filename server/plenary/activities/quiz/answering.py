@@ -21,6 +21,7 @@ once every attendee online has answered.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -34,10 +35,12 @@ from plenary.activities.quiz.views import Phase, phase_of, question_status
 from plenary.activities.quiz.views import opened_at as opened_in
 from plenary.clock import now_ms
 from plenary.coalescer import ResultsCoalescer
-from plenary.errors import ErrorCode, PlenaryError, not_found
+from plenary.errors import ErrorCode, PlenaryError, StoreUnavailable, not_found
 from plenary.realtime.broadcast import Broadcaster
 from plenary.scopes import event_code
 from plenary.store import RecordOutcome, Store
+
+log = logging.getLogger(__name__)
 
 #: Opening times kept per process (one per question ever opened here).
 MAX_OPENED = 8192
@@ -196,7 +199,12 @@ class Answering:
             },
         )
         if 0 < online <= answered:
-            await self._close(scope, quiz_id, question_id)
+            try:
+                await self._close(scope, quiz_id, question_id)
+            except StoreUnavailable:
+                raise  # the coalescer tries again
+            except PlenaryError as exc:  # the quiz is gone (its event was purged)
+                log.info("quiz %s: no close after the count: %s", quiz_id, exc.code)
 
     async def stop(self) -> None:
         await self.counter.stop()

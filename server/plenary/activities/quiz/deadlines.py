@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from plenary.clock import now_ms
-from plenary.errors import StoreUnavailable
+from plenary.errors import PlenaryError, StoreUnavailable
 from plenary.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,10 @@ class Deadlines:
                     # Redis restarting: the question must still close; try again.
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, RETRY_MAX_S)
+                except PlenaryError as exc:
+                    # The quiz is gone (its event was purged): nothing left to close.
+                    log.info("quiz deadline %s: %s", key, exc.code)
+                    return
         finally:
             if self._armed.get(key) is asyncio.current_task():
                 del self._armed[key]
