@@ -165,32 +165,33 @@ async def test_a_quiz_from_create_to_podium(server: RunningServer, event: dict[s
     cy_second = await result(cy, "q2")
     assert (cy_second["points"], cy_second["score"], cy_second["rank"]) == (0, 0, 3)
 
-    # Question 3: everyone answers; it closes by itself or by quiz:close, once.
+    # Question 3: everyone answers; it closes by itself or by quiz:close, once. Bob,
+    # whose streak the partly right answer ended, starts a new one (no bonus).
     await next_question(presenter, quiz_id)
     a3 = await answer(ada, quiz_id, "q3", False)
-    assert (await answer(bob, quiz_id, "q3", True))["ok"]
-    c3 = await answer(cy, quiz_id, "q3", False)
+    b3 = await answer(bob, quiz_id, "q3", False)
+    assert (await answer(cy, quiz_id, "q3", True))["ok"]
     await ada.wait_for("quiz:reveal", lambda m: m["question_id"] == "q3")
     closed3 = await presenter.call("quiz:close", {"quiz_id": quiz_id})
     assert closed3["reveal"]["correct"] is False
     ada3 = speed_points(1000, a3["elapsed_ms"], 20) + streak_bonus(3)
-    cy3 = speed_points(1000, c3["elapsed_ms"], 20)
+    bob3 = speed_points(1000, b3["elapsed_ms"], 20)
     third = await result(ada, "q3")
     assert (third["points"], third["streak"], third["score"]) == (ada3, 3, ada1 + ada2 + ada3)
+    bob_third = await result(bob, "q3")
+    assert (bob_third["points"], bob_third["bonus"], bob_third["streak"]) == (bob3, 0, 1)
+    assert (bob_third["score"], bob_third["rank"]) == (bob2 + bob3, 2)
     cy_third = await result(cy, "q3")
-    assert (cy_third["score"], cy_third["streak"], cy_third["rank"]) == (
-        cy3,
-        1,
-        2 if cy3 > bob2 else 3,
-    )
+    assert (cy_third["score"], cy_third["streak"], cy_third["rank"]) == (0, 0, 3)
 
     # The end: the podium for everyone, a final result for each player.
     ended = await presenter.call("quiz:end", {"quiz_id": quiz_id})
     assert ended["ok"] and ended["quiz"]["phase"] == "ended"
-    expected_top = sorted(
-        [("Ada", ada1 + ada2 + ada3), ("Bob", bob2), ("Cy", cy3)], key=lambda t: -t[1]
-    )
-    assert [(t["name"], t["score"]) for t in ended["top"]] == expected_top
+    assert [(t["name"], t["score"], t["rank"]) for t in ended["top"]] == [
+        ("Ada", ada1 + ada2 + ada3, 1),
+        ("Bob", bob2 + bob3, 2),
+        ("Cy", 0, 3),
+    ]
     for client in (ada, bob, cy, screen):
         podium = await client.wait_for("quiz:ended")
         assert podium["top"] == ended["top"] and podium["players"] == 3
