@@ -31,11 +31,13 @@ from plenary.activities.quiz.views import (
     LOBBY,
     Phase,
     current_question,
+    ended_message,
     phase_of,
     presenter_item,
     public_view,
     question_message,
     question_status,
+    reveal_message,
     reveal_status,
     scored,
 )
@@ -83,10 +85,10 @@ class QuizService:
         self._quizzes: dict[tuple[str, str], Quiz] = {}
         self.boards = Scoreboards(store)
         self.deadlines = Deadlines(self.close_question)
+        close = self.close_question
         self.answering = Answering(
-            store, broadcaster, limits, window_ms, self.definition, self.deadlines,
-            self.close_question,
-        )  # fmt: skip
+            store, broadcaster, limits, window_ms, self.definition, self.deadlines, close
+        )
 
     async def stop(self) -> None:
         await self.answering.stop()
@@ -313,21 +315,3 @@ class QuizService:
         await self._out.to_everyone(scope, "quiz:ended", body)
         await self._out.to_each(scope, "quiz:result", final.results)
         return {**body, "quiz": public_view(quiz, activity)}
-
-
-def reveal_message(quiz: Quiz, board: Board) -> dict[str, Any]:
-    """``quiz:reveal`` (without ``ts``) of the last closed question."""
-    if board.last is None or board.last.reveal is None:
-        return {"quiz_id": quiz.id}
-    index = board.scored - 1
-    return {**board.last.reveal, "index": index, "count": len(quiz.questions)}
-
-
-def ended_message(
-    quiz: Quiz, top: list[dict[str, Any]], teams: list[dict[str, Any]], players: int
-) -> dict[str, Any]:
-    """``quiz:ended`` (without ``ts``): the podium."""
-    body: dict[str, Any] = {"quiz_id": quiz.id, "top": top, "players": players}
-    if quiz.teams:
-        body["teams"] = teams
-    return body

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from plenary.activities.quiz.board import Board
 from plenary.activities.quiz.domain import Question, Quiz
 from plenary.store import Activity
 from plenary.store.base import CLOSED, DRAFT
@@ -139,3 +140,21 @@ def presenter_item(quiz: Quiz, activity: Activity) -> dict[str, Any]:
         "phase": str(phase),
         "scored": scored(activity),
     }
+
+
+def reveal_message(quiz: Quiz, board: Board) -> dict[str, Any]:
+    """``quiz:reveal`` (without ``ts``) of the last closed question."""
+    if board.last is None or board.last.reveal is None:
+        return {"quiz_id": quiz.id}
+    index = board.scored - 1
+    return {**board.last.reveal, "index": index, "count": len(quiz.questions)}
+
+
+def ended_message(
+    quiz: Quiz, top: list[dict[str, Any]], teams: list[dict[str, Any]], players: int
+) -> dict[str, Any]:
+    """``quiz:ended`` (without ``ts``): the podium."""
+    body: dict[str, Any] = {"quiz_id": quiz.id, "top": top, "players": players}
+    if quiz.teams:
+        body["teams"] = teams
+    return body

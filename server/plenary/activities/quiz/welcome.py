@@ -14,8 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 from plenary.activities.quiz.board import answer_slot, given_answer
-from plenary.activities.quiz.service import QuizService, ended_message, reveal_message
-from plenary.activities.quiz.views import Phase, phase_of, public_view
+from plenary.activities.quiz.service import QuizService
+from plenary.activities.quiz.views import (
+    Phase,
+    ended_message,
+    phase_of,
+    public_view,
+    reveal_message,
+)
 from plenary.store import Activity, Store
 
 
