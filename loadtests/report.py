@@ -63,11 +63,12 @@ def _tallies(
             acked_voters[activity_id] += int(votes["voters"])
             acked_counts[activity_id].update({k: int(v) for k, v in votes["counts"].items()})
     # Each kind's activities are a list of their own in the export (e.g. "polls").
-    exported = {
-        item["id"]: item
-        for kind in catalog.all_kinds()
-        for item in (export or {}).get(kind.export_key, [])
-    }
+    exported: dict[str, tuple[Any, Any]] = {}  # activity id -> (total, answers)
+    items: dict[str, Any] = {}  # activity id -> its item in the event's export
+    for kind in catalog.all_kinds():
+        section = (export or {}).get(kind.export_key, [])
+        exported.update(kind.exported(section))
+        items.update((item["id"], item) for item in section)
     # activity id -> room -> its item in that room's export
     by_room: dict[str, dict[str, Any]] = defaultdict(dict)
     for room, room_export in (room_exports or {}).items():
@@ -82,9 +83,7 @@ def _tallies(
             k: v for k, v in (server.get("counts") or {}).items() if isinstance(v, int)
         }
         acked = dict(acked_counts.get(activity_id, {}))
-        ex = exported.get(activity_id, {})
-        ex_total = (ex.get("results") or {}).get("total")
-        ex_answers = len(ex.get("answers", [])) if ex else None
+        ex_total, ex_answers = exported.get(activity_id, (None, None))
         counts_match = all(acked.get(k, 0) == v for k, v in server_counts.items()) and all(
             k in server_counts for k in acked
         )
@@ -102,7 +101,7 @@ def _tallies(
                 match
                 and set(held) == {room}
                 and room_total == server.get("total")
-                and ex.get("room", room) == room
+                and (items.get(activity_id) or {}).get("room", room) == room
             )
         out.append(
             {
@@ -121,6 +120,18 @@ def _tallies(
             }
         )
     return out
+
+
+def _export_checks(export: dict[str, Any] | None) -> dict[str, Any]:
+    """The kinds' own checks of their export sections (e.g. scores replayed from the
+    answers): how many activities were checked and the problems found."""
+    checked, problems = 0, []
+    for kind in catalog.all_kinds():
+        items = (export or {}).get(kind.export_key, [])
+        if kind.check_export is not None and items:
+            checked += len(items)
+            problems += kind.check_export(items)
+    return {"checked": checked, "problems": problems}
 
 
 def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
@@ -233,6 +244,7 @@ def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
         "tally": tallies,
         "isolation": isolation,
         "rooms": presenter.get("rooms") or [],
+        "export_checks": _export_checks(export),
         "counters": dict(counters),
         "resources": resources,
         "generator_loop_lag_ms": loop_lag,
@@ -352,6 +364,18 @@ def checks(s: dict[str, Any], slo: Slo) -> list[dict[str, Any]]:
                 f"{int(iso.get('attendees_checked', 0)):,} attendees, "
                 f"{int(iso.get('rooms', 0))} rooms)",
                 bad == 0 and int(iso.get("attendees_checked", 0)) > 0,
+            )
+        )
+    replayed = s.get("export_checks") or {}
+    if replayed.get("checked"):
+        problems = replayed["problems"]
+        out.append(
+            _check(
+                "the export checks out (each kind's own check, e.g. scores replayed)",
+                "no problem",
+                f"{len(problems)} problems in {replayed['checked']} activities"
+                + (f" (first: {problems[0][:200]})" if problems else ""),
+                not problems,
             )
         )
     if lat["reconnect"]["count"] or s["run"].get("scenario") == "reconnect_storm":

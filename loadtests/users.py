@@ -318,7 +318,8 @@ def on_stage(activity: Any) -> tuple[Kind, dict[str, Any]] | None:
     item = activity.get(kind.key) if kind is not None else None
     if kind is None or not isinstance(item, dict):
         return None
-    return kind, item
+    shown = kind.welcome_activity(item)
+    return (kind, shown) if shown is not None else None
 
 
 @dataclass
@@ -374,10 +375,23 @@ class Attendee(PlenaryUser):
     def _tracker(self, kind: Kind, event: str) -> Callable[[Any], None]:
         def handle(data: Any) -> None:
             received = self.fanout(event, data)
-            activity = data.get(kind.key) if isinstance(data, dict) else None
-            if isinstance(activity, dict):
+            activity = kind.activity_of(event, data)
+            if activity is not None:
                 self.hear(str(activity.get("id")))
-                self.received.setdefault((event, str(activity.get("id"))), received)
+                key = (event, str(activity.get("id")))
+                if event in kind.once:
+                    again = key in self.received
+                    self.fire(
+                        names.CHECK,
+                        f"one {event} per activity",
+                        0,
+                        f"a second {event}" if again else None,
+                    )
+                    if again:
+                        coordination.example(
+                            f"attendee {self.attendee_id}: {event} twice for {key[1]}"
+                        )
+                self.received.setdefault(key, received)
                 self.follow_state_seq(kind, activity, event)
                 if event == kind.opened:
                     self.plan_answer(kind, activity)
@@ -569,7 +583,7 @@ class Attendee(PlenaryUser):
             gevent.sleep(max(0.0, (due - now_ms()) / 1000))
         event = answer.kind.answer_event
         name = f"{event} (retry)" if retry else event
-        body = {**answer.payload, "vote_id": answer.vote_id}
+        body = {**answer.payload, answer.kind.answer_id_field: answer.vote_id}
         for _ in range(SEND_ATTEMPTS):
             if not self.connected:
                 STATE.counters["answer_waited_for_connection"] += 1
@@ -814,9 +828,9 @@ class Presenter(PlenaryUser):
     def _results_tracker(self, kind: Kind) -> Callable[[Any], None]:
         def handle(data: Any) -> None:
             self.fanout(kind.results, data)
-            if isinstance(data, dict):
-                activity_id = str(data.get(kind.id_field))
-                total = int(data.get("total", 0))
+            found = kind.count_of(data)
+            if found is not None:
+                activity_id, total = found
                 self.totals[activity_id] = max(self.totals.get(activity_id, 0), total)
 
         return handle

@@ -51,7 +51,8 @@ def test_fanout_benchmark_runs_every_server(tmp_path: Path) -> None:
             str(report),
         ],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        # This checkout's server (server/), not whichever one the virtualenv installed.
+        env={**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT / "server"), str(ROOT)))},
         capture_output=True,
         text=True,
         timeout=300,

@@ -28,7 +28,8 @@ RELAXED = ["--slo-fanout-p99", "1000", "--slo-ack-p99", "1000", "--wait-quiet", 
 
 def run_loadtest(out: Path, *args: str, timeout: float) -> tuple[int, dict[str, Any], str]:
     """Run the runner as a subprocess; returns (exit status, summary, output tail)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # This checkout's server (server/), not whichever one the virtualenv has installed.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT / "server"), str(ROOT)))}
     proc = subprocess.run(
         [sys.executable, "-m", "loadtests.run", "--out", str(out), "--quiet", *RELAXED, *args],
         cwd=ROOT,

@@ -179,34 +179,34 @@ def test_users_and_scenarios_name_no_kind() -> None:
     ]
 
 
-QUIZ_KIND = """
+CAFE_KIND = """
 from loadtests import kinds, scenarios
 from loadtests.kinds.poll import POLL
 from dataclasses import dataclass, replace
 
 @dataclass(frozen=True)
-class QuizSpec:
+class CafeSpec:
     question: str
 
     @property
     def type(self) -> str:
-        return "quiz"
+        return "cafe"
 
-kinds.register(replace(POLL, type="quiz", key="quiz", export_key="quizzes"))
-scenarios.register(scenarios.LiveRounds(name="quiz_round", activities=(QuizSpec("?"),)))
+kinds.register(replace(POLL, type="cafe", key="cafe", export_key="cafes"))
+scenarios.register(scenarios.LiveRounds(name="cafe_round", activities=(CafeSpec("?"),)))
 """
 
 
 def test_a_kind_joins_by_adding_its_module(tmp_path: Path) -> None:
-    """The catalog finds every module of loadtests/kinds/ (here one more, a stand-in quiz
+    """The catalog finds every module of loadtests/kinds/ (here one more, a stand-in café
     module put on the package's path), and the runner's scenario list follows."""
-    (tmp_path / "quiz.py").write_text(QUIZ_KIND)
+    (tmp_path / "cafe.py").write_text(CAFE_KIND)
     script = (
         "import sys; import loadtests.kinds as k; k.__path__.append(sys.argv[1]); "
         "from loadtests import catalog, run; "
         "print(sorted(x.type for x in catalog.all_kinds())); "
         "print(list(catalog.all_scenarios())[-2:]); "
-        "print(run.parser().parse_args(['--scenario', 'quiz_round']).scenario)"
+        "print(run.parser().parse_args(['--scenario', 'cafe_round']).scenario)"
     )
     proc = subprocess.run(
         [sys.executable, "-c", script, str(tmp_path)],
@@ -218,7 +218,7 @@ def test_a_kind_joins_by_adding_its_module(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [
-        "['poll', 'quiz']",
-        "['reconnect_storm', 'quiz_round']",
-        "quiz_round",
+        "['cafe', 'poll', 'quiz']",
+        "['cafe_round', 'quiz_burst']",
+        "cafe_round",
     ]

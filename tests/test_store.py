@@ -189,6 +189,53 @@ async def test_concurrent_answers_count_exactly(store: Store) -> None:
     assert tally.version == len(plan)
 
 
+async def test_update_activity_with_expect_is_a_compare_and_set(store: Store) -> None:
+    await store.add_activity(CODE, "q_1", {"type": "quiz", "id": "q_1"}, "question:q1")
+    wrong = await store.update_activity(CODE, "q_1", "closed", {"x": 1}, expect="lobby")
+    assert wrong is None
+    unchanged = await store.get_activity(CODE, "q_1")
+    assert unchanged is not None
+    assert (unchanged.status, dict(unchanged.meta), unchanged.state_seq) == ("question:q1", {}, 0)
+    # Twenty processes close the question at once: exactly one makes the transition.
+    tries = await asyncio.gather(
+        *(
+            store.update_activity(CODE, "q_1", "reveal:q1", {"by": i}, expect="question:q1")
+            for i in range(20)
+        )
+    )
+    [winner] = [t for t in tries if t is not None]
+    assert winner.status == "reveal:q1" and winner.state_seq == 1
+    after = await store.get_activity(CODE, "q_1")
+    assert after is not None and after.meta == {"by": winner.meta["by"]}
+    missing = await store.update_activity(CODE, "q_9", "closed", {}, expect="lobby")
+    assert missing is None
+
+
+async def test_record_answer_in_a_status_of_the_kind(store: Store) -> None:
+    """An activity may take answers in a status of its own (a quiz's question): an
+    answer is stored only while the status is the one it names."""
+    await store.add_activity(CODE, "q_1", {"type": "quiz", "id": "q_1"}, "question:q2")
+    stale = await store.record_answer(
+        CODE, "q_1", "a_1/q1", "q1", ("q1",), "x", 1, open_status="question:q1"
+    )
+    assert stale.outcome is RecordOutcome.NOT_OPEN
+    # The plain "open" status takes nothing here either.
+    plain = await store.record_answer(CODE, "q_1", "a_1/q2", "v", ("q2",), "x", 1)
+    assert plain.outcome is RecordOutcome.NOT_OPEN
+    fresh = await store.record_answer(
+        CODE, "q_1", "a_1/q2", "q2", ("q2",), "y", 2, open_status="question:q2"
+    )
+    assert fresh.outcome is RecordOutcome.STORED
+    again = await store.record_answer(
+        CODE, "q_1", "a_1/q2", "q2", ("q2",), "z", 3, open_status="question:q2"
+    )
+    assert again.outcome is RecordOutcome.DUPLICATE
+    answer = await store.get_answer(CODE, "q_1", "a_1/q2")
+    assert answer is not None and (answer.value, answer.ts) == ("y", 2)
+    tally = await store.get_tally(CODE, "q_1")
+    assert (tally.counts, tally.total) == ({"q2": 1}, 1)
+
+
 async def test_labels_keep_the_first_form(store: Store) -> None:
     await open_activity(store)
     await store.record_answer(CODE, "p_1", "a_1", "v1", ("hi",), "Hi!", 0, {"hi": "Hi!"})

@@ -80,11 +80,66 @@ class Kind:
     verbs: Mapping[str, Verb]
     #: the list of this kind's activities in ``GET /api/events/{code}/export``
     export_key: str
+    # Optional, for kinds whose activity is not one object with one answer per attendee
+    # (e.g. a series of rounds): each defaults to the poll-shaped behaviour above.
+    #: (broadcast name, payload) -> the activity object it is about, or None; default:
+    #: the payload's :attr:`key` field
+    activity_in: Callable[[str, dict[str, Any]], dict[str, Any] | None] | None = None
+    #: ``welcome``'s ``activity[key]`` -> the activity object answerers take (``id``,
+    #: ``status``, ``my_answer``), or None; default: as it is
+    from_welcome: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
+    #: the answer payload's field for the client's idempotency id
+    answer_id_field: str = "vote_id"
+    #: broadcasts (of :attr:`broadcasts`) an attendee must receive at most once per
+    #: activity: each receipt is a ``CHECK``, a second one a failure
+    once: tuple[str, ...] = ()
+    #: a live results payload -> (activity id, answers so far), or None; default: its
+    #: :attr:`id_field` and ``total``
+    results_count: Callable[[dict[str, Any]], tuple[str, int] | None] | None = None
+    #: this kind's export list -> activity id -> (answers the server counted, answers
+    #: listed); default: each item's ``results.total`` and its ``answers``
+    export_totals: Callable[[list[dict[str, Any]]], dict[str, tuple[Any, Any]]] | None = None
+    #: this kind's export list -> problems found in it (e.g. scores a replay of the
+    #: answers does not give); None: no such check
+    check_export: Callable[[list[dict[str, Any]]], list[str]] | None = None
 
     @property
     def final_results(self) -> str:
         """The name under which the final results are expected and recorded."""
         return f"{self.results}:final"
+
+    def activity_of(self, event: str, data: Any) -> dict[str, Any] | None:
+        """The activity object a broadcast carries."""
+        if not isinstance(data, dict):
+            return None
+        if self.activity_in is not None:
+            return self.activity_in(event, data)
+        found = data.get(self.key)
+        return found if isinstance(found, dict) else None
+
+    def welcome_activity(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        """The activity object of a ``welcome``, as answerers take it."""
+        return self.from_welcome(item) if self.from_welcome is not None else item
+
+    def count_of(self, data: Any) -> tuple[str, int] | None:
+        """(activity id, answers so far) of a live results payload."""
+        if not isinstance(data, dict):
+            return None
+        if self.results_count is not None:
+            return self.results_count(data)
+        return str(data.get(self.id_field)), int(data.get("total", 0))
+
+    def exported(self, items: list[dict[str, Any]]) -> dict[str, tuple[Any, Any]]:
+        """Activity id -> (answers the server counted, answers listed) in the export."""
+        if self.export_totals is not None:
+            return self.export_totals(items)
+        return {
+            str(item.get("id")): (
+                (item.get("results") or {}).get("total"),
+                len(item.get("answers", [])),
+            )
+            for item in items
+        }
 
 
 KINDS: dict[str, Kind] = {}

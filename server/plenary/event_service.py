@@ -15,7 +15,7 @@ from plenary.clock import now_ms
 from plenary.errors import ErrorCode, PlenaryError, bad_request
 from plenary.join_form import JoinForm, guest_name, parse_join_form
 from plenary.roles import Role
-from plenary.scopes import MAIN_ROOM, ROOM_ID
+from plenary.scopes import MAIN_ROOM, ROOM_ID, scope
 from plenary.settings import Limits
 from plenary.store import AttendeeRecord, EventRecord, JoinOutcome, Store
 from plenary.text import clean_text
@@ -163,6 +163,24 @@ class EventService:
                 ErrorCode.BAD_TOKEN, "This resume token is not known here; join with a name."
             )
         return replace(await self._join(payload), room=room)
+
+    async def presenter_scope(self, code: Any, key: Any, room: Any) -> tuple[EventRecord, str]:
+        """For a presenter's REST request: the event and the scope the key may act in:
+        the room named (default the main room) with the event-wide key, or a room's own
+        key's room (naming another is ``forbidden``)."""
+        if room is not None and (not isinstance(room, str) or not ROOM_ID.match(room)):
+            raise bad_request("room must be a room id from the event's programme.")
+        if not isinstance(code, str):
+            raise bad_request("event must be a join code.")
+        identity = await self._presenter(
+            ConnectAuth(
+                event=code,
+                role=Role.PRESENTER,
+                key=key if isinstance(key, str) else None,
+                room=room,
+            )
+        )
+        return identity.event, scope(identity.event.code, identity.room)
 
     async def _presenter(self, auth: ConnectAuth) -> Identity:
         """A presenter with the event-wide key (any room), or a room's own key (that

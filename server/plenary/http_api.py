@@ -16,6 +16,7 @@ from plenary.export import build_export, to_csv, to_json
 from plenary.join_form import JoinForm
 from plenary.metrics import CONTENT_TYPE_LATEST
 from plenary.services import SERVICES, SETTINGS
+from plenary.stage.kinds import KindRequest, KindRoute
 from plenary.store import EventRecord
 
 HTTP_STATUS = {
@@ -55,15 +56,17 @@ def error_response(exc: PlenaryError) -> web.Response:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def answering_errors(handler: Handler) -> Handler:
+def answering_errors(handler: Handler, max_body_bytes: int | None = None) -> Handler:
     """``handler``, with the :class:`PlenaryError` it raises answered as JSON. Wrapped
     route by route rather than as an application middleware, which would also run for
-    every Socket.IO request (each new websocket connection, each long-poll)."""
+    every Socket.IO request (each new websocket connection, each long-poll). A body
+    declared larger than ``max_body_bytes`` (default ``max_rest_body_bytes``) is
+    refused before anything reads it."""
 
     @functools.wraps(handler)
     async def answer(request: web.Request) -> web.StreamResponse:
         try:
-            limit = request.app[SETTINGS].limits.max_rest_body_bytes
+            limit = max_body_bytes or request.app[SETTINGS].limits.max_rest_body_bytes
             if (request.content_length or 0) > limit:
                 raise too_large(limit)
             return await handler(request)
@@ -83,15 +86,7 @@ async def read_json(request: web.Request, example: str) -> Any:
     """The request body as JSON: at most ``max_rest_body_bytes`` (read no further, even
     without a Content-Length) and nested at most :data:`MAX_JSON_DEPTH` deep, else
     ``bad_request``. ``example`` shows a valid body in the error message."""
-    limit = request.app[SETTINGS].limits.max_rest_body_bytes
-    body = bytearray()
-    while len(body) <= limit:
-        chunk = await request.content.read(limit + 1 - len(body))
-        if not chunk:
-            break
-        body += chunk
-    if len(body) > limit:
-        raise too_large(limit)
+    body = await read_body(request, request.app[SETTINGS].limits.max_rest_body_bytes)
     deeper = f"The body nests deeper than {MAX_JSON_DEPTH} levels; send JSON such as {example}."
     try:
         # orjson, not json: the standard library recurses per level and a deeply nested
@@ -104,6 +99,20 @@ async def read_json(request: web.Request, example: str) -> Any:
     if too_deep(value, MAX_JSON_DEPTH):
         raise bad_request(deeper)
     return value
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The request body, at most ``limit`` bytes (read no further, even without a
+    Content-Length), else ``bad_request``."""
+    body = bytearray()
+    while len(body) <= limit:
+        chunk = await request.content.read(limit + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    if len(body) > limit:
+        raise too_large(limit)
+    return bytes(body)
 
 
 def too_deep(value: Any, limit: int) -> bool:
@@ -242,6 +251,26 @@ async def export_event(request: web.Request) -> web.Response:
     return web.Response(text=to_json(export), content_type="application/json", headers=disposition)
 
 
+def kind_endpoint(route: KindRoute) -> Handler:
+    """A kind's REST route (``/api/events/{code}/<path>?room=ROOM``): for the
+    presenters of the room (default the main room: the event-wide key, or the room's
+    own key), under the join-code lookups' limit per IP, the body within the route's
+    limit."""
+
+    async def handle(request: web.Request) -> web.Response:
+        services = request.app[SERVICES]
+        await services.gateway.admission.admit_lookup(request)
+        _, where = await services.events.presenter_scope(
+            request.match_info["code"], bearer(request), request.query.get("room")
+        )
+        body = await read_body(request, route.max_body_bytes)
+        query = {k: v for k, v in request.query.items() if k != "room"}
+        status, data = await route.handle(KindRequest(where, body, request.content_type, query))
+        return web.json_response(data, status=status)
+
+    return answering_errors(handle, route.max_body_bytes)
+
+
 LOOPBACK = ("127.0.0.1", "::1")
 
 
@@ -297,6 +326,11 @@ def setup_routes(app: web.Application, web_root: Path) -> None:
             app.router.add_get(path, answering_errors(handler))
         else:
             app.router.add_route(method, path, answering_errors(handler))
+    # The activity kinds' own endpoints, under the event's path.
+    for kind_route in app[SERVICES].kinds.http_routes():
+        app.router.add_route(
+            kind_route.method, f"/api/events/{{code}}/{kind_route.path}", kind_endpoint(kind_route)
+        )
     for route, filename in PAGES.items():
         app.router.add_get(route, page_handler(web_root / filename))
     app.router.add_static("/static/", web_root, show_index=False)

@@ -277,10 +277,20 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def update_activity(
-        self, code: str, activity_id: str, status: str | None, meta: Mapping[str, Any]
+        self,
+        code: str,
+        activity_id: str,
+        status: str | None,
+        meta: Mapping[str, Any],
+        expect: str | None = None,
     ) -> Activity | None:
         """Atomically set the status (if given) and merge ``meta``; None if missing.
-        A status change takes effect for every answer recorded after it."""
+        A status change takes effect for every answer recorded after it.
+
+        With ``expect``, a compare-and-set: the change happens only if the status is
+        ``expect`` at that moment, else nothing changes and the result is None. Of many
+        processes making the same transition at once, exactly one gets the activity
+        back: the one that made it (e.g. the one that closes a quiz's question)."""
 
     @abc.abstractmethod
     async def update_definition(
@@ -338,11 +348,15 @@ class Store(abc.ABC):
         value: Any,
         ts: int,
         labels: Mapping[str, str] | None = None,
+        open_status: str = "open",
     ) -> RecordResult:
         """Atomically: if ``vote_id`` was already stored for this attendee, change
-        nothing (DUPLICATE); else if the activity is open, replace the attendee's answer,
-        moving its counts from the old keys to the new ones (STORED). ``labels`` give
-        keys a readable form; the first label recorded for a key stays."""
+        nothing (DUPLICATE); else if the activity is open (its status is
+        ``open_status``), replace the attendee's answer, moving its counts from the old
+        keys to the new ones (STORED). ``labels`` give keys a readable form; the first
+        label recorded for a key stays. ``open_status`` lets a kind take answers in a
+        status of its own (a quiz: ``question:q2``, so that an answer to question 1
+        can never be stored once question 2 is open)."""
 
     @abc.abstractmethod
     async def get_tally(self, code: str, activity_id: str) -> Tally:

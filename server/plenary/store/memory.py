@@ -207,10 +207,15 @@ class MemoryStore(Store):
         return [state.snapshot(aid) for aid, state in stage.activities.items()]
 
     async def update_activity(
-        self, code: str, activity_id: str, status: str | None, meta: Mapping[str, Any]
+        self,
+        code: str,
+        activity_id: str,
+        status: str | None,
+        meta: Mapping[str, Any],
+        expect: str | None = None,
     ) -> Activity | None:
         state = self._activity(code, activity_id)
-        if state is None:
+        if state is None or (expect is not None and state.status != expect):
             return None
         if status is not None:
             state.status = status
@@ -303,6 +308,7 @@ class MemoryStore(Store):
         value: Any,
         ts: int,
         labels: Mapping[str, str] | None = None,
+        open_status: str = "open",
     ) -> RecordResult:
         state = self._activity(code, activity_id)
         if state is None:
@@ -310,7 +316,7 @@ class MemoryStore(Store):
         vote_key = f"{attendee_id}:{vote_id}"
         if vote_key in state.vote_ids:
             return RecordResult(RecordOutcome.DUPLICATE, state.version)
-        if state.status != "open":
+        if state.status != open_status:
             return RecordResult(RecordOutcome.NOT_OPEN, state.version)
         state.vote_ids.add(vote_key)
         previous = state.answers.get(attendee_id)

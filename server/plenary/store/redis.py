@@ -63,7 +63,8 @@ RECORD_OUTCOMES = {outcome.value.encode(): outcome for outcome in RecordOutcome}
 KEY_SEPARATOR = "\x1f"  # joins an answer's counting keys; domain text never contains it
 
 # One vote per call (see BatchScript): ARGV[a] attendee, a+1 vote_id, a+2 the packed
-# answer, a+3 its counting keys joined, a+4 how many keys, then the keys, then label pairs.
+# answer, a+3 its counting keys joined, a+4 the status that takes answers (``open``),
+# a+5 how many keys, then the keys, then label pairs.
 RECORD_ANSWER = BatchScript("""
 local vk = ARGV[a] .. ':' .. ARGV[a + 1]
 if redis.call('SISMEMBER', KEYS[2], vk) == 1 then
@@ -71,7 +72,7 @@ if redis.call('SISMEMBER', KEYS[2], vk) == 1 then
 end
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'missing', 0} end
-if status ~= 'open' then
+if status ~= ARGV[a + 4] then
   return {'not_open', tonumber(redis.call('HGET', KEYS[1], 'v') or '0')}
 end
 redis.call('SADD', KEYS[2], vk)
@@ -81,9 +82,9 @@ if old then
     if redis.call('HINCRBY', KEYS[5], k, -1) <= 0 then redis.call('HDEL', KEYS[5], k) end
   end
 end
-local nk = tonumber(ARGV[a + 4])
-for i = a + 5, a + 4 + nk do redis.call('HINCRBY', KEYS[5], ARGV[i], 1) end
-for i = a + 5 + nk, a + n - 1, 2 do redis.call('HSETNX', KEYS[6], ARGV[i], ARGV[i + 1]) end
+local nk = tonumber(ARGV[a + 5])
+for i = a + 6, a + 5 + nk do redis.call('HINCRBY', KEYS[5], ARGV[i], 1) end
+for i = a + 6 + nk, a + n - 1, 2 do redis.call('HSETNX', KEYS[6], ARGV[i], ARGV[i + 1]) end
 redis.call('HSET', KEYS[4], ARGV[a], ARGV[a + 3])
 redis.call('HSET', KEYS[3], ARGV[a], ARGV[a + 2])
 return {'stored', redis.call('HINCRBY', KEYS[1], 'v', 1)}""")
@@ -100,9 +101,12 @@ redis.call('HSET', KEYS[1], 'ev', v)
 return {'go', v, 0}
 """)
 
+# ARGV[1]: the status the activity must have for the change to happen ('' for any),
+# then field/value pairs.
 UPDATE_ACTIVITY = LuaScript("""
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return 0 end
+if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
 redis.call('HINCRBY', KEYS[1], 'sv', 1)
 return 1
 """)
@@ -591,9 +595,14 @@ class RedisStore(Store):
 
     @_unavailable_on_connection_errors
     async def update_activity(
-        self, code: str, activity_id: str, status: str | None, meta: Mapping[str, Any]
+        self,
+        code: str,
+        activity_id: str,
+        status: str | None,
+        meta: Mapping[str, Any],
+        expect: str | None = None,
     ) -> Activity | None:
-        args: list[Any] = []
+        args: list[Any] = [expect or ""]
         if status is not None:
             args += ["status", status]
         for name, value in meta.items():
@@ -694,12 +703,14 @@ class RedisStore(Store):
         value: Any,
         ts: int,
         labels: Mapping[str, str] | None = None,
+        open_status: str = "open",
     ) -> RecordResult:
         args = [
             attendee_id,
             vote_id,
             codec.pack([value, list(keys), vote_id, ts]),
             KEY_SEPARATOR.join(keys),
+            open_status,
             len(keys),
             *keys,
         ]
