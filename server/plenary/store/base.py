@@ -231,10 +231,18 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def update_activity(
-        self, code: str, activity_id: str, status: str | None, meta: Mapping[str, Any]
+        self,
+        code: str,
+        activity_id: str,
+        status: str | None,
+        meta: Mapping[str, Any],
+        if_seq: int | None = None,
     ) -> Activity | None:
         """Atomically set the status (if given) and merge ``meta``; None if missing.
-        A status change takes effect for every answer recorded after it."""
+        A status change takes effect for every answer recorded after it. With
+        ``if_seq``, only if the activity's ``state_seq`` is still ``if_seq`` (None
+        otherwise, and nothing changes): a read-modify-write of its state that many
+        processes may attempt at once, of which exactly one succeeds per state."""
 
     @abc.abstractmethod
     async def set_current(self, code: str, activity_id: str | None) -> None:

@@ -163,10 +163,15 @@ class MemoryStore(Store):
         return [state.snapshot(aid) for aid, state in event.activities.items()]
 
     async def update_activity(
-        self, code: str, activity_id: str, status: str | None, meta: Mapping[str, Any]
+        self,
+        code: str,
+        activity_id: str,
+        status: str | None,
+        meta: Mapping[str, Any],
+        if_seq: int | None = None,
     ) -> Activity | None:
         state = self._activity(code, activity_id)
-        if state is None:
+        if state is None or (if_seq is not None and state.state_seq != if_seq):
             return None
         if status is not None:
             state.status = status

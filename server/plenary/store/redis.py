@@ -96,9 +96,13 @@ redis.call('HSET', KEYS[1], 'ev', v)
 return {'go', v, 0}
 """)
 
+# ARGV[1]: the state_seq the activity must still have ('' for any), then field/value pairs.
 UPDATE_ACTIVITY = LuaScript("""
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+if ARGV[1] ~= '' and tonumber(redis.call('HGET', KEYS[1], 'sv') or '0') ~= tonumber(ARGV[1]) then
+  return 0
+end
+if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
 redis.call('HINCRBY', KEYS[1], 'sv', 1)
 return 1
 """)
@@ -479,9 +483,14 @@ class RedisStore(Store):
 
     @_unavailable_on_connection_errors
     async def update_activity(
-        self, code: str, activity_id: str, status: str | None, meta: Mapping[str, Any]
+        self,
+        code: str,
+        activity_id: str,
+        status: str | None,
+        meta: Mapping[str, Any],
+        if_seq: int | None = None,
     ) -> Activity | None:
-        args: list[Any] = []
+        args: list[Any] = ["" if if_seq is None else if_seq]
         if status is not None:
             args += ["status", status]
         for name, value in meta.items():
