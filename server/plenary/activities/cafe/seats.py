@@ -123,6 +123,11 @@ class Seats:
         assignment (also sent to them, and the table's change to its members and the
         staff), or the one they have, or None between rounds."""
         event = event_code(code)
+        # Most calls change nothing (between rounds, or seated already: a page joins on
+        # every welcome); they take no lock, so a thousand at once do not queue.
+        settled, found = await self._seated(code, cafe_id, attendee_id)
+        if settled:
+            return found
         for _ in range(TRIES):
             async with self._records.changing(code, cafe_id):
                 activity, cafe = await self._records.load_open(code, cafe_id)
@@ -148,6 +153,22 @@ class Seats:
             await self._out.to_each(code, "cafe:assignment", {attendee_id: mine})
             return mine
         raise busy()
+
+    async def _seated(
+        self, code: str, cafe_id: str, attendee_id: str
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """(True, the assignment) if seated, (True, None) between rounds, (False, None)
+        if the attendee is to be seated."""
+        activity, cafe = await self._records.load_open(code, cafe_id)
+        state = RoundState.from_meta(activity.meta)
+        if not state.running(now_ms()):
+            return True, None
+        t = state.seat_of(attendee_id)
+        if t is None:
+            return False, None
+        event = event_code(code)
+        cards = await self._roster.cards(event, state.tables[t])
+        return True, assignment(cafe, state, t, attendee_id, cards, event)
 
     async def _table_changed(
         self, code: str, cafe: Cafe, state: RoundState, t: int, **change: str
