@@ -58,7 +58,7 @@ def _tallies(results: dict[str, Any] | None, export: dict[str, Any] | None) -> l
             acked_counts[activity_id].update({k: int(v) for k, v in votes["counts"].items()})
     # Each kind's activities are a list of their own in the export (e.g. "polls").
     exported = {
-        item["id"]: item
+        item["id"]: kind.exported(item)
         for kind in catalog.all_kinds()
         for item in (export or {}).get(kind.export_key, [])
     }
@@ -70,9 +70,7 @@ def _tallies(results: dict[str, Any] | None, export: dict[str, Any] | None) -> l
             k: v for k, v in (server.get("counts") or {}).items() if isinstance(v, int)
         }
         acked = dict(acked_counts.get(activity_id, {}))
-        ex = exported.get(activity_id, {})
-        ex_total = (ex.get("results") or {}).get("total")
-        ex_answers = len(ex.get("answers", [])) if ex else None
+        ex_total, ex_answers = exported.get(activity_id, (None, None))
         counts_match = all(acked.get(k, 0) == v for k, v in server_counts.items()) and all(
             k in server_counts for k in acked
         )
@@ -211,7 +209,8 @@ def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
         "worker_examples": [w.get("examples", []) for w in workers],
         "slo": asdict(slo),
     }
-    summary["checks"] = checks(summary, slo)
+    summary["kind_checks"] = (results or {}).get("kind_checks", [])
+    summary["checks"] = checks(summary, slo) + summary["kind_checks"]
     summary["verdict"] = "PASS" if all(c["ok"] for c in summary["checks"]) else "FAIL"
     return summary
 
