@@ -18,6 +18,16 @@ from plenary.roles import STAFF_ROLES, Role
 from plenary.stage.kinds import ExportSection, KindContext
 from plenary.store import Activity
 
+#: The demo event's café (``plenary serve`` in the embedded default), in draft: it seats
+#: whoever has joined it when its first round starts.
+DEMO_CAFE: dict[str, Any] = {
+    "title": "World café",
+    "table_size": 4,
+    "rounds": 3,
+    "round_s": 600,
+    "topics": ["What surprised you today?", "What will you try next week?"],
+}
+
 CAFE_ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 HARVEST_ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 ATTENDEE_ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -182,8 +192,7 @@ class CafeKind:
         return await self.service.export(code)
 
     async def demo(self, code: str) -> None:
-        # A café needs people to seat: the demo event starts with none, so it gets none.
-        return None
+        await self.service.create(code, DEMO_CAFE)
 
     async def stop(self) -> None:
         await self.service.stop()
