@@ -18,6 +18,7 @@ import pytest
 pytestmark = [pytest.mark.bench, pytest.mark.redis]
 
 ROOT = Path(__file__).resolve().parents[1]
+PATH = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 ATTENDEES = 40
 ROUNDS = 2
 SERVERS = ["floor", "baseline", "embedded", "redis"]
@@ -51,7 +52,9 @@ def test_fanout_benchmark_runs_every_server(tmp_path: Path) -> None:
             str(report),
         ],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        # The repository first, then the caller's path (which may hold this checkout's
+        # server/ when the virtualenv was installed from another checkout).
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *PATH])},
         capture_output=True,
         text=True,
         timeout=300,
