@@ -9,13 +9,7 @@ from typing import Any
 import pytest
 
 from plenary.activities.cafe.domain import Cafe, build_cafe, unknown_hosts, warning_at
-from plenary.activities.cafe.harvest import (
-    Harvest,
-    author_key,
-    check_changeable,
-    harvest_slot,
-    harvest_text,
-)
+from plenary.activities.cafe.harvest import Harvest, check_changeable, harvest_text
 from plenary.activities.cafe.limits import CafeLimits
 from plenary.activities.cafe.records import checked_in, kept_rounds
 from plenary.activities.cafe.rounds import (
@@ -30,6 +24,7 @@ from plenary.activities.cafe.rounds import (
     without,
 )
 from plenary.activities.cafe.seating import Person
+from plenary.activities.cafe.slots import author_key, harvest_slot
 from plenary.errors import ErrorCode, PlenaryError
 from plenary.store import AnswerRecord
 

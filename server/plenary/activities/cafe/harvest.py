@@ -1,10 +1,5 @@
 """Harvests as pure rules: a table's takeaways, written by the people seated there
-during a round, and the records a café keeps beside its definition. No I/O here.
-
-A café's records in the store are answers of the café activity under a *slot* each
-(the store's generic "one answer per attendee" record, used here as "one record per
-slot"): a check-in per attendee, each earlier round's tables, and each harvest. The
-slots' names are made here and nowhere else."""
+during a round. No I/O here; where each is stored is :mod:`plenary.activities.cafe.slots`."""
 
 from __future__ import annotations
 
@@ -15,29 +10,6 @@ from typing import Any
 from plenary.activities.cafe.limits import CafeLimits
 from plenary.errors import ErrorCode, PlenaryError, bad_request
 from plenary.text import clean_text
-
-CHECKIN = "in:"
-ROUND = "r:"
-HARVEST = "h:"
-
-
-def checkin_slot(attendee_id: str) -> str:
-    return f"{CHECKIN}{attendee_id}"
-
-
-def round_slot(number: int) -> str:
-    return f"{ROUND}{number}"
-
-
-def harvest_slot(author: str, harvest_id: str) -> str:
-    # Attendee ids hold no ':', so the author ends at the first one after the prefix.
-    return f"{HARVEST}{author}:{harvest_id}"
-
-
-def author_key(author: str, number: int) -> str:
-    """The counting key of an author's live harvests in round ``number``: the store
-    counts them atomically with each change, so the limit per author reads one count."""
-    return f"by:{author}:{number}"
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,8 @@ from typing import Any
 
 from plenary.activities.cafe.domain import Cafe
 from plenary.activities.cafe.harvest import (
-    HARVEST,
     Harvest,
-    author_key,
     check_changeable,
-    harvest_slot,
     harvest_text,
     spotlight_entry,
 )
@@ -29,6 +26,7 @@ from plenary.activities.cafe.limits import CafeLimits
 from plenary.activities.cafe.records import TRIES, CafeRecords, busy
 from plenary.activities.cafe.roster import Roster
 from plenary.activities.cafe.rounds import RoundState
+from plenary.activities.cafe.slots import HARVEST, author_key, harvest_slot
 from plenary.clock import now_ms
 from plenary.errors import ErrorCode, PlenaryError, bad_request, not_found
 from plenary.realtime.broadcast import Broadcaster

@@ -13,8 +13,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from plenary.activities.cafe.domain import ACTIVITY_TYPE, Cafe, CafeStatus
-from plenary.activities.cafe.harvest import CHECKIN, ROUND, round_slot
 from plenary.activities.cafe.rounds import RoundState, Tables
+from plenary.activities.cafe.slots import CHECKIN, ROUND, round_slot
 from plenary.clock import now_ms
 from plenary.errors import ErrorCode, PlenaryError, not_found
 from plenary.store import Activity, AnswerRecord, Store

@@ -21,8 +21,7 @@ import asyncio
 import secrets
 from typing import Any
 
-from plenary.activities.cafe.domain import Cafe, warning_at
-from plenary.activities.cafe.harvest import checkin_slot
+from plenary.activities.cafe.domain import Cafe, CafeStatus, warning_at
 from plenary.activities.cafe.limits import CafeLimits
 from plenary.activities.cafe.records import TRIES, CafeRecords, busy, checked_in, kept_rounds
 from plenary.activities.cafe.roster import Roster
@@ -37,6 +36,7 @@ from plenary.activities.cafe.rounds import (
     with_latecomer,
     without,
 )
+from plenary.activities.cafe.slots import checkin_slot
 from plenary.activities.cafe.timer import RoundClocks
 from plenary.clock import now_ms
 from plenary.errors import ErrorCode, PlenaryError, bad_request
@@ -270,7 +270,7 @@ class Seats:
     async def _announce(self, code: str, cafe_id: str, number: int, what: str) -> None:
         """The round clock's notices, if the round is still the current one."""
         activity = await self._store.get_activity(code, cafe_id)
-        if activity is None or activity.status != "open":
+        if activity is None or activity.status != CafeStatus.OPEN:
             return
         state = RoundState.from_meta(activity.meta)
         if state.number != number:
