@@ -65,3 +65,38 @@ async def test_admin_wrong_token_asks_again(browser: Browser) -> None:
         await page.click("#login-button")
         await expect(page.locator("#overview")).to_be_visible()
         await expect(page.locator("#no-events")).to_be_visible()
+
+
+async def test_admin_shows_each_rooms_attendees_and_stage(browser: Browser) -> None:
+    from tests.test_rooms_live import add_room
+
+    async with running_server() as server:
+        event = await create_event(server.url, "Conference")
+        code = event["code"]
+        room = (await add_room(server, event, "Breakout A"))["room"]["id"]
+        ada = await clients.attendee(server.url, code, "Ada", room=room)
+        bob = await clients.attendee(server.url, code, "Bob")
+        cy = await clients.attendee(server.url, code, "Cy", room=room)
+        host = await clients.presenter(server.url, code, event["presenter_key"], room=room)
+        created = await host.call("poll:create", {"question": "Which track?", "kind": "rating"})
+        await host.call("poll:open", {"poll_id": created["poll"]["id"]})
+
+        await host.wait_for("presence", lambda m: m["rooms_online"] == {"main": 1, room: 2})
+        overview = await server.services.overview()
+        (summary,) = [e for e in overview["events"] if e["code"] == code]
+        rooms = {
+            r["id"]: (r["online"], r["current"] and r["current"]["status"])
+            for r in summary["rooms"]
+        }
+        assert rooms == {"main": (1, None), room: (2, "open")}
+
+        page, _, log = await open_page(browser, f"{server.url}/admin#token={ADMIN_TOKEN}")
+        row = page.locator(f'tr[data-event="{code}"]')
+        await expect(row.locator('[data-field="online"]')).to_have_text("3")
+        await expect(row.locator('li[data-room="main"]')).to_have_text("Main room: 1 online")
+        await expect(row.locator(f'li[data-room="{room}"]')).to_have_text(
+            "Breakout A: 2 online · Which track? (open)"
+        )
+        log.assert_clean()
+        for c in (ada, bob, cy, host):
+            await c.disconnect()

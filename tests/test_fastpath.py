@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 import socketio
 
-from plenary.realtime import rooms
+from plenary.realtime import audiences
 from plenary.realtime.wire.engine import DirectSocket, EngineServer, is_new_websocket_query
 from plenary.realtime.wire.frames import (
     PlenaryPacket,
@@ -212,7 +212,7 @@ async def test_a_client_that_never_reads_is_dropped_and_others_keep_receiving(
         sent = 0
         for i in range(400):
             await server.services.sio.emit(
-                "blob", {"i": i, "blob": blob}, room=rooms.everyone(code)
+                "blob", {"i": i, "blob": blob}, room=audiences.everyone(code)
             )
             sent += 1
             await asyncio.sleep(0.002)
@@ -288,8 +288,8 @@ async def test_the_room_index_follows_joins_and_disconnects(http: aiohttp.Client
         sid = server.services.sessions.sids()[0]
         assert set(manager.get_rooms(sid, "/")) == {
             sid,
-            rooms.everyone(code),
-            rooms.attendees(code),
+            audiences.everyone(code),
+            audiences.attendees(code),
         }
         for client in raw:
             await client.close()
@@ -298,7 +298,7 @@ async def test_the_room_index_follows_joins_and_disconnects(http: aiohttp.Client
                 break
             await asyncio.sleep(0.02)
         assert len(server.services.sessions) == 0
-        assert rooms.everyone(code) not in manager.rooms.get("/", {})
+        assert audiences.everyone(code) not in manager.rooms.get("/", {})
         assert not manager._rooms_of.get("/")
 
 

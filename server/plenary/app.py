@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from plenary import ids, installed
+from plenary import event_messages, ids, installed, programme_api
 from plenary.clock import now_ms
 from plenary.event_service import EventService
 from plenary.http_api import page_urls, setup_routes
@@ -26,6 +26,8 @@ from plenary.realtime.router import Router
 from plenary.realtime.session import Sessions
 from plenary.realtime.wire import attach_services, create_socket_server
 from plenary.retention import EventRetention, ExportArchive
+from plenary.rooms import handlers as room_messages
+from plenary.rooms.programme import Programme
 from plenary.services import SERVICES, SETTINGS, Demo, Services
 from plenary.settings import Settings
 from plenary.stage.kinds import KindContext, KindPlugin, Kinds
@@ -63,6 +65,7 @@ def build_app(
     context = KindContext(settings, store, broadcaster, stage)
     for plugin in installed.plugins() if kinds is None else kinds:
         registry.add(plugin.build(context))
+    programme = Programme(store, broadcaster, stage, settings.limits)
     process_id = ids.new_id("proc")
     presence = Presence(store, sessions, broadcaster, process_id, metrics)
     gateway = Gateway(
@@ -71,6 +74,7 @@ def build_app(
         sessions,
         events,
         registry,
+        programme,
         broadcaster,
         presence,
         settings.limits,
@@ -87,17 +91,19 @@ def build_app(
     sio.manager.on_resync_event = gateway.resync_event
     router = Router(sessions, metrics)
     gateway.attach(router)
-    registry.register(router)
-    router.attach(sio)
-
     retention = EventRetention(
         store,
+        programme,
         stage,
         registry,
         broadcaster,
         ExportArchive(Path(settings.export_dir).expanduser()),
         settings.retention_s,
     )
+    room_messages.register(router, programme, gateway)
+    event_messages.register(router, retention, events)
+    registry.register(router)
+    router.attach(sio)
     services = Services(
         settings=settings,
         store=store,
@@ -106,6 +112,7 @@ def build_app(
         events=events,
         kinds=registry,
         stage=stage,
+        programme=programme,
         presence=presence,
         gateway=gateway,
         process_id=process_id,
@@ -120,6 +127,7 @@ def build_app(
     app.cleanup_ctx.append(lifecycle)
     app.on_shutdown.append(close_sockets)
     setup_routes(app, web_root)
+    programme_api.setup(app)
     return app
 
 

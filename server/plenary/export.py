@@ -7,11 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from plenary.clock import iso_utc, now_ms
+from plenary.scopes import scope
 from plenary.stage.kinds import ExportSection, Kinds
 from plenary.store import EventRecord, Store
 from plenary.text import neutralise_formula
@@ -28,9 +29,19 @@ class EventExport:
     sections: Mapping[str, ExportSection]
 
 
-async def build_export(store: Store, kinds: Kinds, event: EventRecord) -> EventExport:
-    """The whole event as plain data: the event, its attendees, and a section per
-    activity kind (``polls``, ...)."""
+async def build_export(
+    store: Store,
+    kinds: Kinds,
+    event: EventRecord,
+    rooms: Sequence[Mapping[str, Any]],
+    only: str | None = None,
+) -> EventExport:
+    """The whole event as plain data: the event, its attendees, its programme
+    (``rooms``: the room views of plenary.rooms) and a section per activity kind
+    (``polls``, ...) holding the activities of every room, or of room ``only``. When it
+    holds several rooms (the event has rooms besides the main one), each item names its
+    ``room`` and so does a ``room`` column of the CSV; an event without rooms exports as
+    before rooms existed."""
     attendees = await store.list_attendees(event.code)
     exported_at = now_ms()
     data: dict[str, Any] = {
@@ -54,10 +65,29 @@ async def build_export(store: Store, kinds: Kinds, event: EventRecord) -> EventE
             for a in attendees
         ],
     }
-    sections = await kinds.export(event.code)
-    for section in sections.values():
+    chosen = [r for r in rooms if only is None or r["id"] == only]
+    data["rooms"] = list(chosen)
+    if only is not None and chosen:
+        data["room"] = chosen[0]
+    with_room = only is None and len(rooms) > 1
+    merged: dict[str, ExportSection] = {}
+    for room in chosen:
+        room_id = str(room["id"])
+        for type_, section in (await kinds.export(scope(event.code, room_id))).items():
+            items = section.items
+            rows = section.rows
+            if with_room:
+                items = [{**item, "room": room_id} for item in items]
+                rows = [(room_id, *row) for row in rows]
+            columns = ("room", *section.columns) if with_room else section.columns
+            before = merged.get(type_)
+            if before is not None:
+                items = [*before.items, *items]
+                rows = [*before.rows, *rows]
+            merged[type_] = ExportSection(section.name, items, columns, rows)
+    for section in merged.values():
         data[section.name] = section.items
-    return EventExport(data, sections)
+    return EventExport(data, merged)
 
 
 def to_json(export: EventExport) -> str:

@@ -13,8 +13,10 @@ from aiohttp import web
 from plenary import ids
 from plenary.errors import ErrorCode, PlenaryError, bad_request
 from plenary.export import build_export, to_csv, to_json
+from plenary.join_form import JoinForm
 from plenary.metrics import CONTENT_TYPE_LATEST
 from plenary.services import SERVICES, SETTINGS
+from plenary.store import EventRecord
 
 HTTP_STATUS = {
     ErrorCode.BAD_REQUEST: 400,
@@ -134,13 +136,31 @@ def require_admin(request: web.Request) -> None:
         raise PlenaryError(ErrorCode.BAD_KEY, "The admin token is wrong.")
 
 
+async def organiser_event(request: web.Request) -> EventRecord:
+    """The event of the URL, if the bearer is the admin token or its event-wide key."""
+    services = request.app[SERVICES]
+    await services.gateway.admission.admit_lookup(request)  # it tells unknown codes apart
+    event = await services.events.event_or_error(request.match_info["code"])
+    token = bearer(request)
+    admin = request.app[SETTINGS].admin_token
+    if (admin and ids.same_secret(token, admin)) or ids.secret_matches(
+        token, event.presenter_key_digest
+    ):
+        return event
+    raise PlenaryError(
+        ErrorCode.BAD_KEY, "Send the admin token or the event's presenter key as the bearer."
+    )
+
+
 async def create_event(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     require_admin(request)
     body = await read_json(request, '{"title": "My event"}')
     if not isinstance(body, dict):
         raise bad_request('The body must be a JSON object such as {"title": "My event"}.')
-    event, key = await request.app[SERVICES].events.create_event(body.get("title"))
+    event, key = await request.app[SERVICES].events.create_event(
+        body.get("title"), body.get("join")
+    )
     base = settings.base_url
     return web.json_response(
         {
@@ -189,6 +209,23 @@ async def get_event(request: web.Request) -> web.Response:
     return web.json_response({"code": event.code, "title": event.title})
 
 
+async def get_join_form(request: web.Request) -> web.Response:
+    """What the event asks of people who join (the attendee page reads it first)."""
+    services = request.app[SERVICES]
+    await services.gateway.admission.admit_lookup(request)
+    event = await services.events.event_or_error(request.match_info["code"])
+    join = JoinForm.from_dict(event.join).to_dict()
+    return web.json_response({"code": event.code, "title": event.title, "join": join})
+
+
+async def update_join_form(request: web.Request) -> web.Response:
+    """Change what an event asks of people who join (fields left out stay)."""
+    event = await organiser_event(request)
+    body = await read_json(request, '{"name": "optional", "country": false}')
+    form = await request.app[SERVICES].events.set_join_form(event.code, body)
+    return web.json_response({"code": event.code, "title": event.title, "join": form.to_dict()})
+
+
 async def export_event(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     await services.gateway.admission.admit_lookup(request)  # it tells unknown codes apart too
@@ -196,7 +233,8 @@ async def export_event(request: web.Request) -> web.Response:
     fmt = request.query.get("format", "json")
     if fmt not in ("json", "csv"):
         raise bad_request("format must be json or csv.")
-    export = await build_export(services.store, services.kinds, event)
+    rooms = await services.programme.views(event.code)
+    export = await build_export(services.store, services.kinds, event, rooms)
     filename = f"plenary-{event.code}.{fmt}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "csv":
@@ -245,6 +283,8 @@ def setup_routes(app: web.Application, web_root: Path) -> None:
     api: list[tuple[str, str, Handler]] = [
         ("POST", "/api/events", create_event),
         ("GET", "/api/events/{code}", get_event),
+        ("GET", "/api/events/{code}/join", get_join_form),
+        ("PATCH", "/api/events/{code}/join", update_join_form),
         ("POST", "/api/events/{code}/end", end_event),
         ("DELETE", "/api/events/{code}", purge_event),
         ("GET", "/api/admin/overview", admin_overview),

@@ -15,6 +15,8 @@ from plenary.clock import now_ms
 from plenary.errors import ErrorCode, PlenaryError
 from plenary.export import EventExport, build_export, to_csv, to_json
 from plenary.realtime.broadcast import Broadcaster
+from plenary.rooms.programme import Programme, room_view
+from plenary.scopes import scope
 from plenary.stage.kinds import Kinds
 from plenary.stage.stage import Stage
 from plenary.store import EventRecord, Store
@@ -60,6 +62,7 @@ class EventRetention:
     def __init__(
         self,
         store: Store,
+        programme: Programme,
         stage: Stage,
         kinds: Kinds,
         broadcaster: Broadcaster,
@@ -67,6 +70,7 @@ class EventRetention:
         retention_s: int,
     ) -> None:
         self._store = store
+        self._programme = programme
         self._stage = stage
         self._kinds = kinds
         self._out = broadcaster
@@ -83,14 +87,18 @@ class EventRetention:
         """End the event: close what is on stage, refuse new connections, export to
         disk, and let its live state expire after the retention period."""
         await self._event(code)
-        await self._stage.clear(code)
+        rooms = await self._programme.rooms(code)
+        for room in rooms:
+            await self._stage.clear(scope(code, room.id))
         ended = await self._store.end_event(code, now_ms())
         assert ended is not None
-        export = await build_export(self._store, self._kinds, ended)
+        views = [room_view(r) for r in rooms]
+        export = await build_export(self._store, self._kinds, ended, views)
         paths = await self.archive.write(code, export)
         # Only once the export is durable on disk may the live state start to expire.
         await self._store.expire_event(code, self.retention_s)
-        await self._out.to_everyone(code, "event:ended", {"ended_at": ended.ended_at})
+        for where in await self._programme.scopes(code):
+            await self._out.to_everyone(where, "event:ended", {"ended_at": ended.ended_at})
         log.info(
             "event ended; export written, live state expires in %ss",
             self.retention_s,

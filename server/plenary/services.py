@@ -17,10 +17,12 @@ from plenary.realtime.gateway import Gateway
 from plenary.realtime.presence import Presence
 from plenary.realtime.session import Sessions
 from plenary.retention import EventRetention
+from plenary.rooms.programme import Programme
+from plenary.scopes import scope
 from plenary.settings import Settings
 from plenary.stage.kinds import Kinds
 from plenary.stage.stage import Stage
-from plenary.store import Store
+from plenary.store import Activity, Store
 from plenary.store.base import PRESENCE_TTL_MS
 
 
@@ -44,6 +46,7 @@ class Services:
     events: EventService
     kinds: Kinds
     stage: Stage
+    programme: Programme
     presence: Presence
     gateway: Gateway
     process_id: str
@@ -76,6 +79,19 @@ class Services:
             )
         for event in await self.store.list_events():
             current = await self.stage.on_stage(event.code)
+            online = await self.store.online_by_room(event.code, now)
+            rooms = []
+            for room in await self.programme.rooms(event.code):
+                on_stage = await self.stage.on_stage(scope(event.code, room.id))
+                rooms.append(
+                    {
+                        "id": room.id,
+                        "title": room.title,
+                        "closed": room.closed_at is not None,
+                        "online": online.get(room.id, 0),
+                        "current": self._summary(on_stage),
+                    }
+                )
             body["events"].append(
                 {
                     "code": event.code,
@@ -83,19 +99,23 @@ class Services:
                     "created_at": event.created_at,
                     "ended_at": event.ended_at,
                     "joined": await self.store.count_attendees(event.code),
-                    "online": await self.store.count_online(event.code, now),
+                    "online": sum(online.values()),
                     "activities": len(await self.store.list_activities(event.code)),
-                    "current": None
-                    if current is None
-                    else {
-                        "id": current.id,
-                        "type": current.definition.get("type"),
-                        **self.kinds.summary(current),
-                        "status": current.status,
-                    },
+                    "current": self._summary(current),
+                    "rooms": rooms,
                 }
             )
         return body
+
+    def _summary(self, activity: Activity | None) -> dict[str, Any] | None:
+        if activity is None:
+            return None
+        return {
+            "id": activity.id,
+            "type": activity.definition.get("type"),
+            **self.kinds.summary(activity),
+            "status": activity.status,
+        }
 
 
 SETTINGS = web.AppKey("settings", Settings)

@@ -35,6 +35,10 @@ class Limits:
     )
     max_name_len: int = option(60, "longest attendee name (characters)")
     max_title_len: int = option(120, "longest event title")
+    max_rooms_per_event: int = option(
+        100, "most rooms an event's programme may hold (the main room included)"
+    )
+    max_room_description_len: int = option(1000, "longest room description")
     max_attendees_per_event: int = option(
         20_000, "most attendees who may join one event (later joins get event_full)"
     )

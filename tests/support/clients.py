@@ -21,6 +21,11 @@ SERVER_EVENTS = (
     "poll:results",
     "poll:closed",
     "poll:revealed",
+    "poll:updated",
+    "poll:deleted",
+    "poll:order",
+    "room:programme",
+    "room:closed",
 )
 
 _names = itertools.count(1)
@@ -127,15 +132,17 @@ async def attendee(
     return client
 
 
-async def presenter(url: str, code: str, key: str, reconnection: bool = False) -> Client:
-    client = Client(url, {"event": code, "role": "presenter", "key": key}, reconnection)
+async def presenter(
+    url: str, code: str, key: str, reconnection: bool = False, **extra: Any
+) -> Client:
+    client = Client(url, {"event": code, "role": "presenter", "key": key, **extra}, reconnection)
     await client.connect()
     await client.wait_for("welcome")
     return client
 
 
-async def screen(url: str, code: str) -> Client:
-    client = Client(url, {"event": code, "role": "screen"})
+async def screen(url: str, code: str, **extra: Any) -> Client:
+    client = Client(url, {"event": code, "role": "screen", **extra})
     await client.connect()
     await client.wait_for("welcome")
     return client

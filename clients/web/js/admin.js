@@ -74,6 +74,26 @@ function onStage(current) {
   return text || current.type;
 }
 
+/** An event's rooms with their attendees online and what is on their stage (only
+ * when it has rooms besides the main one). */
+function roomList(rooms) {
+  if (rooms.length < 2) return null;
+  return el(
+    "ul",
+    { class: "rooms", "aria-label": "Rooms" },
+    ...rooms.map((r) => {
+      const stage = r.current ? ` · ${onStage(r.current)} (${r.current.status})` : "";
+      const closed = r.closed ? " · closed" : "";
+      return el(
+        "li",
+        { dataset: { room: r.id } },
+        el("span", { dir: "auto" }, r.title),
+        `: ${r.online} online${stage}${closed}`,
+      );
+    }),
+  );
+}
+
 function renderEvents(events) {
   const body = $("events").querySelector("tbody");
   $("no-events").hidden = events.length > 0;
@@ -85,7 +105,7 @@ function renderEvents(events) {
         "tr",
         { dataset: { event: e.code }, class: ended ? "state-ended" : "" },
         el("td", {}, el("code", { id: `event-${e.code}` }, e.code)),
-        el("td", { dir: "auto" }, e.title),
+        el("td", { dir: "auto" }, e.title, roomList(e.rooms || [])),
         el("td", { class: "num", dataset: { field: "online" } }, String(e.online)),
         el("td", { class: "num", dataset: { field: "joined" } }, String(e.joined)),
         el("td", { dir: "auto" }, stage),

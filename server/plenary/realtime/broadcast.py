@@ -9,7 +9,7 @@ from typing import Any
 
 from plenary.clock import now_ms
 from plenary.metrics import Metrics
-from plenary.realtime import rooms
+from plenary.realtime import audiences
 from plenary.realtime.session import Sessions
 from plenary.realtime.wire import ClientManager, SocketServer
 
@@ -29,13 +29,13 @@ class Broadcaster:
         self._manager.on_each = self.deliver_each
 
     async def to_everyone(self, code: str, event: str, data: dict[str, Any]) -> None:
-        await self._emit(event, data, rooms.everyone(code))
+        await self._emit(event, data, audiences.everyone(code))
 
     async def to_staff(self, code: str, event: str, data: dict[str, Any]) -> None:
-        await self._emit(event, data, rooms.staff(code))
+        await self._emit(event, data, audiences.staff(code))
 
     async def to_attendees(self, code: str, event: str, data: dict[str, Any]) -> None:
-        await self._emit(event, data, rooms.attendees(code))
+        await self._emit(event, data, audiences.attendees(code))
 
     async def to_socket(self, sid: str, event: str, data: dict[str, Any]) -> None:
         """A personal message to a socket of this process: delivered directly, without a
@@ -74,7 +74,7 @@ class Broadcaster:
     def _local_items(
         self, code: str, per_attendee: Mapping[str, dict[str, Any]], ts: int
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        for sid, _ in self._manager.get_participants(NAMESPACE, rooms.attendees(code)):
+        for sid, _ in self._manager.get_participants(NAMESPACE, audiences.attendees(code)):
             session = self._sessions.get(sid)
             if session is None or session.attendee is None:
                 continue

@@ -11,10 +11,10 @@ import socketio
 from pydantic import BaseModel
 
 from plenary.clock import now_ms
-from plenary.errors import PlenaryError, StoreUnavailable
+from plenary.errors import ErrorCode, PlenaryError, StoreUnavailable
 from plenary.event_service import EventService
 from plenary.metrics import Metrics
-from plenary.realtime import rooms
+from plenary.realtime import audiences
 from plenary.realtime.admission import Admission
 from plenary.realtime.broadcast import Broadcaster
 from plenary.realtime.presence import Presence
@@ -23,6 +23,7 @@ from plenary.realtime.router import Router
 from plenary.realtime.session import Session, Sessions
 from plenary.realtime.wire import ClientManager, SocketServer
 from plenary.roles import Role
+from plenary.scopes import scope
 from plenary.settings import Limits
 from plenary.store import Activity, Store
 from plenary.tasks import TaskOwner
@@ -44,6 +45,15 @@ class ActivityViews(Protocol):
         """The activity fields of a ``welcome``: ``activity`` and each kind's overview."""
 
 
+class RoomViews(Protocol):
+    """What the programme shows a connection (implemented by
+    :class:`plenary.rooms.programme.Programme`)."""
+
+    async def welcome(self, code: str, room: str) -> dict[str, Any]:
+        """The room fields of a ``welcome``: ``room`` (the one the client is in) and
+        ``rooms`` (the programme)."""
+
+
 class Gateway:
     """Owns the connect/disconnect handlers and the per-connection snapshot."""
 
@@ -54,6 +64,7 @@ class Gateway:
         sessions: Sessions,
         events: EventService,
         views: ActivityViews,
+        rooms: RoomViews,
         broadcaster: Broadcaster,
         presence: Presence,
         limits: Limits,
@@ -66,6 +77,7 @@ class Gateway:
         self._sessions = sessions
         self._events = events
         self._views = views
+        self._rooms = rooms
         self._out = broadcaster
         self._presence = presence
         self._limits = limits
@@ -88,10 +100,10 @@ class Gateway:
         try:
             await self.admission.admit_join(environ)
             identity = await self._events.authenticate(auth)
-            # Listen to the event's channel before joining its rooms: no broadcast
+            # Listen to the room's channel before joining its audiences: no broadcast
             # between now and the welcome snapshot can be missed. A process that cannot
             # listen refuses the client (which retries) rather than admit it deaf.
-            await self._manager.follow(identity.event.code)
+            await self._manager.follow(scope(identity.event.code, identity.room))
         except PlenaryError as exc:
             self._metrics.refused.labels(str(exc.code)).inc()
             log.info("connection refused: %s", exc.code, extra={"event": _event_field(auth)})
@@ -108,13 +120,10 @@ class Gateway:
             limiter=TokenBucket(self._limits.events_per_second, self._limits.events_burst),
             attendee=identity.attendee,
             token=identity.token,
+            room=identity.room,
+            key_room=identity.key_room,
         )
-        # The socket is on this process (it is connecting): the manager's local entry,
-        # without the coroutine layers of AsyncServer.enter_room.
-        manager = self._manager
-        manager.basic_enter_room(sid, "/", rooms.everyone(code))
-        group = rooms.attendees(code) if identity.role is Role.ATTENDEE else rooms.staff(code)
-        manager.basic_enter_room(sid, "/", group)
+        self._enter_audiences(session)
         self._sessions.add(session)
         self._metrics.add(self._metrics.joins, 1, identity.role.value)
         self._metrics.add(self._metrics.connected, 1, identity.role.value, code)
@@ -129,7 +138,39 @@ class Gateway:
             return
         self._metrics.add(self._metrics.disconnects, 1, session.role.value)
         self._metrics.add(self._metrics.connected, -1, session.role.value, session.code)
-        await self._manager.unfollow(session.code)
+        await self._manager.unfollow(session.scope)
+
+    def _audiences(self, session: Session) -> tuple[str, str]:
+        where = session.scope
+        if session.role is Role.ATTENDEE:
+            return audiences.everyone(where), audiences.attendees(where)
+        return audiences.everyone(where), audiences.staff(where)
+
+    def _enter_audiences(self, session: Session) -> None:
+        # The socket is on this process: the manager's local entry, without the
+        # coroutine layers of AsyncServer.enter_room.
+        for audience in self._audiences(session):
+            self._manager.basic_enter_room(session.sid, "/", audience)
+
+    async def move(self, session: Session, room: str) -> dict[str, Any]:
+        """Move a connected socket to another room of its event, without reconnecting:
+        listen to the new room's channel first (so nothing sent there from now on is
+        missed; ``unavailable`` if it cannot), swap audiences, stop listening to the old
+        room's, and return the new room's snapshot."""
+        if room == session.room:
+            return await self.snapshot(session)
+        before, after = session.scope, scope(session.code, room)
+        await self._manager.follow(after)
+        if self._sessions.get(session.sid) is not session:
+            # It disconnected while the channel was being confirmed: nothing to move.
+            await self._manager.unfollow(after)
+            raise PlenaryError(ErrorCode.UNAUTHORIZED, "Connect with an auth payload first.")
+        for audience in self._audiences(session):
+            self._manager.basic_leave_room(session.sid, "/", audience)
+        self._sessions.move(session, room)
+        self._enter_audiences(session)
+        await self._manager.unfollow(before)
+        return await self.snapshot(session)
 
     async def _first_welcome(self, session: Session) -> None:
         """The welcome, right after CONNECT, in the connecting client's own task; if
@@ -169,15 +210,15 @@ class Gateway:
         process may have missed broadcasts (its Redis link was down)."""
         self._resync(None)
 
-    async def resync_event(self, code: str) -> None:
-        """Send this process's clients of event ``code`` a fresh ``welcome``: used after
-        its channel was found unsubscribed (they may have missed broadcasts)."""
-        self._resync(code)
+    async def resync_event(self, where: str) -> None:
+        """Send this process's clients in scope ``where`` a fresh ``welcome``: used
+        after its channel was found unsubscribed (they may have missed broadcasts)."""
+        self._resync(where)
 
-    def _resync(self, code: str | None) -> None:
+    def _resync(self, where: str | None) -> None:
         for sid in self._sessions.sids():
             session = self._sessions.get(sid)
-            if session is not None and (code is None or session.code == code):
+            if session is not None and (where is None or session.scope == where):
                 self.tasks.spawn(self._welcome(session), name=f"resync:{sid}")
 
     async def snapshot(self, session: Session) -> dict[str, Any]:
@@ -193,11 +234,13 @@ class Gateway:
             # without the recursive deep copy.
             state["attendee"] = dict(vars(session.attendee))
             state["token"] = session.token
-        current_id = await self._store.get_current(code)
-        on_stage = await self._store.get_activity(code, current_id) if current_id else None
-        state.update(await self._views.state(code, session, on_stage))
+        where = session.scope
+        state.update(await self._rooms.welcome(code, session.room))
+        current_id = await self._store.get_current(where)
+        on_stage = await self._store.get_activity(where, current_id) if current_id else None
+        state.update(await self._views.state(where, session, on_stage))
         if session.role is not Role.ATTENDEE:
-            state["presence"] = await self._presence.counts(code)
+            state["presence"], state["rooms_online"] = await self._presence.counts(where)
         return state
 
 

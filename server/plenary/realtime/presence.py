@@ -1,12 +1,16 @@
-"""Attendee counts for presenters: this process's heartbeat with its local counts, and a
-``presence`` broadcast (at most once a second) for events whose count changed here."""
+"""Attendee counts for presenters: this process's heartbeat with its local counts per
+room, and a ``presence`` broadcast (at most once a second) to the staff of rooms whose
+count changed here, and of their event's main room (which sees every room's count)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from plenary.clock import now_ms
 from plenary.metrics import Metrics
 from plenary.realtime.broadcast import Broadcaster
 from plenary.realtime.session import Sessions
+from plenary.scopes import MAIN_ROOM, event_code, room_of, scope
 from plenary.store import Store
 
 
@@ -27,12 +31,22 @@ class Presence:
         self._out = broadcaster
         self.process_id = process_id
 
-    async def counts(self, code: str) -> dict[str, int]:
-        """``online``: connected attendees over all processes; ``joined``: ever joined."""
-        return {
-            "online": await self._store.count_online(code, now_ms()),
+    async def counts(self, where: str) -> tuple[dict[str, int], dict[str, int]]:
+        """For the staff of scope ``where``: ``{"online", "joined"}`` (connected
+        attendees in that room over all processes; ever joined the event), and the
+        connected attendees of every room of the event (room id -> count)."""
+        code = event_code(where)
+        rooms = await self._store.online_by_room(code, now_ms())
+        counts = {
+            "online": rooms.get(room_of(where), 0),
             "joined": await self._store.count_attendees(code),
         }
+        return counts, rooms
+
+    async def message(self, where: str) -> dict[str, Any]:
+        """The ``presence`` message for the staff of scope ``where``."""
+        counts, rooms = await self.counts(where)
+        return {**counts, "rooms_online": rooms}
 
     async def tick(self) -> None:
         """One heartbeat; run every second by the app."""
@@ -42,9 +56,13 @@ class Presence:
             self.process_id, dict(self._sessions.attendees_online), now_ms()
         )
         changed = self._sessions.take_changed()
+        told = set()
         try:
-            for code in changed:
-                await self._out.to_staff(code, "presence", await self.counts(code))
+            for where in changed:
+                for staff_of in (where, scope(event_code(where), MAIN_ROOM)):
+                    if staff_of not in told:
+                        await self._out.to_staff(staff_of, "presence", await self.message(staff_of))
+                        told.add(staff_of)
         except Exception:
             self._sessions.changed_events |= changed  # try again on the next tick
             raise

@@ -28,6 +28,8 @@ class Session:
     token: str | None = None
     #: The room of the event this socket is in (``room:enter`` moves it).
     room: str = MAIN_ROOM
+    #: For a presenter connected with a room's own key: the only room it may act in.
+    key_room: str | None = None
     #: Which room's activities this socket sees and acts on: ``code`` for the main
     #: room, ``code/room`` otherwise (see :mod:`plenary.scopes`).
     scope: str = ""
@@ -45,7 +47,8 @@ class Session:
 
 
 class Sessions:
-    """The sockets connected to this process, and attendee counts per event."""
+    """The sockets connected to this process, and attendee counts per scope (per room
+    of each event)."""
 
     def __init__(self) -> None:
         self._by_sid: dict[str, Session] = {}
@@ -54,19 +57,28 @@ class Sessions:
 
     def add(self, session: Session) -> None:
         self._by_sid[session.sid] = session
-        if session.role is Role.ATTENDEE:
-            self.attendees_online[session.code] += 1
-        self.changed_events.add(session.code)
+        self._count(session, 1)
 
     def remove(self, sid: str) -> Session | None:
         session = self._by_sid.pop(sid, None)
         if session is not None:
-            if session.role is Role.ATTENDEE:
-                self.attendees_online[session.code] -= 1
-                if self.attendees_online[session.code] <= 0:
-                    del self.attendees_online[session.code]
-            self.changed_events.add(session.code)
+            self._count(session, -1)
         return session
+
+    def move(self, session: Session, room: str) -> None:
+        """``session`` is now in ``room`` of its event."""
+        self._count(session, -1)
+        session.room = room
+        session.scope = scope(session.code, room)
+        self._count(session, 1)
+
+    def _count(self, session: Session, change: int) -> None:
+        where = session.scope
+        if session.role is Role.ATTENDEE:
+            self.attendees_online[where] += change
+            if self.attendees_online[where] <= 0:
+                del self.attendees_online[where]
+        self.changed_events.add(where)
 
     def get(self, sid: str) -> Session | None:
         return self._by_sid.get(sid)
@@ -78,6 +90,6 @@ class Sessions:
         return len(self._by_sid)
 
     def take_changed(self) -> set[str]:
-        """Events whose local attendee count changed since the last call."""
+        """Scopes whose local attendee count changed since the last call."""
         changed, self.changed_events = self.changed_events, set()
         return changed

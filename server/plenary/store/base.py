@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from plenary.scopes import event_code, room_of
+
 # How long a process may go without a heartbeat before its presence counts are ignored.
 PRESENCE_TTL_MS = 15_000
 
@@ -31,6 +33,8 @@ class EventRecord:
     presenter_key_digest: str
     created_at: int
     ended_at: int | None = None
+    #: What the event asks of people who join (plenary.join_form; empty: the defaults).
+    join: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,24 @@ class AttendeeRecord:
     country: str | None = None
     organisation: str | None = None
     joined_at: int = 0
+
+
+@dataclass(frozen=True)
+class RoomRecord:
+    """A room of an event's programme (see :mod:`plenary.rooms`). The main room has a
+    record only once it was renamed or moved; otherwise it is implied."""
+
+    id: str
+    title: str
+    #: Place in the programme (lower first); ties go by ``created_at``.
+    position: int
+    description: str = ""
+    starts_at: int | None = None
+    ends_at: int | None = None
+    #: Digest of the room's own presenter key ("" for none: the main room).
+    presenter_key_digest: str = ""
+    created_at: int = 0
+    closed_at: int | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +199,10 @@ class Store(abc.ABC):
         """All events, oldest first."""
 
     @abc.abstractmethod
+    async def set_join_form(self, code: str, join: Mapping[str, Any]) -> EventRecord | None:
+        """Replace what the event asks of people who join; None if the event is missing."""
+
+    @abc.abstractmethod
     async def end_event(self, code: str, ended_at: int) -> EventRecord | None:
         """Mark the event ended (idempotent: the first end time stays); None if missing."""
 
@@ -186,7 +212,7 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def purge_event(self, code: str) -> None:
-        """Remove every record of the event now."""
+        """Remove every record of the event now (its rooms' activities too)."""
 
     async def sweep(self, now: int) -> None:  # noqa: B027 - optional hook
         """Drop what has expired (backends without native expiry)."""
@@ -214,7 +240,27 @@ class Store(abc.ABC):
     async def count_attendees(self, code: str) -> int:
         """How many attendees ever joined the event."""
 
+    # -- rooms --------------------------------------------------------------
+    @abc.abstractmethod
+    async def add_room(self, code: str, room: RoomRecord, max_rooms: int) -> bool:
+        """Add a room to the event's programme in one step: False (and no change) if the
+        event does not exist, already has ``max_rooms`` room records or a room with this
+        id. Atomic: concurrent adds on many processes never exceed the maximum."""
+
+    @abc.abstractmethod
+    async def put_room(self, code: str, room: RoomRecord) -> None:
+        """Store a room's record as it is now (renamed, moved, closed), replacing it."""
+
+    @abc.abstractmethod
+    async def get_room(self, code: str, room_id: str) -> RoomRecord | None:
+        """One room's record, if stored."""
+
+    @abc.abstractmethod
+    async def list_rooms(self, code: str) -> list[RoomRecord]:
+        """Every stored room record of the event, in programme order."""
+
     # -- activities ---------------------------------------------------------
+    # ``code`` is a room's scope (plenary.scopes): the event code for its main room.
     @abc.abstractmethod
     async def add_activity(
         self, code: str, activity_id: str, definition: Mapping[str, Any], status: str
@@ -243,6 +289,24 @@ class Store(abc.ABC):
         ``if_seq``, only if the activity's ``state_seq`` is still ``if_seq`` (None
         otherwise, and nothing changes): a read-modify-write of its state that many
         processes may attempt at once, of which exactly one succeeds per state."""
+
+    @abc.abstractmethod
+    async def update_definition(
+        self, code: str, activity_id: str, definition: Mapping[str, Any], if_status: str
+    ) -> tuple[bool, Activity | None]:
+        """Atomically replace the activity's definition if its status is ``if_status``
+        (e.g. editing a draft). Returns whether it did, and the activity as it is now
+        (None if missing)."""
+
+    @abc.abstractmethod
+    async def delete_activity(self, code: str, activity_id: str) -> bool:
+        """Remove an activity with its answers and counts (and from the stage if it is
+        the current one); False if it did not exist."""
+
+    @abc.abstractmethod
+    async def reorder_activities(self, code: str, order: list[str]) -> bool:
+        """Set the running order: ``order`` must hold every activity id once (else
+        False and no change). Atomic against concurrent adds and deletes."""
 
     @abc.abstractmethod
     async def set_current(self, code: str, activity_id: str | None) -> None:
@@ -321,12 +385,34 @@ class Store(abc.ABC):
     # -- presence -----------------------------------------------------------
     @abc.abstractmethod
     async def set_presence(self, process_id: str, counts: Mapping[str, int], now: int) -> None:
-        """Heartbeat of one process with its number of connected attendees per event."""
+        """Heartbeat of one process with its number of connected attendees per scope
+        (per room of each event, see plenary.scopes)."""
 
     @abc.abstractmethod
     async def count_online(self, code: str, now: int) -> int:
-        """Connected attendees of an event over all live processes."""
+        """Connected attendees of an event (all its rooms) over all live processes."""
+
+    async def online_by_room(self, code: str, now: int) -> dict[str, int]:
+        """Connected attendees of each room of an event (room id -> count, rooms with
+        nobody left out) over all live processes."""
+        return online_by_room(await self.list_presence(), code, now)
 
     @abc.abstractmethod
     async def list_presence(self) -> dict[str, tuple[int, dict[str, int]]]:
         """Every process's last heartbeat: process id -> (time ms, attendees per event)."""
+
+
+def online_by_room(
+    presence: Mapping[str, tuple[int, Mapping[str, int]]], code: str, now: int
+) -> dict[str, int]:
+    """The live processes' heartbeats (:meth:`Store.list_presence`) summed per room of
+    event ``code``."""
+    rooms: dict[str, int] = {}
+    for seen, counts in presence.values():
+        if now - seen > PRESENCE_TTL_MS:
+            continue
+        for where, count in counts.items():
+            if count and event_code(where) == code:
+                room = room_of(where)
+                rooms[room] = rooms.get(room, 0) + count
+    return rooms

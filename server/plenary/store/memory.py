@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from plenary.scopes import event_code
 from plenary.store.base import (
     CLOSED,
     DRAFT,
-    PRESENCE_TTL_MS,
     Activity,
     AnswerRecord,
     AttendeeRecord,
@@ -21,9 +21,11 @@ from plenary.store.base import (
     JoinResult,
     RecordOutcome,
     RecordResult,
+    RoomRecord,
     StageChange,
     Store,
     Tally,
+    online_by_room,
 )
 
 
@@ -50,6 +52,13 @@ class _EventState:
     record: EventRecord
     attendees: dict[str, AttendeeRecord] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+    rooms: dict[str, RoomRecord] = field(default_factory=dict)
+
+
+@dataclass
+class _StageState:
+    """One room's activities and what is on its stage (keyed by scope)."""
+
     activities: dict[str, _ActivityState] = field(default_factory=dict)
     current: str | None = None
 
@@ -64,6 +73,7 @@ class MemoryStore(Store):
 
         self._now = clock_ms or now_ms
         self._events: dict[str, _EventState] = {}
+        self._stages: dict[str, _StageState] = {}
         self._expiry_ms: dict[str, int] = {}
         self._presence: dict[str, tuple[int, dict[str, int]]] = {}
         #: bucket -> (tokens, time ms of the last take, time ms it is full again)
@@ -76,8 +86,8 @@ class MemoryStore(Store):
         return self._events.get(code)
 
     def _activity(self, code: str, activity_id: str) -> _ActivityState | None:
-        event = self._events.get(code)
-        return event.activities.get(activity_id) if event else None
+        stage = self._stages.get(code)
+        return stage.activities.get(activity_id) if stage else None
 
     # -- events -------------------------------------------------------------
     async def create_event(self, event: EventRecord) -> bool:
@@ -92,6 +102,13 @@ class MemoryStore(Store):
 
     async def list_events(self) -> list[EventRecord]:
         return sorted((e.record for e in self._events.values()), key=lambda r: r.created_at)
+
+    async def set_join_form(self, code: str, join: Mapping[str, Any]) -> EventRecord | None:
+        event = self._event(code)
+        if event is None:
+            return None
+        event.record = replace(event.record, join=dict(join))
+        return event.record
 
     async def end_event(self, code: str, ended_at: int) -> EventRecord | None:
         event = self._event(code)
@@ -108,6 +125,8 @@ class MemoryStore(Store):
     async def purge_event(self, code: str) -> None:
         self._events.pop(code, None)
         self._expiry_ms.pop(code, None)
+        for scope in [s for s in self._stages if event_code(s) == code]:
+            del self._stages[scope]
 
     async def sweep(self, now: int) -> None:
         for code, when in list(self._expiry_ms.items()):
@@ -146,21 +165,46 @@ class MemoryStore(Store):
         event = self._event(code)
         return len(event.attendees) if event else 0
 
+    # -- rooms --------------------------------------------------------------
+    async def add_room(self, code: str, room: RoomRecord, max_rooms: int) -> bool:
+        event = self._event(code)
+        if event is None or len(event.rooms) >= max_rooms or room.id in event.rooms:
+            return False
+        event.rooms[room.id] = room
+        return True
+
+    async def put_room(self, code: str, room: RoomRecord) -> None:
+        event = self._event(code)
+        if event is not None:
+            event.rooms[room.id] = room
+
+    async def get_room(self, code: str, room_id: str) -> RoomRecord | None:
+        event = self._event(code)
+        return event.rooms.get(room_id) if event else None
+
+    async def list_rooms(self, code: str) -> list[RoomRecord]:
+        event = self._event(code)
+        rooms = event.rooms.values() if event else ()
+        return sorted(rooms, key=lambda r: (r.position, r.created_at, r.id))
+
     # -- activities ---------------------------------------------------------
     async def add_activity(
         self, code: str, activity_id: str, definition: Mapping[str, Any], status: str
     ) -> None:
-        self._events[code].activities[activity_id] = _ActivityState(dict(definition), status)
+        if event_code(code) not in self._events:
+            return  # the event was purged meanwhile
+        stage = self._stages.setdefault(code, _StageState())
+        stage.activities[activity_id] = _ActivityState(dict(definition), status)
 
     async def get_activity(self, code: str, activity_id: str) -> Activity | None:
         state = self._activity(code, activity_id)
         return state.snapshot(activity_id) if state else None
 
     async def list_activities(self, code: str) -> list[Activity]:
-        event = self._event(code)
-        if event is None:
+        stage = self._stages.get(code)
+        if stage is None:
             return []
-        return [state.snapshot(aid) for aid, state in event.activities.items()]
+        return [state.snapshot(aid) for aid, state in stage.activities.items()]
 
     async def update_activity(
         self,
@@ -179,12 +223,41 @@ class MemoryStore(Store):
         state.state_seq += 1
         return state.snapshot(activity_id)
 
+    async def update_definition(
+        self, code: str, activity_id: str, definition: Mapping[str, Any], if_status: str
+    ) -> tuple[bool, Activity | None]:
+        state = self._activity(code, activity_id)
+        if state is None:
+            return False, None
+        if state.status != if_status:
+            return False, state.snapshot(activity_id)
+        state.definition = dict(definition)
+        state.state_seq += 1
+        return True, state.snapshot(activity_id)
+
+    async def delete_activity(self, code: str, activity_id: str) -> bool:
+        stage = self._stages.get(code)
+        if stage is None or stage.activities.pop(activity_id, None) is None:
+            return False
+        if stage.current == activity_id:
+            stage.current = None
+        return True
+
+    async def reorder_activities(self, code: str, order: list[str]) -> bool:
+        stage = self._stages.get(code)
+        known = list(stage.activities) if stage else []
+        if len(order) != len(known) or set(order) != set(known):
+            return False
+        if stage is not None:
+            stage.activities = {aid: stage.activities[aid] for aid in order}
+        return True
+
     async def set_current(self, code: str, activity_id: str | None) -> None:
-        self._events[code].current = activity_id
+        self._stages.setdefault(code, _StageState()).current = activity_id
 
     async def get_current(self, code: str) -> str | None:
-        event = self._event(code)
-        return event.current if event else None
+        stage = self._stages.get(code)
+        return stage.current if stage else None
 
     async def take_stage(
         self,
@@ -195,13 +268,13 @@ class MemoryStore(Store):
         closed_meta: Mapping[str, Any],
     ) -> StageChange:
         # No await in here: atomic within the process, as the embedded mode needs.
-        event = self._event(code)
-        target = event.activities.get(activity_id) if event and activity_id else None
-        if event is None or (activity_id is not None and target is None):
+        stage = self._stages.get(code)
+        target = stage.activities.get(activity_id) if stage and activity_id else None
+        if stage is None or (activity_id is not None and target is None):
             return StageChange()
         before = after = None
-        previous = event.current
-        running = event.activities.get(previous) if previous else None
+        previous = stage.current
+        running = stage.activities.get(previous) if previous else None
         if (
             previous
             and previous != activity_id
@@ -220,7 +293,7 @@ class MemoryStore(Store):
                     target.status = status
                 target.meta.update(meta)
                 target.state_seq += 1
-            event.current = activity_id
+            stage.current = activity_id
             current = target.snapshot(activity_id)
         return StageChange(before, after, current)
 
@@ -311,8 +384,4 @@ class MemoryStore(Store):
         return {pid: (seen, dict(counts)) for pid, (seen, counts) in self._presence.items()}
 
     async def count_online(self, code: str, now: int) -> int:
-        return sum(
-            counts.get(code, 0)
-            for seen, counts in self._presence.values()
-            if now - seen <= PRESENCE_TTL_MS
-        )
+        return sum(online_by_room(self._presence, code, now).values())

@@ -16,6 +16,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import replace
 from typing import Any, ParamSpec, TypeVar
 
 import redis.asyncio as aioredis
@@ -27,6 +28,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from plenary import codec
 from plenary.errors import StoreUnavailable
 from plenary.outage import Outage
+from plenary.scopes import SEPARATOR
 from plenary.store.autopipeline import AutoPipeline, BatchScript, LuaScript
 from plenary.store.base import (
     PRESENCE_TTL_MS,
@@ -40,9 +42,11 @@ from plenary.store.base import (
     JoinResult,
     RecordOutcome,
     RecordResult,
+    RoomRecord,
     StageChange,
     Store,
     Tally,
+    online_by_room,
 )
 from plenary.store.packing import with_hiredis_packing
 
@@ -187,6 +191,44 @@ redis.call('HSET', KEYS[1], 't', tokens - 1, 's', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens + 1) * 1000 / rate) + 1)
 return 0""")
 
+# A room added to the programme (Store.add_room). KEYS: the event hash, the rooms hash;
+# ARGV: the room id, its record, the most room records the event takes.
+ADD_ROOM = LuaScript("""
+if redis.call('HEXISTS', KEYS[1], 'rec') == 0 then return 0 end
+if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[3]) then return 0 end
+return redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
+""")
+
+# A definition replaced only in one status (Store.update_definition). KEYS: the
+# activity; ARGV: the status it must have, the new definition.
+UPDATE_DEFINITION = LuaScript("""
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {0, 0} end
+if status ~= ARGV[1] then return {1, 0} end
+redis.call('HSET', KEYS[1], 'def', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'sv', 1)
+return {1, 1}
+""")
+
+# The running order (Store.reorder_activities). KEYS[1]: the ids list; ARGV: the new
+# order, which must hold every id once.
+REORDER_ACTIVITIES = LuaScript("""
+local known = redis.call('LRANGE', KEYS[1], 0, -1)
+local seen = {}
+for _, id in ipairs(known) do seen[id] = true end
+local distinct = 0
+for _ in pairs(seen) do distinct = distinct + 1 end
+if distinct ~= #ARGV then return 0 end
+local given = {}
+for _, id in ipairs(ARGV) do
+  if not seen[id] or given[id] then return 0 end
+  given[id] = true
+end
+redis.call('DEL', KEYS[1])
+redis.call('RPUSH', KEYS[1], unpack(ARGV))
+return 1
+""")
+
 #: Every script, loaded when the store starts.
 SCRIPTS = (
     RECORD_ANSWER,
@@ -197,6 +239,9 @@ SCRIPTS = (
     JOIN_EVENT,
     FIND_ATTENDEE,
     TAKE_TOKEN,
+    ADD_ROOM,
+    UPDATE_DEFINITION,
+    REORDER_ACTIVITIES,
 )
 
 
@@ -240,6 +285,10 @@ class Keys:
         return f"pl:{{{code}}}:tok"
 
     @staticmethod
+    def rooms(code: str) -> str:
+        return f"pl:{{{code}}}:rooms"
+
+    @staticmethod
     def activities(code: str) -> str:
         return f"pl:{{{code}}}:acts"
 
@@ -271,8 +320,36 @@ def _activity_from_hash(aid: str, data: Mapping[bytes, bytes]) -> Activity:
 
 
 def _event_record(raw: bytes, ended: bytes | None) -> EventRecord:
-    code, title, key_digest, created_at = codec.unpack(raw)
-    return EventRecord(code, title, key_digest, created_at, int(ended) if ended else None)
+    # Records written before join forms existed have four fields.
+    code, title, key_digest, created_at, *rest = codec.unpack(raw)
+    join = rest[0] if rest else {}
+    return EventRecord(code, title, key_digest, created_at, int(ended) if ended else None, join)
+
+
+def _pack_event(event: EventRecord) -> bytes:
+    return codec.pack(
+        [event.code, event.title, event.presenter_key_digest, event.created_at, dict(event.join)]
+    )
+
+
+def _pack_room(room: RoomRecord) -> bytes:
+    return codec.pack(
+        [
+            room.id,
+            room.title,
+            room.position,
+            room.description,
+            room.starts_at,
+            room.ends_at,
+            room.presenter_key_digest,
+            room.created_at,
+            room.closed_at,
+        ]
+    )
+
+
+def _unpack_room(raw: bytes) -> RoomRecord:
+    return RoomRecord(*codec.unpack(raw))
 
 
 def _attendee_record(attendee: AttendeeRecord) -> bytes:
@@ -372,7 +449,7 @@ class RedisStore(Store):
             "HSETNX",
             Keys.event(event.code),
             "rec",
-            codec.pack([event.code, event.title, event.presenter_key_digest, event.created_at]),
+            _pack_event(event),
         )
         if created:
             await self._cmd("ZADD", Keys.EVENTS, event.created_at, event.code)
@@ -393,6 +470,15 @@ class RedisStore(Store):
         return [e for e in events if e is not None]
 
     @_unavailable_on_connection_errors
+    async def set_join_form(self, code: str, join: Mapping[str, Any]) -> EventRecord | None:
+        event = await self.get_event(code)
+        if event is None:
+            return None
+        # The record's other fields never change after creation: no lost update.
+        await self._cmd("HSET", Keys.event(code), "rec", _pack_event(replace(event, join=join)))
+        return replace(event, join=dict(join))
+
+    @_unavailable_on_connection_errors
     async def end_event(self, code: str, ended_at: int) -> EventRecord | None:
         if not await self._cmd("EXISTS", Keys.event(code)):
             return None
@@ -400,8 +486,13 @@ class RedisStore(Store):
         return await self.get_event(code)
 
     async def _event_keys(self, code: str) -> list[bytes]:
-        # The {code} hash tag makes this pattern match exactly this event's keys.
-        return [key async for key in self.redis.scan_iter(match=f"pl:{{{code}}}:*", count=500)]
+        # The {code} hash tag makes the first pattern match exactly this event's keys;
+        # the second matches its rooms' (scopes CODE/ROOM, see plenary.scopes).
+        return [
+            key
+            for pattern in (f"pl:{{{code}}}:*", f"pl:{{{code}{SEPARATOR}*")
+            async for key in self.redis.scan_iter(match=pattern, count=500)
+        ]
 
     @_unavailable_on_connection_errors
     async def expire_event(self, code: str, ttl_s: int) -> None:
@@ -417,6 +508,27 @@ class RedisStore(Store):
         if keys:
             await self._cmd("DEL", *keys)
         await self._cmd("ZREM", Keys.EVENTS, code)
+
+    # -- rooms --------------------------------------------------------------
+    @_unavailable_on_connection_errors
+    async def add_room(self, code: str, room: RoomRecord, max_rooms: int) -> bool:
+        keys = [Keys.event(code), Keys.rooms(code)]
+        return bool(await self._script(ADD_ROOM, keys, [room.id, _pack_room(room), max_rooms]))
+
+    @_unavailable_on_connection_errors
+    async def put_room(self, code: str, room: RoomRecord) -> None:
+        await self._cmd("HSET", Keys.rooms(code), room.id, _pack_room(room))
+
+    @_unavailable_on_connection_errors
+    async def get_room(self, code: str, room_id: str) -> RoomRecord | None:
+        raw = await self._cmd("HGET", Keys.rooms(code), room_id)
+        return _unpack_room(raw) if raw else None
+
+    @_unavailable_on_connection_errors
+    async def list_rooms(self, code: str) -> list[RoomRecord]:
+        raw = await self._cmd("HVALS", Keys.rooms(code))
+        rooms = [_unpack_room(value) for value in raw]
+        return sorted(rooms, key=lambda r: (r.position, r.created_at, r.id))
 
     # -- attendees ----------------------------------------------------------
     @_unavailable_on_connection_errors
@@ -499,6 +611,39 @@ class RedisStore(Store):
         if not await self._script(UPDATE_ACTIVITY, [key], args):
             return None
         return await self.get_activity(code, activity_id)
+
+    @_unavailable_on_connection_errors
+    async def update_definition(
+        self, code: str, activity_id: str, definition: Mapping[str, Any], if_status: str
+    ) -> tuple[bool, Activity | None]:
+        exists, done = await self._script(
+            UPDATE_DEFINITION,
+            [Keys.activity(code, activity_id)],
+            [if_status, codec.pack(dict(definition))],
+        )
+        if not exists:
+            return False, None
+        return bool(done), await self.get_activity(code, activity_id)
+
+    @_unavailable_on_connection_errors
+    async def delete_activity(self, code: str, activity_id: str) -> bool:
+        parts = ("ans", "keys", "tally", "labels", "vids", "bc")
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(Keys.activity(code, activity_id))
+            pipe.delete(*(Keys.answer_part(code, part, activity_id) for part in parts))
+            pipe.lrem(Keys.activities(code), 0, activity_id)
+            found, *_ = await pipe.execute()
+        # Off the stage if it was on it (a later take_stage would find it missing).
+        if await self._cmd("HGET", Keys.event(code), "current") == activity_id.encode():
+            await self._cmd("HDEL", Keys.event(code), "current")
+        self._answer_keys_cache.pop((code, activity_id), None)
+        return bool(found)
+
+    @_unavailable_on_connection_errors
+    async def reorder_activities(self, code: str, order: list[str]) -> bool:
+        if not order:
+            return not await self._cmd("LLEN", Keys.activities(code))
+        return bool(await self._script(REORDER_ACTIVITIES, [Keys.activities(code)], order))
 
     @_unavailable_on_connection_errors
     async def set_current(self, code: str, activity_id: str | None) -> None:
@@ -654,17 +799,16 @@ class RedisStore(Store):
 
     @_unavailable_on_connection_errors
     async def count_online(self, code: str, now: int) -> int:
-        total = 0
+        presence = {}
         stale = []
         for process_id, raw in (await self._cmd("HGETALL", Keys.PRESENCE)).items():
             seen, counts = codec.unpack(raw)
-            if now - seen <= PRESENCE_TTL_MS:
-                total += counts.get(code, 0)
-            elif now - seen > 4 * PRESENCE_TTL_MS:
+            presence[process_id] = (seen, counts)
+            if now - seen > 4 * PRESENCE_TTL_MS:
                 stale.append(process_id)  # a process that died long ago: tidy up
         if stale:
             await self._cmd("HDEL", Keys.PRESENCE, *stale)
-        return total
+        return sum(online_by_room(presence, code, now).values())
 
 
 def _pairs(flat: list[bytes]) -> zip[tuple[bytes, bytes]]:

@@ -85,12 +85,13 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
         Redis manager publishes it)."""
 
     async def follow(self, code: str) -> None:
-        """A local client of event ``code`` is connecting. In one process every emit is
-        local, so there is nothing to listen to; the Redis manager subscribes to the
-        event's channel here, and raises ``StoreUnavailable`` if it cannot."""
+        """A local client of scope ``code`` (a room of an event) is connecting or moving
+        in. In one process every emit is local, so there is nothing to listen to; the
+        Redis manager subscribes to the scope's channel here, and raises
+        ``StoreUnavailable`` if it cannot."""
 
     async def unfollow(self, code: str) -> None:
-        """A local client of event ``code`` left (the counterpart of :meth:`follow`)."""
+        """A local client of scope ``code`` left (the counterpart of :meth:`follow`)."""
 
     async def stop(self) -> None:
         """Stop the manager's background work at shutdown (none in one process)."""

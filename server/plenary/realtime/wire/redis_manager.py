@@ -1,11 +1,14 @@
-"""Cross-process fan-out through Redis pub/sub: msgpack on the wire, one channel per event.
+"""Cross-process fan-out through Redis pub/sub: msgpack on the wire, one channel per
+room of each event.
 
 python-socketio's ``AsyncRedisManager`` publishes everything on one channel, so every
-process decodes every broadcast of every event and drops those for rooms it has no
-clients in (Open WebUI measured a third of its CPU there). Here, emits to an event's
-rooms go on that event's channel (``plenary:<CODE>``) and a process subscribes only to
-the channels of events it has clients of; everything else (disconnects, room changes
-of remote sockets, callbacks) stays on the shared ``plenary`` channel.
+process decodes every broadcast of every event and drops those for audiences it has no
+clients in (Open WebUI measured a third of its CPU there). Here, emits to a scope's
+audiences (one room of an event, :mod:`plenary.scopes`; the event code for its main
+room) go on that scope's channel (``plenary:<CODE>``, ``plenary:<CODE>/<ROOM>``) and a
+process subscribes only to the channels of scopes it has clients in; everything else
+(disconnects, audience changes of remote sockets, callbacks) stays on the shared
+``plenary`` channel. In this module ``code`` names a scope.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import socketio
 from plenary.codec import MsgpackAsJson
 from plenary.errors import StoreUnavailable
 from plenary.outage import Outage
-from plenary.realtime import rooms
+from plenary.realtime import audiences
 from plenary.realtime.wire.manager import LocalManager
 from plenary.tasks import TaskOwner
 
@@ -123,10 +126,10 @@ class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[mi
 
     # -- which channel -----------------------------------------------------------
     def channel_for(self, message: dict[str, Any]) -> str:
-        """Emits to an event's rooms go on the event's channel; the rest is shared."""
+        """Emits to a scope's audiences go on the scope's channel; the rest is shared."""
         method = message.get("method")
         if method == "emit":
-            code = rooms.event_of(message.get("room"))
+            code = audiences.scope_of(message.get("room"))
             if code is not None:
                 return event_channel(code)
         elif method == EACH:
