@@ -39,7 +39,7 @@ import gevent.event
 from locust.env import Environment
 from locust.runners import LocalRunner, MasterRunner, WorkerRunner
 
-from loadtests import names
+from loadtests import catalog, names
 from loadtests.scenarios import MAIN_ROOM
 
 log = logging.getLogger("plenary.loadtest")
@@ -213,6 +213,7 @@ def _collect(environment: Environment) -> None:
     while len(_master["reports"]) < expected and time.monotonic() < deadline:
         gevent.sleep(0.1)
     check_tallies(environment)
+    kind_checks = check_kinds(environment)
     out = Path(getattr(environment.parsed_options, "plenary_out", None) or ".")
     out.mkdir(parents=True, exist_ok=True)
     results = {
@@ -221,6 +222,7 @@ def _collect(environment: Environment) -> None:
         "workers_expected": expected,
         "expectations": _master["expectations"],
         "commands": _master["commands"],
+        "kind_checks": kind_checks,
         "written_at": now_ms(),
     }
     (out / names.RESULTS_FILE).write_text(json.dumps(results, indent=1))
@@ -277,6 +279,38 @@ def check_tallies(environment: Environment) -> None:
         )
 
 
+def check_kinds(environment: Environment) -> list[dict[str, Any]]:
+    """Each kind's own checks (:attr:`loadtests.kinds.Kind.check`) over the presenter's
+    entries of its activities and what every worker collected; a Locust ``CHECK`` entry
+    per line, failed when the line is not ok. Returns the lines."""
+    presenter = _master["presenter"] or {}
+    lines: list[dict[str, Any]] = []
+    for kind in catalog.all_kinds():
+        entries = [a for a in presenter.get("activities", []) if a.get("type") == kind.type]
+        if kind.check is None or not entries:
+            continue
+        collected = [r.get("kinds", {}).get(kind.type) for r in _master["reports"]]
+        try:
+            found = kind.check(entries, [c for c in collected if c is not None])
+        except Exception as exc:  # a broken check is a failed check, not a hung test
+            log.exception("the %s check crashed", kind.type)
+            found = [
+                {"name": f"{kind.type} checks", "target": "run", "actual": repr(exc), "ok": False}
+            ]
+        for line in found:
+            environment.events.request.fire(
+                request_type=names.CHECK,
+                name=line["name"],
+                response_time=0,
+                response_length=0,
+                exception=None if line["ok"] else RuntimeError(str(line["actual"])[:300]),
+                context={},
+            )
+            log.info("%s: %s (%s)", line["name"], line["actual"], "ok" if line["ok"] else "FAILED")
+        lines += found
+    return lines
+
+
 # -- worker side ------------------------------------------------------------------
 def _on_down(environment: Environment, msg: Any, **_: Any) -> None:
     data = dict(msg.data)
@@ -314,6 +348,11 @@ def _report(environment: Environment) -> None:
         "votes": votes,
         "missed": missed,
         "isolation": isolation,
+        "kinds": {
+            kind.type: kind.collect(STATE.attendees)
+            for kind in catalog.all_kinds()
+            if kind.collect is not None
+        },
         "counters": dict(STATE.counters),
         "loop_lag": dict(STATE.loop_lag),
         "examples": STATE.examples[:MAX_EXAMPLES],

@@ -252,7 +252,8 @@ def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
         "worker_examples": [w.get("examples", []) for w in workers],
         "slo": asdict(slo),
     }
-    summary["checks"] = checks(summary, slo)
+    summary["kind_checks"] = (results or {}).get("kind_checks", [])
+    summary["checks"] = checks(summary, slo) + summary["kind_checks"]
     summary["verdict"] = "PASS" if all(c["ok"] for c in summary["checks"]) else "FAIL"
     return summary
 

@@ -51,7 +51,7 @@ from locust.env import Environment
 
 from loadtests import catalog, coordination, names
 from loadtests.coordination import STATE, now_ms
-from loadtests.kinds import Kind
+from loadtests.kinds import AttendeeHandler, Kind
 from loadtests.people import identity
 from loadtests.scenarios import MAIN_ROOM, Activity, ActivitySpec, ScenarioError
 from loadtests.servers import http_json
@@ -364,10 +364,14 @@ class Attendee(PlenaryUser):
         #: (activity id, the rooms it could hear from) of every activity message received
         self.heard: set[tuple[str, frozenset[str]]] = set()
         self.heard_count = 0
+        #: kind type -> what the kind's own handlers keep about this attendee
+        self.kind_data: dict[str, Any] = {}
         for kind in catalog.all_kinds():
             for event in kind.broadcasts:
                 self.sio.on(event, self._tracker(kind, event))
             self.sio.on(kind.results, self._results_tracker(kind))
+            for event, handler in kind.attendee_handlers.items():
+                self.sio.on(event, self._kind_handler(event, handler))
         self.sio.on("disconnect", self._on_disconnect)
         STATE.attendees.append(self)
 
@@ -395,6 +399,12 @@ class Attendee(PlenaryUser):
                 self.follow_state_seq(kind, activity, event)
                 if event == kind.opened:
                     self.plan_answer(kind, activity)
+
+        return handle
+
+    def _kind_handler(self, event: str, handler: AttendeeHandler) -> Callable[[Any], None]:
+        def handle(data: Any) -> None:
+            handler(self, data, self.fanout(event, data))
 
         return handle
 

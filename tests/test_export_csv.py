@@ -145,18 +145,21 @@ def check_csv(text: str) -> list[list[str]]:
     again = io.StringIO()
     csv.writer(again, quoting=csv.QUOTE_ALL).writerows(rows)
     assert again.getvalue() == text
-    # The polls' columns first; the other installed kinds' columns follow.
-    header = rows[0]
-    assert tuple(header[: 1 + len(POLL_COLUMNS)]) == ("activity_type", *POLL_COLUMNS)
-    ts, time_utc = header.index("ts"), header.index("time_utc")
+    # The polls' columns come first; the other installed kinds' follow, empty in a
+    # poll's row. Returned: the rows' poll part.
+    width = 1 + len(POLL_COLUMNS)
+    assert tuple(rows[0][:width]) == ("activity_type", *POLL_COLUMNS)
+    polls = []
     for row in rows[1:]:
-        assert len(row) == len(header) and row[0] == "poll"
-        assert not any(row[1 + len(POLL_COLUMNS) :])  # another kind's columns: empty
+        assert len(row) == len(rows[0]) and row[0] == "poll"
+        assert not any(row[width:]), row
+        row = row[:width]
         for cell in row:
             assert not looks_like_formula(cell), (cell, row)
-        assert row[ts].isdigit()  # ts: a plain number, not prefixed
-        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", row[time_utc])
-    return [row[: 1 + len(POLL_COLUMNS)] for row in rows[1:]]
+        assert row[-2].isdigit()  # ts: a plain number, not prefixed
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", row[-1])
+        polls.append(row)
+    return polls
 
 
 def unquote(cell: str) -> str:

@@ -203,3 +203,45 @@ def test_rooms_smoke_on_redis(tmp_path: Path) -> None:
     )
     assert_rooms_sound(status, summary, output, attendees=30, rooms=3)
     assert len(summary["run"]["urls"]) == 2
+
+
+@pytest.mark.timeout(120)
+def test_cafe_rounds_smoke_on_two_processes(tmp_path: Path) -> None:
+    """The world café's scenario (cafe_rounds): 40 attendees in two Locust processes
+    over two server processes sharing Redis, 4 rounds; each attendee told once a round,
+    tablemates agreeing, stats matching, across processes on both sides."""
+    out = tmp_path / "cafe"
+    status, summary, output = run_loadtest(
+        out,
+        "--scenario",
+        "cafe_rounds",
+        "--users",
+        "40",
+        "--vote-window",
+        "3",
+        "--mode",
+        "redis",
+        "--server-processes",
+        "2",
+        "--locust-processes",
+        "2",
+        timeout=110,
+    )
+    failed = [c for c in summary["checks"] if not c["ok"]]
+    assert status == 0, f"runner failed: {failed}\n{output}"
+    assert summary["verdict"] == "PASS" and summary["scenario"]["completed"]
+    assert summary["failures"]["total"] == 0 and summary["missed"]["total"] == 0
+    # cafe:started, 4 rounds' assignments and cafe:ended, for each of the 40.
+    assert summary["missed"]["checked"] == 6 * 40
+    [tally] = summary["tally"]
+    assert tally["match"] and tally["server_total"] == tally["export_total"] == 40
+    kind_checks = {c["name"]: c for c in summary["kind_checks"]}
+    once = kind_checks["café: one assignment per round each"]
+    assert once["ok"] and once["actual"].startswith("4 rounds, 160 seats: 0 missing, 0 extra")
+    assert kind_checks["café: tablemates agree (A lists B, B lists A, same table as the ack)"]["ok"]
+    assert kind_checks["café: the ack's stats match what attendees received"]["ok"]
+    timing = kind_checks["café: round start to last delivery"]["actual"]
+    assert [part.split(":")[0] for part in timing.split("; ")] == [
+        f"round {n}" for n in range(1, 5)
+    ]
+    assert summary["latency"]["fanout_by_event"]["cafe:assignment"]["count"] == 160

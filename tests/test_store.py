@@ -111,6 +111,34 @@ async def test_activities_keep_order_status_and_meta(store: Store) -> None:
     assert await store.get_current(CODE) is None
 
 
+async def test_update_activity_if_seq_lets_one_writer_win(store: Store) -> None:
+    """A read-modify-write of an activity's state (e.g. a café round): the update names
+    the state_seq it read; of concurrent writers exactly one succeeds."""
+    await store.add_activity(CODE, "c_1", {"type": "cafe"}, "draft")
+    first = await store.update_activity(CODE, "c_1", "open", {"round": 1}, if_seq=0)
+    assert first is not None and (first.status, first.state_seq) == ("open", 1)
+    stale = await store.update_activity(CODE, "c_1", "closed", {"round": 9}, if_seq=0)
+    assert stale is None
+    current = await store.get_activity(CODE, "c_1")
+    assert current is not None
+    assert (current.status, dict(current.meta), current.state_seq) == ("open", {"round": 1}, 1)
+    assert await store.update_activity(CODE, "c_9", None, {"round": 1}, if_seq=0) is None
+    # Ten writers read state 1 at once: one of them moves it on.
+    results = await asyncio.gather(
+        *(
+            store.update_activity(CODE, "c_1", None, {"round": 2, "by": i}, if_seq=1)
+            for i in range(10)
+        )
+    )
+    winners = [r for r in results if r is not None]
+    assert len(winners) == 1 and winners[0].state_seq == 2
+    after = await store.get_activity(CODE, "c_1")
+    assert after is not None and after.meta == winners[0].meta and after.meta["round"] == 2
+    # Without if_seq the update applies whatever the state.
+    plain = await store.update_activity(CODE, "c_1", None, {"round": 3})
+    assert plain is not None and plain.state_seq == 3
+
+
 async def test_record_answer_replaces_and_is_idempotent(store: Store) -> None:
     await open_activity(store)
     first = await store.record_answer(CODE, "p_1", "a_1", "v1", ("a",), "a", 1)

@@ -15,8 +15,8 @@ under :attr:`Kind.key`) has an ``id``, a ``status`` (``open`` while it takes ans
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from loadtests.scenarios import Activity, ActivitySpec
@@ -40,6 +40,33 @@ class Staff(Protocol):
         ``type``, ``id``, ``kind`` and ``results``): the verbs keep their notes there, and
         ``results`` (the close tally) is what the tally checks compare."""
         ...
+
+
+class Listener(Protocol):
+    """What a kind's own attendee handlers (:attr:`Kind.attendee_handlers`) use of the
+    attendee user."""
+
+    attendee_id: str | None
+    #: the attendee's name, country and organisation (loadtests/people.py)
+    identity: dict[str, Any]
+    #: (event, key) -> first receipt time, epoch ms: what the expectations check
+    received: dict[tuple[str, str], float]
+    #: kind type -> whatever the kind keeps per attendee (read back by its collect)
+    kind_data: dict[str, Any]
+
+
+#: a kind's handler of one of its messages: the attendee, the payload, its receipt time
+AttendeeHandler = Callable[[Listener, Any, float], None]
+#: worker side: this process's attendees -> what the kind's check needs (JSON-able)
+Collector = Callable[[Sequence[Listener]], Any]
+#: master side: the presenter's entries of this kind's activities, every worker's
+#: collected data -> check lines ``{"name", "target", "actual", "ok"}``
+Checker = Callable[[list[dict[str, Any]], list[Any]], list[dict[str, Any]]]
+
+
+def answers_in_export(item: Mapping[str, Any]) -> tuple[Any, Any]:
+    """An activity's answer total and number of answers in the export (a poll's)."""
+    return (item.get("results") or {}).get("total"), len(item.get("answers", []))
 
 
 #: the activity object as an attendee sees it, a random source -> the answer's payload
@@ -102,6 +129,17 @@ class Kind:
     #: this kind's export list -> problems found in it (e.g. scores a replay of the
     #: answers does not give); None: no such check
     check_export: Callable[[list[dict[str, Any]]], list[str]] | None = None
+    #: an exported activity -> (answers the server counted, answers listed), when
+    #: :attr:`export_totals` is not given; default: a poll's ``results.total`` and
+    #: ``answers``
+    export_answers: Callable[[Mapping[str, Any]], tuple[Any, Any]] = answers_in_export
+    #: messages an attendee handles with the kind's own code (their fan-out is measured
+    #: first), beyond :attr:`broadcasts`
+    attendee_handlers: Mapping[str, AttendeeHandler] = field(default_factory=dict)
+    #: the kind's own checks, run once the scenario is over: what each Locust process
+    #: collects from its attendees, and the check over all of it on the master
+    collect: Collector | None = None
+    check: Checker | None = None
 
     @property
     def final_results(self) -> str:
@@ -133,13 +171,7 @@ class Kind:
         """Activity id -> (answers the server counted, answers listed) in the export."""
         if self.export_totals is not None:
             return self.export_totals(items)
-        return {
-            str(item.get("id")): (
-                (item.get("results") or {}).get("total"),
-                len(item.get("answers", [])),
-            )
-            for item in items
-        }
+        return {str(item.get("id")): self.export_answers(item) for item in items}
 
 
 KINDS: dict[str, Kind] = {}

@@ -283,6 +283,7 @@ class Store(abc.ABC):
         status: str | None,
         meta: Mapping[str, Any],
         expect: str | None = None,
+        if_seq: int | None = None,
     ) -> Activity | None:
         """Atomically set the status (if given) and merge ``meta``; None if missing.
         A status change takes effect for every answer recorded after it.
@@ -290,7 +291,10 @@ class Store(abc.ABC):
         With ``expect``, a compare-and-set: the change happens only if the status is
         ``expect`` at that moment, else nothing changes and the result is None. Of many
         processes making the same transition at once, exactly one gets the activity
-        back: the one that made it (e.g. the one that closes a quiz's question)."""
+        back: the one that made it (e.g. the one that closes a quiz's question). With
+        ``if_seq``, likewise only if the activity's ``state_seq`` is still ``if_seq``: a
+        read-modify-write of its state that many processes may attempt at once, of
+        which exactly one succeeds per state."""
 
     @abc.abstractmethod
     async def update_definition(

@@ -213,9 +213,14 @@ class MemoryStore(Store):
         status: str | None,
         meta: Mapping[str, Any],
         expect: str | None = None,
+        if_seq: int | None = None,
     ) -> Activity | None:
         state = self._activity(code, activity_id)
-        if state is None or (expect is not None and state.status != expect):
+        if (
+            state is None
+            or (expect is not None and state.status != expect)
+            or (if_seq is not None and state.state_seq != if_seq)
+        ):
             return None
         if status is not None:
             state.status = status

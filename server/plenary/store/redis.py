@@ -102,11 +102,14 @@ return {'go', v, 0}
 """)
 
 # ARGV[1]: the status the activity must have for the change to happen ('' for any),
-# then field/value pairs.
+# ARGV[2]: the state_seq it must still have ('' for any), then field/value pairs.
 UPDATE_ACTIVITY = LuaScript("""
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return 0 end
-if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
+if ARGV[2] ~= '' and tonumber(redis.call('HGET', KEYS[1], 'sv') or '0') ~= tonumber(ARGV[2]) then
+  return 0
+end
+if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
 redis.call('HINCRBY', KEYS[1], 'sv', 1)
 return 1
 """)
@@ -601,8 +604,9 @@ class RedisStore(Store):
         status: str | None,
         meta: Mapping[str, Any],
         expect: str | None = None,
+        if_seq: int | None = None,
     ) -> Activity | None:
-        args: list[Any] = [expect or ""]
+        args: list[Any] = [expect or "", "" if if_seq is None else if_seq]
         if status is not None:
             args += ["status", status]
         for name, value in meta.items():
