@@ -124,9 +124,7 @@ async def test_moderation_queue(server: RunningServer, event: dict[str, str]) ->
     second = await asked(bob, "Can I ask off topic?")
     dismissed = await presenter.call("qa:moderate", {"question_id": second, "action": "dismiss"})
     assert dismissed["question"]["status"] == "dismissed"
-    mine = await bob.wait_for(
-        "qa:mine", lambda m: m["questions"][0]["status"] == "dismissed"
-    )
+    mine = await bob.wait_for("qa:mine", lambda m: m["questions"][0]["status"] == "dismissed")
     assert mine["questions"][0]["mine"] is True
     assert [q["status"] for q in (await qa_state(bob))["questions"] if q["mine"]] == ["dismissed"]
     assert [q["id"] for q in (await qa_state(ada))["questions"]] == [qid]
@@ -246,8 +244,9 @@ async def test_reactions_add_up_per_window(server: RunningServer, event: dict[st
     start = loop.time()
     # Each attendee taps 15 times at once: over their burst of 10 the taps are dropped
     # silently (an ok ack, not counted), and an emoji outside the set never counts.
+    emojis = ["👏" if i % 3 else "🎉" for _ in tappers for i in range(15)]
     acks = await asyncio.gather(
-        *(t.call("reaction", {"emoji": "👏" if i % 3 else "🎉"}) for t in tappers for i in range(15)),
+        *(t.call("reaction", {"emoji": emojis[i]}) for t in tappers for i in range(15)),
         tappers[0].call("reaction", {"emoji": "🦄"}),
     )
     assert all(a["ok"] for a in acks), [a for a in acks if not a["ok"]]
@@ -255,9 +254,7 @@ async def test_reactions_add_up_per_window(server: RunningServer, event: dict[st
     assert counted[-1] is False
     assert 40 <= sum(counted) <= 44  # 10 each, plus what refilled meanwhile
     expected: dict[str, int] = {}
-    for ack, emoji in zip(
-        acks, ["👏" if i % 3 else "🎉" for _ in tappers for i in range(15)], strict=False
-    ):
+    for ack, emoji in zip(acks, emojis, strict=False):
         if ack["counted"]:
             expected[emoji] = expected.get(emoji, 0) + 1
 
@@ -318,7 +315,7 @@ async def test_export_has_questions_and_reactions(
     assert "Bob" not in json.dumps(data["questions"])
     lines = text.splitlines()
     assert sum(line.startswith('"qa",') for line in lines) == 2
-    assert "\"'=SUM(A1) is this safe?\"" in text  # neutralised, as every text cell
+    assert '"\'=SUM(A1) is this safe?"' in text  # neutralised, as every text cell
     minute_rows = [line for line in lines if line.startswith('"reactions",')]
     assert len(minute_rows) == 1 and minute_rows[0].endswith('"👍","1"')
     await close_all(presenter, screen, ada, bob)
