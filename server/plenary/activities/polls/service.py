@@ -97,7 +97,11 @@ class PollService:
     async def create(
         self, code: str, question: Any, kind: Any, options: Any, scale: Any
     ) -> dict[str, Any]:
-        existing = await self._store.list_activities(code)
+        existing = [
+            a
+            for a in await self._store.list_activities(code)
+            if a.definition.get("type") == ACTIVITY_TYPE
+        ]
         if len(existing) >= self._limits.max_polls_per_event:
             raise bad_request(f"An event holds at most {self._limits.max_polls_per_event} polls.")
         poll = build_poll(ids.new_id("p"), question, kind, options, scale, self._limits, now_ms())
