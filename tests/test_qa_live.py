@@ -85,6 +85,7 @@ async def test_ask_upvote_and_the_sorted_list(server: RunningServer, event: dict
     assert (await upvote(bob, slides, up=False))["votes"] == 0
     assert (await upvote(ada, later))["votes"] == 3
 
+    assert [q["voted"] for q in (await qa_state(bob))["questions"]] == [True, False, False]
     expected = [(later, 3), (coffee, 2), (slides, 0)]
     for client in (presenter, screen, ada, bob, cy):
         listing = (await qa_state(client))["questions"]

@@ -169,6 +169,18 @@ class QAService:
         votes = (await self.records.votes(code)).counts.get(question.id, 0)
         return view(question, votes, None)
 
+    async def _mark_votes(self, code: str, viewer: str, views: list[dict[str, Any]]) -> None:
+        """``voted`` on each question an attendee sees: whether their upvote is on it
+        (all read at once: one round trip in scaled mode)."""
+        answers = await asyncio.gather(
+            *(
+                self._store.get_answer(code, ROOM_RECORD_ID, voter_key(viewer, v["id"]))
+                for v in views
+            )
+        )
+        for shown, answer in zip(views, answers, strict=True):
+            shown["voted"] = bool(answer and answer.keys)
+
     # -- state ----------------------------------------------------------------
     async def state(self, code: str, viewer: str | None) -> dict[str, Any]:
         """The room's Q&A for a welcome: the questions this viewer sees (attendees:
@@ -178,8 +190,11 @@ class QAService:
             self.records.votes(code), self.records.questions(code), self.records.settings(code)
         )
         shown = questions.get(highlighted) if highlighted else None
+        views = listing(questions.values(), tally.counts, viewer)
+        if viewer is not None:
+            await self._mark_votes(code, viewer, views)
         return {
-            "questions": listing(questions.values(), tally.counts, viewer),
+            "questions": views,
             "version": tally.version,
             "highlighted": view(shown, tally.counts.get(shown.id, 0), None) if shown else None,
             "settings": settings.to_dict(),
