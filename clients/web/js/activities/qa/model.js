@@ -2,7 +2,7 @@
 // kept newest by each question's `rev` (question changes come from every server
 // process, in any order) and the votes by the `version` of `qa:votes`.
 
-export const QA = { type: "qa", noun: "Q&A" };
+export const QA = { type: "qa", noun: "Q&A", stage: false };
 
 /** Statuses everyone sees; the others only their author and the presenters. */
 export const PUBLIC = new Set(["approved", "answered"]);
