@@ -88,6 +88,24 @@ async def test_join_event_admits_checks_and_caps_exactly(store: Store) -> None:
     assert await store.count_attendees(CODE) == 5
 
 
+async def test_adding_an_activity_twice_keeps_the_first(store: Store) -> None:
+    assert await store.add_activity(CODE, "r_1", {"type": "room", "n": 1}, "open")
+    stored = await store.record_answer(CODE, "r_1", "a_1", "v1", ("x",), "x", 1)
+    assert stored.outcome is RecordOutcome.STORED
+    assert (await store.update_activity(CODE, "r_1", None, {"k": 1})) is not None
+    # A second add of the same id (a retry, another process) changes nothing at all.
+    assert not await store.add_activity(CODE, "r_1", {"type": "room", "n": 2}, "draft")
+    again = await store.get_activity(CODE, "r_1")
+    assert again is not None
+    assert (dict(again.definition), again.status, dict(again.meta)) == (
+        {"type": "room", "n": 1},
+        "open",
+        {"k": 1},
+    )
+    assert await store.get_tally(CODE, "r_1") == Tally({"x": 1}, 1, 1)
+    assert [a.id for a in await store.list_activities(CODE)] == ["r_1"]
+
+
 async def test_activities_keep_order_status_and_meta(store: Store) -> None:
     await store.add_activity(CODE, "p_1", {"type": "poll", "q": "one"}, "draft")
     await store.add_activity(CODE, "p_2", {"type": "poll", "q": "two"}, "draft")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -42,10 +43,13 @@ class Client:
         self.sio = socketio.AsyncClient(
             reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=1
         )
-        self.received: dict[str, list[dict[str, Any]]] = {e: [] for e in SERVER_EVENTS}
+        # Every message is recorded, the ones listed and any other (each kind's own).
+        self.received: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.received.update({e: [] for e in SERVER_EVENTS})
         self._changed = asyncio.Event()
         for name in SERVER_EVENTS:
             self.sio.on(name, self._recorder(name))
+        self.sio.on("*", self._record_any)
 
     def _recorder(self, name: str) -> Callable[[Any], Any]:
         async def record(data: Any) -> None:
@@ -55,6 +59,10 @@ class Client:
             self._changed.set()
 
         return record
+
+    async def _record_any(self, name: str, data: Any) -> None:
+        self.received[name].append(data)
+        self._changed.set()
 
     async def connect(self) -> Client:
         await self.sio.connect(self.url, auth=self.auth, transports=["websocket"], wait_timeout=10)

@@ -264,8 +264,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def add_activity(
         self, code: str, activity_id: str, definition: Mapping[str, Any], status: str
-    ) -> None:
-        """Store a new activity at the end of the event's running order."""
+    ) -> bool:
+        """Store a new activity at the end of the event's running order, in one step:
+        False (and no change) when the id is taken, so a retry or two processes adding
+        the same id at once leave the first one as it is, answers included."""
 
     @abc.abstractmethod
     async def get_activity(self, code: str, activity_id: str) -> Activity | None:

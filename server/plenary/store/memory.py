@@ -190,11 +190,14 @@ class MemoryStore(Store):
     # -- activities ---------------------------------------------------------
     async def add_activity(
         self, code: str, activity_id: str, definition: Mapping[str, Any], status: str
-    ) -> None:
+    ) -> bool:
         if event_code(code) not in self._events:
-            return  # the event was purged meanwhile
+            return False  # the event was purged meanwhile
         stage = self._stages.setdefault(code, _StageState())
+        if activity_id in stage.activities:
+            return False
         stage.activities[activity_id] = _ActivityState(dict(definition), status)
+        return True
 
     async def get_activity(self, code: str, activity_id: str) -> Activity | None:
         state = self._activity(code, activity_id)

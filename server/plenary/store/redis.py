@@ -101,6 +101,16 @@ redis.call('HSET', KEYS[1], 'ev', v)
 return {'go', v, 0}
 """)
 
+# Store.add_activity: KEYS[1] the activity hash, KEYS[2] the room's running order;
+# ARGV[1] its id, ARGV[2] the packed definition, ARGV[3] its status. An id taken already
+# changes nothing (a retry, or two processes creating a room's record at once).
+ADD_ACTIVITY = LuaScript("""
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'def', ARGV[2], 'status', ARGV[3], 'v', 0, 'ev', 0)
+redis.call('RPUSH', KEYS[2], ARGV[1])
+return 1
+""")
+
 # ARGV[1]: the status the activity must have for the change to happen ('' for any),
 # ARGV[2]: the state_seq it must still have ('' for any), then field/value pairs.
 UPDATE_ACTIVITY = LuaScript("""
@@ -245,6 +255,7 @@ SCRIPTS = (
     ADD_ROOM,
     UPDATE_DEFINITION,
     REORDER_ACTIVITIES,
+    ADD_ACTIVITY,
 )
 
 
@@ -569,14 +580,13 @@ class RedisStore(Store):
     @_unavailable_on_connection_errors
     async def add_activity(
         self, code: str, activity_id: str, definition: Mapping[str, Any], status: str
-    ) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                Keys.activity(code, activity_id),
-                mapping={"def": codec.pack(dict(definition)), "status": status, "v": 0, "ev": 0},
-            )
-            pipe.rpush(Keys.activities(code), activity_id)
-            await pipe.execute()
+    ) -> bool:
+        added = await self._script(
+            ADD_ACTIVITY,
+            [Keys.activity(code, activity_id), Keys.activities(code)],
+            [activity_id, codec.pack(dict(definition)), status],
+        )
+        return bool(added)
 
     @_unavailable_on_connection_errors
     async def get_activity(self, code: str, activity_id: str) -> Activity | None:

@@ -105,7 +105,11 @@ class PollService:
         scale: Any,
         max_words: Any = None,
     ) -> dict[str, Any]:
-        existing = await self._store.list_activities(code)
+        existing = [
+            a
+            for a in await self._store.list_activities(code)
+            if a.definition.get("type") == ACTIVITY_TYPE
+        ]
         if len(existing) >= self._limits.max_polls_per_event:
             raise bad_request(f"An event holds at most {self._limits.max_polls_per_event} polls.")
         poll = build_poll(
