@@ -67,6 +67,7 @@ class BenchPoll:
             "type": "poll",
             "status": self.status,
             "revealed": self.revealed,
+            "screen_live": False,  # the big screen's switch (docs/protocol.md)
             "opened_at": self.opened_at,
             "closed_at": self.closed_at,
             "state_seq": self.state_seq,

@@ -24,6 +24,7 @@ DOWN = "plenary:down"
 
 # Files in the output directory.
 RESULTS_FILE = "plenary_results.json"  # written by the Locust master: presenter + workers
+EXPORT_FILE = "export.json"  # the event's export, as the runner fetched it after the run
 STATS_FILE = "plenary_stats.json"  # written by the Locust master: full histograms
 SUMMARY_JSON = "summary.json"
 SUMMARY_MD = "summary.md"

@@ -428,6 +428,7 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
         meta["server_log_errors"] = deployment.log_errors()
         try:
             meta["export"] = deployment.export(event["code"], event["presenter_key"])
+            (out / names.EXPORT_FILE).write_text(json.dumps(meta["export"], indent=1))
         except Exception as exc:  # recorded; the tally check then fails
             say(f"export failed: {exc}")
             meta["export_error"] = str(exc)

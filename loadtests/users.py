@@ -51,7 +51,7 @@ from locust.env import Environment
 
 from loadtests import catalog, coordination, names
 from loadtests.coordination import STATE, now_ms
-from loadtests.kinds import AttendeeHandler, Kind
+from loadtests.kinds import AttendeeHandler, Commander, Kind, StaffHandler
 from loadtests.people import identity
 from loadtests.scenarios import MAIN_ROOM, Activity, ActivitySpec, ScenarioError
 from loadtests.servers import http_json
@@ -408,6 +408,15 @@ class Attendee(PlenaryUser):
 
         return handle
 
+    def note_answer(self, activity_id: str, key: str, keys: list[str] | None) -> None:
+        """An acked answer of a kind's own (sent by its commands, not :meth:`send_answer`):
+        counted under ``keys`` for the exact tally, as ``key`` (an attendee may hold
+        several, e.g. one per question); None takes it back."""
+        if keys is None:
+            STATE.votes.get(activity_id, {}).pop(key, None)
+        else:
+            STATE.record_vote(activity_id, key, keys)
+
     def follow_state_seq(self, kind: Kind, activity: dict[str, Any], event: str | None) -> None:
         """``state_seq`` grows by one per change of an activity: a jump means this
         connection missed a broadcast (a ``MISSED`` failure). ``event`` None: a welcome (a
@@ -744,6 +753,17 @@ STATE.command_handlers["enter"] = _enter_everyone
 STATE.command_handlers["programme"] = _take_programme
 
 
+def _kind_command(command: Commander, data: dict[str, Any]) -> None:
+    """A kind's own command (:attr:`~loadtests.kinds.Kind.commands`), for this process's
+    attendees."""
+    command([user for user in STATE.attendees if isinstance(user, Attendee)], data)
+
+
+for _kind in catalog.all_kinds():
+    for _name, _command in _kind.commands.items():
+        STATE.command_handlers[_name] = functools.partial(_kind_command, _command)
+
+
 class RoomDesk:
     """The presenter's connection to one breakout room (the event-wide key, ``auth.room``):
     what the kinds' verbs use as the staff of that room
@@ -821,6 +841,8 @@ class Presenter(PlenaryUser):
         self.sio.on("presence", self._on_presence)
         for kind in catalog.all_kinds():
             self.sio.on(kind.results, self._results_tracker(kind))
+            for event, handler in kind.staff_handlers.items():
+                self.sio.on(event, self._staff_handler(event, handler))
 
     # -- handlers ------------------------------------------------------------------
     def _on_presence(self, data: Any) -> None:
@@ -842,6 +864,12 @@ class Presenter(PlenaryUser):
             if found is not None:
                 activity_id, total = found
                 self.totals[activity_id] = max(self.totals.get(activity_id, 0), total)
+
+        return handle
+
+    def _staff_handler(self, event: str, handler: StaffHandler) -> Callable[[Any], None]:
+        def handle(data: Any) -> None:
+            handler(data, self.fanout(event, data))
 
         return handle
 

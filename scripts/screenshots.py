@@ -64,7 +64,13 @@ async def take(out: Path) -> None:
                     "kind": "rating",
                     "scale": 5,
                 },
-                {"question": "Where are you joining from?", "kind": "single", "options": REGIONS},
+                # Live results on the big screen before the reveal (the screen switch).
+                {
+                    "question": "Where are you joining from?",
+                    "kind": "single",
+                    "options": REGIONS,
+                    "screen_live": True,
+                },
             ):
                 ack = await boss.call("poll:create", spec)
                 assert ack["ok"], ack

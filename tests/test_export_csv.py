@@ -91,20 +91,22 @@ def test_to_csv_quotes_and_neutralises_every_text_cell() -> None:
             "a_1",
             '=cmd|" /C calc"!A0',
             "+cmd; Europe",
+            "",
             1700,
             when,
         ),
-        ("p_1", "@SUM(1) where?", "multiple", "a_2", "Ada", "Europe; -2+3", 1701, when),
-        ("p_1", "@SUM(1) where?", "multiple", "a_gone", "", "3", 1702, when),
+        ("p_1", "@SUM(1) where?", "multiple", "a_2", "Ada", "Europe; -2+3", "", 1701, when),
+        ("p_1", "@SUM(1) where?", "multiple", "a_gone", "", "3", "", 1702, when),
     ]
     export = EventExport({}, {"poll": ExportSection("polls", [], POLL_COLUMNS, rows)})
     head = '"activity_type","poll_id","question","kind","attendee_id","attendee_name","answer"'
     assert to_csv(export) == (
-        "\ufeff" + head + ',"ts","time_utc"\r\n'
+        "\ufeff" + head + ',"status","ts","time_utc"\r\n'
         '"poll","p_1","\'@SUM(1) where?","multiple","a_1","\'=cmd|"" /C calc""!A0",'
-        f'"\'+cmd; Europe","1700","{when}"\r\n'
-        f'"poll","p_1","\'@SUM(1) where?","multiple","a_2","Ada","Europe; -2+3","1701","{when}"\r\n'
-        f'"poll","p_1","\'@SUM(1) where?","multiple","a_gone","","3","1702","{when}"\r\n'
+        f'"\'+cmd; Europe","","1700","{when}"\r\n'
+        f'"poll","p_1","\'@SUM(1) where?","multiple","a_2","Ada","Europe; -2+3","","1701",'
+        f'"{when}"\r\n'
+        f'"poll","p_1","\'@SUM(1) where?","multiple","a_gone","","3","","1702","{when}"\r\n'
     )
 
 
@@ -196,8 +198,10 @@ async def test_csv_export_and_end_of_event_file(redis_url: str | None, tmp_path:
         # and the quote was added exactly where the text starts like a formula.
         stored = [clean_text(p) for p in PAYLOADS]
         by_poll: dict[str, dict[str, tuple[str, str]]] = {text_id: {}, choice_id: {}}
-        for _, poll_id, question, _, _, name, answer, _, _ in rows:
+        for _, poll_id, question, kind, _, name, answer, status, _, _ in rows:
             by_poll[poll_id][unquote(name)] = (question, answer)
+            # The moderation status of open text (every entry shown: approved).
+            assert status == ("approved" if kind == "open_text" else ""), (kind, status)
             for cell in (question, name, answer):
                 assert cell.startswith("'") == looks_like_formula(unquote(cell)), cell
         assert by_poll[text_id] == {s: ("'" + QUESTION, neutralise_formula(s)) for s in stored}

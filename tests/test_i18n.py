@@ -213,7 +213,9 @@ async def test_french_browser_gets_french_text_numbers_and_times(
     boss = await clients.presenter(server.url, code, event["presenter_key"])
     voter = await clients.attendee(server.url, code, "Bruno")
     try:
-        created = await boss.call("poll:create", {"question": "Note ?", "kind": "rating"})
+        created = await boss.call(
+            "poll:create", {"question": "Note ?", "kind": "rating", "screen_live": True}
+        )
         poll_id = created["poll"]["id"]
         assert (await boss.call("poll:open", {"poll_id": poll_id}))["ok"]
         await expect(page.locator("#question")).to_have_text("Note ?")
@@ -343,7 +345,12 @@ async def test_right_to_left_names_and_answers_read_right(
         question = "מה דעתך?"
         created = await boss.call(
             "poll:create",
-            {"question": question, "kind": "single", "options": ["כן", "لا", "Maybe"]},
+            {
+                "question": question,
+                "kind": "single",
+                "options": ["כן", "لا", "Maybe"],
+                "screen_live": True,  # live results on the big screen
+            },
         )
         single = created["poll"]["id"]
         assert (await boss.call("poll:open", {"poll_id": single}))["ok"]
@@ -363,7 +370,9 @@ async def test_right_to_left_names_and_answers_read_right(
         assert (await boss.call("poll:reveal", {"poll_id": single}))["ok"]
         await rtl(page, '#results [data-option="a"] .bar-label')
 
-        created = await boss.call("poll:create", {"question": "كلمة؟", "kind": "wordcloud"})
+        created = await boss.call(
+            "poll:create", {"question": "كلمة؟", "kind": "wordcloud", "screen_live": True}
+        )
         cloud = created["poll"]["id"]
         assert (await boss.call("poll:open", {"poll_id": cloud}))["ok"]
         for voter, word in zip(voters, ("سلام", "שלום"), strict=True):

@@ -54,6 +54,7 @@ async def test_an_anonymous_event_keeps_no_names(server: RunningServer) -> None:
     code = event["code"]
     _, info, _ = await rest("GET", f"{server.url}/api/events/{code}/join")
     assert info["join"] == {"name": "none", "organisation": False, "country": True}
+    assert info["ended"] is False
     ada = await clients.attendee(
         server.url, code, "Ada Lovelace", organisation="ACME", country="PT"
     )

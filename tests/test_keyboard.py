@@ -2,8 +2,9 @@
 answer each poll kind (single, multiple, rating, word cloud, open text) with Tab, Enter,
 Space and typing, never a click. The focus order is logical, the focused control is
 visibly outlined, and when a new poll replaces what had the focus, the focus goes to its
-question so the next Tab reaches its answers. Real server, real Chromium; the answers
-are checked on the server.
+question so the next Tab reaches its answers. Also moving between rooms, and Q&A: ask
+a question and upvote another's (and take the upvote back). Real server, real Chromium;
+the answers are checked on the server.
 """
 
 from __future__ import annotations
@@ -192,4 +193,351 @@ async def test_keyboard_only_move_between_rooms(server: RunningServer, browser: 
         await boss.wait_for("presence", back)
     finally:
         await boss.disconnect()
+    log.assert_clean()
+
+
+async def test_keyboard_only_world_cafe_table_and_takeaways(
+    server: RunningServer, browser: Browser
+) -> None:
+    """The world café with the keyboard alone: when the café replaces the "waiting" card
+    the focus goes to its heading; from there Tab reaches the table's video room, the
+    harvest box and its button; a takeaway is added, edited and removed with Enter and
+    Space, and the focus never falls back to <body>."""
+    from plenary.activities.cafe.records import checked_in
+    from tests.test_browser_cafe import eventually_async
+
+    event = await create_event(server.url, "Keyboard café")
+    code = event["code"]
+    page, _, log = await open_page(browser, f"{server.url}/?event={code}", width=390, height=844)
+    await expect(page.locator("#event-code")).to_have_value(code)
+    await page.keyboard.type("Kim")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#attendee-name")).to_have_text("Kim")
+    assert await focused(page, "#waiting-title")
+
+    boss = await clients.presenter(server.url, code, event["presenter_key"])
+    guest = await clients.attendee(server.url, code, "Guest")
+    try:
+        made = await boss.call(
+            "cafe:create",
+            {
+                "rounds": 1,
+                "round_s": 600,
+                "topics": ["Energy"],
+                "tables": 1,
+                "room_url": "https://video.example/{event}-{table}",
+            },
+        )
+        cafe_id = made["cafe"]["id"]
+        assert (await boss.call("cafe:start", {"cafe_id": cafe_id}))["ok"]
+        assert (await guest.call("cafe:join", {"cafe_id": cafe_id}))["ok"]
+        await expect(page.locator("#cafe")).to_have_attribute("data-state", "waiting")
+        # The "waiting" card that had the focus is gone: the café's heading has it.
+        await expect(page.locator("#cafe-heading")).to_be_focused()
+
+        async def joined() -> int:
+            return len(checked_in(await server.services.store.list_answers(code, cafe_id)))
+
+        await eventually_async(joined, 2)
+        assert (await boss.call("cafe:round", {"cafe_id": cafe_id, "round": 1}))["ok"]
+        await expect(page.locator("#cafe")).to_have_attribute("data-table", "1")
+        await expect(page.locator("#cafe-heading")).to_be_focused()
+
+        await tab_to(page, "#cafe-room-link")
+        await tab_to(page, "#cafe-harvest-text")
+        await page.keyboard.type("Storage is the bottleneck")
+        await tab_to(page, "#cafe-harvest-send")
+        await page.keyboard.press("Enter")
+        status = page.locator("#cafe-harvest-status")
+        await expect(status).to_have_text("Takeaway saved.")
+        assert await focused(page, "#cafe-harvest-send")
+
+        await tab_to(page, '#cafe-harvests button[data-harvest-action="edit"]')
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#cafe-harvest-text")).to_be_focused()
+        await page.keyboard.press("Control+A")
+        await page.keyboard.type("Storage and grids are the bottleneck")
+        await tab_to(page, "#cafe-harvest-send")
+        await expect(page.locator("#cafe-harvest-send")).to_have_text("Save changes")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#cafe-harvests li .cafe-harvest-text")).to_have_text(
+            "Storage and grids are the bottleneck"
+        )
+        listed = await guest.call("cafe:harvests", {"cafe_id": cafe_id})
+        assert [h["text"] for h in listed["harvests"]] == ["Storage and grids are the bottleneck"]
+
+        await tab_to(page, '#cafe-harvests button[data-harvest-action="remove"]')
+        await page.keyboard.press("Space")
+        await expect(status).to_have_text("Takeaway removed.")
+        await expect(page.locator("#cafe-harvests li")).to_have_count(0)
+        assert await focused(page, "#cafe-harvest-title")
+        listed = await guest.call("cafe:harvests", {"cafe_id": cafe_id})
+        assert listed["ok"] and listed["harvests"] == []
+        await assert_accessible(page, "attendee, café after the keyboard")
+    finally:
+        await boss.disconnect()
+        await guest.disconnect()
+    log.assert_clean()
+
+
+async def join_by_keyboard(server: RunningServer, browser: Browser, code: str) -> tuple[Page, Any]:
+    page, _, log = await open_page(browser, f"{server.url}/?event={code}", width=390, height=844)
+    await expect(page.locator("#event-code")).to_have_value(code)
+    assert await focused(page, "#name")
+    await page.keyboard.type("Kim")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#attendee-name")).to_have_text("Kim")
+    return page, log
+
+
+async def test_keyboard_only_ask_and_upvote(server: RunningServer, browser: Browser) -> None:
+    """Q&A with the keyboard alone (issue 19): Tab to the question box, type, Tab to
+    Send, Enter; then Tab to another attendee's question's upvote and press Space, Tab
+    to it again and press Enter to take the upvote back, then Space once more. The
+    server counts what the keyboard did."""
+    event = await create_event(server.url, "Keyboard Q&A")
+    code = event["code"]
+    page, log = await join_by_keyboard(server, browser, code)
+
+    await tab_to(page, "#qa-text", max_presses=20)
+    await page.keyboard.type("Can we get the slides?")
+    await tab_to(page, "#qa-send")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#qa-text")).to_have_value("")
+    await expect(page.locator("#qa-mine li")).to_contain_text("Can we get the slides?")
+
+    other = await clients.attendee(server.url, code, "Sam")
+    try:
+        asked = await other.call(
+            "qa:ask", {"text": "Is there a recording?", "ask_id": "k1", "anonymous": False}
+        )
+        assert asked["ok"], asked
+        question = asked["question"]["id"]
+        upvote = f'#qa-list button[data-upvote="{question}"]'
+        await expect(page.locator(upvote)).to_be_visible()
+        await tab_to(page, upvote, max_presses=30)
+        await page.keyboard.press("Space")
+        await expect(page.locator(upvote)).to_have_attribute("aria-pressed", "true")
+        await other.wait_for("qa:votes", lambda m: m["votes"].get(question) == 1)
+        await tab_to(page, upvote, max_presses=30)
+        await page.keyboard.press("Enter")  # take it back
+        await expect(page.locator(upvote)).to_have_attribute("aria-pressed", "false")
+        await other.wait_for("qa:votes", lambda m: m["votes"].get(question, 0) == 0)
+        await tab_to(page, upvote, max_presses=30)
+        await page.keyboard.press("Space")
+        await expect(page.locator(upvote)).to_have_attribute("aria-pressed", "true")
+        await other.wait_for("qa:votes", lambda m: m["votes"].get(question) == 1)
+        listed = await other.call("qa:list", {})
+        votes = {q["id"]: q["votes"] for q in listed["qa"]["questions"]}
+        assert votes[question] == 1
+        mine = [q for q in listed["qa"]["questions"] if q["text"] == "Can we get the slides?"]
+        assert len(mine) == 1 and mine[0]["status"] == "approved"
+        await assert_accessible(page, "attendee, after asking and upvoting by keyboard")
+    finally:
+        await other.disconnect()
+    log.assert_clean()
+
+
+async def test_keyboard_upvote_keeps_the_focus(server: RunningServer, browser: Browser) -> None:
+    """After an upvote by keyboard, and the ``qa:votes`` that follow, the focus is still
+    on that question's upvote, so the next Tab goes on from there."""
+    event = await create_event(server.url, "Keyboard Q&A focus")
+    code = event["code"]
+    page, log = await join_by_keyboard(server, browser, code)
+    other = await clients.attendee(server.url, code, "Sam")
+    try:
+        asked = await other.call("qa:ask", {"text": "Recording?", "ask_id": "k2"})
+        question = asked["question"]["id"]
+        upvote = f'#qa-list button[data-upvote="{question}"]'
+        await tab_to(page, upvote, max_presses=30)
+        await page.keyboard.press("Space")
+        await expect(page.locator(upvote)).to_have_attribute("aria-pressed", "true")
+        await other.wait_for("qa:votes", lambda m: m["votes"].get(question) == 1)
+        assert await focused(page, upvote)
+    finally:
+        await other.disconnect()
+    log.assert_clean()
+
+
+async def test_keyboard_only_answer_every_quiz_question_kind(
+    server: RunningServer, browser: Browser
+) -> None:
+    """A quiz with the keyboard alone (issue 16): each new question takes the focus, so
+    Tab reaches its tiles; Enter or Space answers a single-choice or true/false tile;
+    Space picks several tiles of a multiple-choice question and Enter on Send sends
+    them; a typed text or number is sent with Enter (a decimal comma is fine). The
+    server has every answer as the keyboard gave it."""
+    from tests.support.quiz import EVERY_KIND, SECRET_TEXT
+
+    event = await create_event(server.url, "Keyboard quiz")
+    code = event["code"]
+    page, log = await join_by_keyboard(server, browser, code)
+    silent = await clients.attendee(server.url, code, "Silent")  # questions wait for the close
+    boss = await clients.presenter(server.url, code, event["presenter_key"])
+    status = page.locator("#quiz-status")
+    try:
+        quiz_id = (await boss.call("quiz:create", EVERY_KIND))["quiz"]["id"]
+        assert (await boss.call("quiz:start", {"quiz_id": quiz_id}))["ok"]
+        await expect(page.locator("#quiz")).to_have_attribute("data-phase", "lobby")
+
+        async def next_question(text: str) -> None:
+            assert (await boss.call("quiz:next", {"quiz_id": quiz_id}))["ok"]
+            await expect(page.locator("#quiz-question")).to_have_text(text)
+            await expect(page.locator("#quiz-question")).to_be_focused()
+
+        async def close() -> None:
+            assert (await boss.call("quiz:close", {"quiz_id": quiz_id}))["ok"]
+            await expect(page.locator("#quiz-outcome")).to_be_visible()
+
+        await next_question("Which one?")
+        await tab_to(page, '#quiz-answer-area [data-option="c"]')
+        await page.keyboard.press("Enter")
+        await expect(status).to_contain_text("Your answer: East")
+        await close()
+
+        await next_question("Which ones?")
+        await tab_to(page, '#quiz-answer-area [data-option="a"]')
+        await page.keyboard.press("Space")
+        await expect(page.locator('#quiz-answer-area [data-option="a"]')).to_have_attribute(
+            "aria-pressed", "true"
+        )
+        await tab_to(page, '#quiz-answer-area [data-option="c"]')
+        await page.keyboard.press("Space")
+        await tab_to(page, "#quiz-submit")
+        await page.keyboard.press("Enter")
+        await expect(status).to_contain_text("Your answer: Red, Blue")
+        await close()
+
+        await next_question("Is it so?")
+        await tab_to(page, '#quiz-answer-area [data-option="false"]')
+        await page.keyboard.press("Space")
+        await expect(status).to_contain_text("Your answer: False")
+        await close()
+
+        await next_question("The mineral?")
+        await tab_to(page, "#quiz-typed-answer")
+        await page.keyboard.type(f"  {SECRET_TEXT.lower()} ")
+        await page.keyboard.press("Enter")
+        await expect(status).to_contain_text(f"Your answer: {SECRET_TEXT.lower()}")
+        await close()
+
+        await next_question("The figure?")
+        await tab_to(page, "#quiz-typed-answer")
+        await page.keyboard.type("987654,5")
+        await page.keyboard.press("Enter")
+        await expect(status).to_contain_text("Your answer: 987,654.5")
+        await close()
+        await assert_accessible(page, "attendee, after keyboard quiz answers")
+    finally:
+        for client in (boss, silent):
+            await client.disconnect()
+
+    export = await server.services.kinds["quiz"].export(code)  # type: ignore[attr-defined]
+    [item] = export.items
+    given = {q["id"]: [a["choice"] for a in q["answers"]] for q in item["questions"]}
+    assert given == {
+        "q1": ["c"],
+        "q2": [["a", "c"]],
+        "q3": [False],
+        "q4": [SECRET_TEXT.lower()],
+        "q5": [987654.5],
+    }
+    log.assert_clean()
+
+
+async def test_keyboard_only_anonymous_join_and_three_words(
+    server: RunningServer, browser: Browser
+) -> None:
+    """An anonymous event (no field to fill in: the focus starts on Join) and a word
+    cloud of three words, typed field after field with Tab and sent with Enter."""
+    event = await create_event(server.url, "Keyboard words")
+    code = event["code"]
+    boss = await clients.presenter(server.url, code, event["presenter_key"])
+    try:
+        changed = await boss.call(
+            "event:join_form", {"join": {"name": "none", "organisation": False, "country": False}}
+        )
+        assert changed["ok"], changed
+        page, _, log = await open_page(
+            browser, f"{server.url}/?event={code}", width=390, height=844
+        )
+        await expect(page.locator("#event-code")).to_have_value(code)
+        await expect(page.locator("#join")).to_be_focused()
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#waiting-title")).to_be_focused()
+
+        created = await boss.call(
+            "poll:create", {"question": "Three words?", "kind": "wordcloud", "max_words": 3}
+        )
+        poll_id = created["poll"]["id"]
+        assert (await boss.call("poll:open", {"poll_id": poll_id}))["ok"]
+        await expect(page.locator("#question")).to_be_focused()
+        await tab_to(page, "#text-answer")
+        await page.keyboard.type("green")
+        await tab_to(page, "#text-answer-2")
+        await page.keyboard.type("quiet")
+        await tab_to(page, "#text-answer-3")
+        await page.keyboard.type("open")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#answer-status")).to_have_text("Your answer: green, quiet, open")
+        await assert_accessible(page, "attendee, three words with the keyboard")
+    finally:
+        await boss.disconnect()
+    results = await answered(server, code, poll_id)
+    assert results["total"] == 1
+    assert results["counts"] == {"green": 1, "quiet": 1, "open": 1}
+    log.assert_clean()
+
+
+async def test_keyboard_only_big_screen_switch_and_moderation(
+    server: RunningServer, browser: Browser
+) -> None:
+    """The console's "Big screen and moderation" card with the keyboard alone: the screen
+    switch, approve before showing, hiding a word (the focus stays on its row)."""
+    event = await create_event(server.url, "Keyboard console")
+    code = event["code"]
+    page, _, log = await open_page(
+        browser, f"{server.url}/presenter#event={code}&key={event['presenter_key']}"
+    )
+    await expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
+    boss = await clients.presenter(server.url, code, event["presenter_key"])
+    people = [await clients.attendee(server.url, code, f"P{i}") for i in range(2)]
+    try:
+        created = await boss.call("poll:create", {"question": "One word?", "kind": "wordcloud"})
+        poll_id = created["poll"]["id"]
+        assert (await boss.call("poll:open", {"poll_id": poll_id}))["ok"]
+        for person, word in zip(people, ["calm", "rubbish"], strict=True):
+            assert (await person.vote(poll_id, [word]))["ok"]
+        card = page.locator("#moderation-card")
+        await expect(card).to_have_attribute("data-poll", poll_id)
+        row = page.locator('#moderation-entries [data-entry="rubbish"]')
+        await expect(row).to_have_attribute("data-status", "approved")
+
+        async def poll_now() -> dict[str, Any]:
+            polls = await server.services.kinds["poll"].service.list_polls(code)  # type: ignore[attr-defined]
+            found: dict[str, Any] = next(p for p in polls if p["id"] == poll_id)
+            return found
+
+        await tab_to(page, "#screen-live", max_presses=40)
+        await page.keyboard.press("Space")
+        await expect(page.locator("#screen-live")).to_be_checked()
+        await expect(page.locator("#screen-live")).to_be_enabled()
+        assert (await poll_now())["screen_live"] is True
+
+        await tab_to(page, "#moderation-pre")
+        await page.keyboard.press("Space")
+        await expect(row).to_have_attribute("data-status", "pending")
+        assert (await poll_now())["moderation"] == "pre"
+
+        await tab_to(page, '#moderation-entries [data-entry="rubbish"] [data-moderate="hide"]', 20)
+        await page.keyboard.press("Enter")
+        await expect(row).to_have_attribute("data-status", "hidden")
+        # The row was drawn again: the focus stays on it, on what can be done now.
+        await expect(row.locator('[data-moderate="show"]')).to_be_focused()
+        results = (await poll_now())["results"]
+        assert results["statuses"] == {"calm": "pending", "rubbish": "hidden"}
+        await assert_accessible(page, "console, moderation by keyboard")
+    finally:
+        for client in (boss, *people):
+            await client.disconnect()
     log.assert_clean()

@@ -245,3 +245,54 @@ def test_cafe_rounds_smoke_on_two_processes(tmp_path: Path) -> None:
         f"round {n}" for n in range(1, 5)
     ]
     assert summary["latency"]["fanout_by_event"]["cafe:assignment"]["count"] == 160
+
+
+@pytest.mark.timeout(120)
+def test_qa_storm_smoke_on_two_processes(tmp_path: Path) -> None:
+    """Q&A and reactions (qa_storm, issue 19): 30 attendees in two Locust processes over
+    two server processes sharing Redis tap reactions and upvote (taking some back) for
+    8 s while 15 of them ask 3 questions each. Every upvote is exact in the final list
+    (and the export), every question asked is in it once, every attendee's last
+    qa:votes is the final list, every tap is shown once, and qa:votes, qa:questions and
+    reactions stay within their documented rates, across processes on both sides."""
+    out = tmp_path / "qa"
+    attendees = 30
+    status, summary, output = run_loadtest(
+        out,
+        "--scenario",
+        "qa_storm",
+        "--users",
+        str(attendees),
+        "--vote-window",
+        "8",
+        "--mode",
+        "redis",
+        "--server-processes",
+        "2",
+        "--locust-processes",
+        "2",
+        timeout=110,
+    )
+    failed = [c for c in summary["checks"] if not c["ok"]]
+    assert status == 0, f"runner failed: {failed}\n{output}"
+    assert summary["verdict"] == "PASS" and summary["scenario"]["completed"]
+    assert summary["failures"]["total"] == 0 and summary["missed"]["total"] == 0
+    assert summary["joins"]["joined"] == attendees
+    # qa:settings, reactions:settings and the highlight, for each attendee.
+    assert summary["missed"]["checked"] == 3 * attendees
+    [tally] = summary["tally"]
+    assert tally["type"] == "qa" and tally["match"]
+    assert tally["server_total"] == tally["acked_voters"] == tally["export_total"] > 0
+    checks = {c["name"]: c for c in summary["kind_checks"]}
+    exact = checks["Q&A: every upvote exact in the final list (acked - taken back = its votes)"]
+    assert exact["ok"] and " 0 questions off" in exact["actual"], exact
+    asked = checks["Q&A: every question asked is in the list, once"]
+    # Half the attendees ask: each Locust process picks its share of them.
+    askers = int(asked["actual"].split(" askers")[0])
+    assert asked["ok"] and abs(askers - attendees // 2) <= 1, asked
+    assert f"{askers} askers, {3 * askers} questions acked" in asked["actual"], asked
+    assert checks["Q&A: every attendee's last qa:votes is the final list"]["ok"]
+    assert checks["reactions: every tap shown once (presenter's totals = taps sent)"]["ok"]
+    rates = [c for name, c in checks.items() if name.endswith("per second per room")]
+    assert len(rates) == 5 and all(c["ok"] for c in rates), rates
+    assert summary["latency"]["ack_by_name"]["qa:upvote"]["failures"] == 0

@@ -41,6 +41,8 @@ async def test_poll_across_two_processes(two_servers: tuple[ServerProcess, Serve
     poll_id = created["poll"]["id"]
     # The screen on the other process hears about the new poll too.
     await screen.wait_for("poll:created", lambda m: m["poll"]["id"] == poll_id)
+    # Live results on the big screen before the reveal: the poll's screen switch.
+    assert (await presenter.call("poll:screen", {"poll_id": poll_id, "live": True}))["ok"]
     assert (await presenter.call("poll:open", {"poll_id": poll_id}))["ok"]
     for attendee in everyone:
         await attendee.wait_for("poll:opened", lambda m: m["poll"]["id"] == poll_id)

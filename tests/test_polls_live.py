@@ -23,10 +23,15 @@ async def staff_and_attendees(
     return presenter, list(attendees)
 
 
-async def create_open(presenter: Client, **definition: Any) -> str:
+async def create_open(presenter: Client, screen_live: bool = False, **definition: Any) -> str:
+    """Create and open a poll; ``screen_live``: turn its screen switch on first (big
+    screens see live results before the reveal)."""
     created = await presenter.call("poll:create", definition)
     assert created["ok"], created
     poll_id: str = created["poll"]["id"]
+    if screen_live:
+        switched = await presenter.call("poll:screen", {"poll_id": poll_id, "live": True})
+        assert switched["ok"] and switched["poll"]["screen_live"] is True, switched
     opened = await presenter.call("poll:open", {"poll_id": poll_id})
     assert opened["ok"] and opened["poll"]["status"] == "open", opened
     return poll_id
@@ -36,7 +41,11 @@ async def test_single_choice_poll_end_to_end(server: RunningServer, event: dict[
     presenter, attendees = await staff_and_attendees(server, event, 5)
     screen = await clients.screen(server.url, event["code"])
     poll_id = await create_open(
-        presenter, question="Best season?", kind="single", options=["Spring", "Summer", "Autumn"]
+        presenter,
+        screen_live=True,
+        question="Best season?",
+        kind="single",
+        options=["Spring", "Summer", "Autumn"],
     )
     for a in attendees:
         opened = await a.wait_for("poll:opened")
@@ -239,7 +248,9 @@ async def test_staff_welcome_lists_polls_and_presence(
     server: RunningServer, event: dict[str, str]
 ) -> None:
     presenter, attendees = await staff_and_attendees(server, event, 3)
-    poll_id = await create_open(presenter, question="Q", kind="single", options=["x", "y"])
+    poll_id = await create_open(
+        presenter, screen_live=True, question="Q", kind="single", options=["x", "y"]
+    )
     assert (await attendees[0].vote(poll_id, "a"))["ok"]
     await presenter.wait_for("presence", lambda m: m["online"] == 3 and m["joined"] == 3)
     screen = await clients.screen(server.url, event["code"])

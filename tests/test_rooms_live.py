@@ -179,7 +179,10 @@ async def test_one_identity_moves_between_rooms(
 
 
 async def polls_in(presenter: Client, question: str) -> str:
-    return await create_open(presenter, question=question, kind="single", options=["x", "y"])
+    # The screen switch on: each room's big screen sees its live results.
+    return await create_open(
+        presenter, screen_live=True, question=question, kind="single", options=["x", "y"]
+    )
 
 
 async def test_each_room_hears_only_its_own_activities(

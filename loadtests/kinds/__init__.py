@@ -55,8 +55,40 @@ class Listener(Protocol):
     kind_data: dict[str, Any]
 
 
+class Participant(Listener, Protocol):
+    """What a kind's own commands (:attr:`Kind.commands`) use of an attendee, which then
+    acts on its own for a while (e.g. a minute of questions, upvotes and reactions)."""
+
+    rng: random.Random
+    #: callables the attendee runs one after the other in its own greenlet
+    jobs: Any
+    #: set while the attendee has its ``welcome`` (gevent event)
+    welcomed: Any
+    #: the attendee's Socket.IO client (``sio.emit`` sends without an ack)
+    sio: Any
+    #: the run's settings (``cfg.urls``: the server processes)
+    cfg: Any
+
+    @property
+    def connected(self) -> bool: ...
+
+    def call(self, event: str, payload: dict[str, Any], name: str | None = None) -> Any:
+        """Emit with an ack, measured as ``ACK name``; the ack, or None when none came."""
+        ...
+
+    def note_answer(self, activity_id: str, key: str, keys: list[str] | None) -> None:
+        """An acked answer of the kind's own, counted under ``keys`` for the exact tally
+        (``key``: one of possibly several per attendee); None takes it back."""
+        ...
+
+
 #: a kind's handler of one of its messages: the attendee, the payload, its receipt time
 AttendeeHandler = Callable[[Listener, Any, float], None]
+#: a kind's command to the attendees (:attr:`Kind.commands`): this Locust process's
+#: attendees, the command's data
+Commander = Callable[[Sequence[Participant], dict[str, Any]], None]
+#: a kind's handler of one of its messages on the presenter: the payload, its receipt time
+StaffHandler = Callable[[Any, float], None]
 #: worker side: this process's attendees -> what the kind's check needs (JSON-able)
 Collector = Callable[[Sequence[Listener]], Any]
 #: master side: the presenter's entries of this kind's activities, every worker's
@@ -140,6 +172,13 @@ class Kind:
     #: collects from its attendees, and the check over all of it on the master
     collect: Collector | None = None
     check: Checker | None = None
+    #: the kind's own commands to every attendee (the scenario's
+    #: ``d.command_attendees(name, **data)``): name -> handler, run once per Locust
+    #: process with its attendees (e.g. "ask, upvote and react until ``ends_at``")
+    commands: Mapping[str, Commander] = field(default_factory=dict)
+    #: messages the presenter handles with the kind's own code (their fan-out is measured
+    #: first, as the presenter's); what they keep is the kind's, read back by its verbs
+    staff_handlers: Mapping[str, StaffHandler] = field(default_factory=dict)
 
     @property
     def final_results(self) -> str:

@@ -224,7 +224,13 @@ async def get_join_form(request: web.Request) -> web.Response:
     await services.gateway.admission.admit_lookup(request)
     event = await services.events.event_or_error(request.match_info["code"])
     join = JoinForm.from_dict(event.join).to_dict()
-    return web.json_response({"code": event.code, "title": event.title, "join": join})
+    body = {
+        "code": event.code,
+        "title": event.title,
+        "join": join,
+        "ended": event.ended_at is not None,
+    }
+    return web.json_response(body)
 
 
 async def update_join_form(request: web.Request) -> web.Response:

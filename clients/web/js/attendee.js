@@ -4,6 +4,10 @@
 // in js/core/kinds.js): the shell hands every kind the whole state and its messages.
 // The page is in the attendee's language (js/core/i18n.js, with a switcher in the top
 // bar); errors are shown by their code, translated.
+// The join form asks what the event asks (GET /api/events/CODE/join, read before the form
+// is shown): a name required, optional or not asked (an anonymous event), the
+// organisation and the country or not. Internal ids are never shown. A visitor who comes
+// after the event ended is told so (not thanked for taking part).
 // Rooms (js/core/rooms.js): `?event=CODE&room=ROOM` joins straight into a room; the
 // programme lists the open rooms and moves the attendee (`room:enter`) without
 // reconnecting; the room the attendee is in stays in the address, so a reload or a
@@ -43,6 +47,10 @@ const session = {
   onStage: null, // the type of the activity on stage, or null (the "waiting" card)
   joinError: null, // () => the join form's error text, or null
   endedAt: null, // when the event ended (event:ended), for the thank-you text
+  eventEnded: false, // the join form's read said the event has ended
+  tookPart: false, // joined this event (now or earlier on this device): thanked at its end
+  joinFormCode: null, // the event code `joinForm` is for
+  joinForm: null, // {name: "required"|"optional"|"none", organisation, country}, or null: not known
   room: MAIN_ROOM, // the room the attendee is in (or asks for at the next connect)
   rooms: [], // the programme, as the server last sent it
   here: null, // the view of the room the attendee is in
@@ -90,7 +98,7 @@ const ctx = {
 };
 
 // -- join -------------------------------------------------------------------------------------
-function init() {
+async function init() {
   eachKind("mount", ctx);
   // The programme goes after the kinds' views: what is on stage comes first.
   $("event-view").append($("programme"));
@@ -98,15 +106,26 @@ function init() {
   session.room = roomParam(params);
   const profile = storage.get(PROFILE_KEY) || {};
   const code = normaliseCode(params.event || params.code || "");
+  // What this event asks, before the form is shown (a failure shows every field and
+  // lets the server decide). Resuming needs no form: it is read if the resume fails.
+  if (code && !storage.get(tokenKey(code))) await loadJoinForm(code);
+  applyJoinForm();
   $("event-code").value = code;
   $("name").value = profile.name || "";
   $("country").value = profile.country || "";
   $("organisation").value = profile.organisation || "";
   $("join-form").addEventListener("submit", onJoin);
+  $("event-code").addEventListener("change", async () => {
+    const typed = normaliseCode($("event-code").value);
+    if (!typed || typed === session.joinFormCode) return;
+    await loadJoinForm(typed);
+    if (normaliseCode($("event-code").value) === typed) applyJoinForm();
+  });
   $("leave").addEventListener("click", onLeave);
   $("rooms-list").addEventListener("click", onRoomsClick);
   bindLanguageSelect($("language-select"));
   onLocaleChange(() => {
+    applyJoinForm();
     showJoinError();
     showEndedText();
     renderRooms();
@@ -116,11 +135,72 @@ function init() {
   $("join-fields").disabled = false;
   refreshWhenVisible(() => session.socket, applySnapshot, 30000, () => session.moves);
   if (code && storage.get(tokenKey(code))) {
+    session.tookPart = true;
     startSession(code); // resume as the same attendee
+  } else if (code && session.eventEnded) {
+    showEndedBeforeJoining(); // nothing to join: say so before any form
   } else {
     showJoin();
-    (code ? $("name") : $("event-code")).focus();
+    (code ? firstJoinField() : $("event-code")).focus();
   }
+}
+
+/** The first field the visitor fills in (the code came with the link). */
+function firstJoinField() {
+  for (const id of ["name", "country", "organisation"]) {
+    if (!$(`${id}-field`).hidden) return $(id);
+  }
+  return $("join");
+}
+
+/** Read what event `code` asks of people who join (null when it cannot be read: an
+ *  unknown code, the network; the join then tells). */
+async function loadJoinForm(code) {
+  let form = null;
+  let title = "";
+  for (let attempt = 0; attempt < 2 && form === null; attempt++) {
+    try {
+      const response = await fetch(`/api/events/${encodeURIComponent(code)}/join`);
+      const data = await response.json().catch(() => null);
+      if (response.ok && data && data.join) {
+        form = data.join;
+        title = typeof data.title === "string" ? data.title : "";
+        session.eventEnded = data.ended === true;
+      } else if (response.status === 429 && attempt === 0) {
+        // Many people joining from one network at once: wait as asked, once.
+        const wait = data && data.error && data.error.retry_after_ms ? data.error.retry_after_ms : 1000;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(3000, wait)));
+      } else {
+        break;
+      }
+    } catch {
+      break;
+    }
+  }
+  session.joinFormCode = code;
+  session.joinForm = form;
+  if (form && title && !session.socket) setText("event-title", title);
+  return form;
+}
+
+/** Show the fields the event asks for (all of them while that is not known). */
+function applyJoinForm() {
+  const form = session.joinForm;
+  const name = form ? form.name : "required";
+  $("name-field").hidden = name === "none";
+  $("name").required = name === "required";
+  setText("name-optional", name === "optional" ? t("common.optional") : "");
+  $("country-field").hidden = Boolean(form) && !form.country;
+  $("organisation-field").hidden = Boolean(form) && !form.organisation;
+  $("join-anonymous").hidden = name !== "none";
+}
+
+/** Whether the event asks for `field` ("name", "country", "organisation"); yes while
+ *  the join form is not known (the server keeps only what it asks for). */
+function asks(field) {
+  const form = session.joinForm;
+  if (!form) return true;
+  return field === "name" ? form.name !== "none" : Boolean(form[field]);
 }
 
 /** The join form, with `error()` (the text of what went wrong), if any. */
@@ -140,26 +220,31 @@ function showJoinError() {
   setText(node, text);
 }
 
-function onJoin(evt) {
+async function onJoin(evt) {
   evt.preventDefault();
   const code = normaliseCode($("event-code").value);
-  const profile = {
-    name: $("name").value.trim(),
-    country: $("country").value.trim(),
-    organisation: $("organisation").value.trim(),
-  };
   if (!code) {
     showJoin(() => t("attendee.code_required"));
     $("event-code").focus();
     return;
   }
-  if (!profile.name) {
+  if (session.joinFormCode !== code) {
+    // A code typed in: read what its event asks first.
+    $("join").disabled = true;
+    await loadJoinForm(code);
+    $("join").disabled = false;
+    applyJoinForm();
+  }
+  const previous = storage.get(PROFILE_KEY) || {};
+  // A field the event does not ask for keeps what this device remembered for others.
+  const typed = (field) => (asks(field) ? $(field).value.trim() : previous[field] || "");
+  const profile = { name: typed("name"), country: typed("country"), organisation: typed("organisation") };
+  if (session.joinForm && session.joinForm.name === "required" && !profile.name) {
     showJoin(() => t("attendee.name_required"));
     $("name").focus();
     return;
   }
-  const previous = storage.get(PROFILE_KEY) || {};
-  if (previous.name !== profile.name) {
+  if (asks("name") && (previous.name || "") !== profile.name) {
     // Someone else (or a new name) on this device: join as a new attendee.
     storage.set(tokenKey(code), null);
     eachKind("forget", code);
@@ -184,8 +269,10 @@ function onLeave() {
   storage.set(tokenKey(session.code), null);
   eachKind("forget", session.code);
   session.attendee = null;
+  session.tookPart = false;
   showConnection("offline", "connection.left");
   setText("event-title", "");
+  if (session.joinFormCode !== session.code) loadJoinForm(session.code).then(() => applyJoinForm());
   showJoin();
   $("name").focus();
 }
@@ -196,10 +283,11 @@ function authPayload() {
   const token = storage.get(tokenKey(session.code));
   if (token) auth.token = token;
   const profile = storage.get(PROFILE_KEY) || {};
-  // With a token the name only matters if the server no longer knows the token.
-  if (profile.name) auth.name = profile.name;
-  if (profile.country) auth.country = profile.country;
-  if (profile.organisation) auth.organisation = profile.organisation;
+  // With a token the name only matters if the server no longer knows the token. Only
+  // what the event asks for is sent.
+  if (profile.name && asks("name")) auth.name = profile.name;
+  if (profile.country && asks("country")) auth.country = profile.country;
+  if (profile.organisation && asks("organisation")) auth.organisation = profile.organisation;
   // The room the attendee is in: a reconnect comes back to it (the main room if it
   // closed meanwhile).
   if (session.room !== MAIN_ROOM) auth.room = session.room;
@@ -242,6 +330,9 @@ function onRefused(socket, info) {
   }
   if (info.code === "bad_token" || info.code === "name_required") {
     storage.set(tokenKey(session.code), null);
+    session.tookPart = false;
+    // The join form again: not read yet (a resume), or the organiser changed it.
+    loadJoinForm(session.code).then(() => applyJoinForm());
     showJoin(() => (info.code === "bad_token" ? t("attendee.session_expired") : errorText(info)));
     return;
   }
@@ -262,9 +353,26 @@ function showEnded(socket, endedAt) {
   showConnection("offline", "connection.ended");
 }
 
+/** A visitor opens the page of an event that has ended: no form to fill in first. */
+function showEndedBeforeJoining() {
+  session.endedAt = null;
+  showEndedText();
+  $("join-view").hidden = true;
+  $("event-view").hidden = true;
+  $("ended-view").hidden = false;
+  focusIfLost($("ended-title"));
+  showConnection("offline", "connection.ended");
+}
+
+/** Those who took part are thanked; a visitor who came too late is told it ended. */
 function showEndedText() {
+  const title = $("ended-title");
+  title.dataset.i18n = session.tookPart ? "attendee.ended_title" : "attendee.ended_late_title";
+  setText(title, t(title.dataset.i18n));
   const at = session.endedAt;
-  setText("ended-text", at === null ? t("attendee.ended") : t("attendee.ended_at", { time: formatTime(at) }));
+  let text = at === null ? t("attendee.ended") : t("attendee.ended_at", { time: formatTime(at) });
+  if (!session.tookPart) text = t("attendee.ended_late");
+  setText("ended-text", text);
 }
 
 // -- server messages ------------------------------------------------------------------------
@@ -272,15 +380,14 @@ function showEndedText() {
 function applyState(msg, isWelcome) {
   if (isWelcome && msg.token) storage.set(tokenKey(session.code), msg.token);
   session.attendee = msg.attendee || session.attendee;
+  session.tookPart = true;
   $("join-view").hidden = true;
   $("event-view").hidden = false;
   const title = (msg.event && msg.event.title) || "";
   setText("event-title", title);
   document.title = title ? `${title} · Plenary` : "Plenary";
-  if (session.attendee) {
-    setText("attendee-name", session.attendee.name);
-    setText("attendee-id", session.attendee.id);
-  }
+  // The name only: an attendee's internal id is never shown.
+  if (session.attendee) setText("attendee-name", session.attendee.name);
   applyRoom(msg);
   // Each kind takes its part: the one whose activity is on stage shows it, the others
   // show nothing.

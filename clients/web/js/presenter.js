@@ -57,6 +57,8 @@ const session = {
   confirming: null, // the id of the room whose closing waits for a confirmation
   qrOpen: false,
   qr: null, // {room, url, link}: the QR code shown
+  joinLoaded: false, // the join form's settings were read
+  joinLoading: false,
 };
 
 function eachKind(hook, ...args) {
@@ -79,6 +81,13 @@ const ctx = {
   get ended() {
     return session.ended;
   },
+  /** The presenter key and the console's room, for a kind's REST calls (a quiz file). */
+  get key() {
+    return session.key;
+  },
+  get room() {
+    return session.room;
+  },
   /** Where the kinds put their cards: the main column (lists) and the side (forms). */
   main: document.querySelector(".console-main"),
   side: document.querySelector(".console-side"),
@@ -91,11 +100,13 @@ const ctx = {
   refresh: () => refreshState(),
   render: () => render(),
   renderStage: () => renderStage(),
+  /** Show this activity on the stage card (`null`: none). */
   select(type, id) {
-    session.selected = { type, id };
+    session.selected = type ? { type, id } : null;
   },
+  /** This activity is on stage (`null`: none, e.g. it was deleted). */
   setCurrent(type, id) {
-    session.current = { type, id };
+    session.current = type ? { type, id } : null;
   },
   isSelected: (type, id) => same(session.selected, type, id),
   isCurrent: (type, id) => same(session.current, type, id),
@@ -125,6 +136,10 @@ function init() {
       if (found) found.kind.presenter.act(button.dataset.stageAction, found.item.id);
     });
   }
+  $("join-settings-form").addEventListener("submit", onJoinSettings);
+  $("end-event-button").addEventListener("click", () => showEndEvent(true));
+  $("end-event-cancel").addEventListener("click", () => showEndEvent(false));
+  $("end-event-form").addEventListener("submit", onEndEvent);
   $("export-json").addEventListener("click", () => exportAnswers("json"));
   $("export-csv").addEventListener("click", () => exportAnswers("csv"));
   refreshWhenVisible(() => session.socket, applySnapshot, 30000, () => session.moves);
@@ -150,6 +165,7 @@ function onSetup(evt) {
   session.key = key;
   session.room = MAIN_ROOM;
   session.scope = null;
+  session.joinLoaded = false;
   start();
 }
 
@@ -186,6 +202,14 @@ function start() {
       socket.connect();
       return;
     }
+    if (info.code === "event_ended") {
+      // Opened after the end: say so, not "check your key".
+      $("setup").hidden = true;
+      setText("ended-banner", "This event has ended: its console is closed and nobody can join any more.");
+      $("ended-banner").hidden = false;
+      showConnection("offline", "connection.ended");
+      return;
+    }
     showSetupError(staffErrorText(info));
   });
   socket.on("welcome", (msg) => {
@@ -201,18 +225,10 @@ function start() {
   });
   socket.on("room:closed", (msg) => onRoomClosed(socket, msg));
   socket.on("event:ended", () => {
-    session.ended = true;
-    setText(
-      "ended-banner",
-      `This event has ended: the open ${activityNoun("presenter")} was closed, nobody can join any ` +
-        "more, and the answers were exported on the server.",
-    );
-    $("ended-banner").hidden = false;
-    $("console").classList.add("ended");
+    if (socket !== session.socket) return;
+    showEnded();
     socket.disconnect(); // new connections are refused from now on
     showConnection("offline", "connection.ended");
-    render();
-    renderRooms();
   });
   for (const kind of kindsFor("presenter")) {
     for (const [name, handler] of Object.entries(kind.presenter.messages || {})) socket.on(name, handler);
@@ -250,7 +266,7 @@ function applyState(msg) {
   if (msg.rooms_online && typeof msg.rooms_online === "object") session.roomsOnline = msg.rooms_online;
   session.current = null; // the kind whose activity is on stage sets it again
   eachKind("applyState", msg);
-  if (!selectedItem()) session.selected = session.current || newest();
+  if (!selectedItem()) session.selected = session.current || nextUp();
   if (msg.presence) showPresence(msg.presence);
   renderRooms();
   render();
@@ -264,20 +280,21 @@ function selectedItem() {
   return item ? { kind, item } : null;
 }
 
-/** The most recently created activity of any kind, or null. */
-function newest() {
-  let best = null;
+/** What to show when nothing is on stage: the first draft in the running order (the
+ *  next to run), else the first activity; null when there is none. */
+function nextUp() {
+  let first = null;
   for (const kind of kindsFor("presenter")) {
     for (const item of kind.presenter.items()) {
-      if (!best || (item.created_at || 0) >= best.created_at) {
-        best = { type: kind.type, id: item.id, created_at: item.created_at || 0 };
-      }
+      if (item.status === "draft") return { type: kind.type, id: item.id };
+      if (!first) first = { type: kind.type, id: item.id };
     }
   }
-  return best && { type: best.type, id: best.id };
+  return first;
 }
 
 function showPresence(presence) {
+  if (session.ended) return; // a count from before the end: nobody is online any more
   setText("online", presence.online ?? 0);
   setText("joined", presence.joined ?? 0);
   if (presence.rooms_online && typeof presence.rooms_online === "object") {
@@ -303,27 +320,39 @@ function renderStage() {
     setText("stage-meta", `No ${noun} selected`);
     setText("stage-question", any ? `Select ${a} ${noun}` : `Create ${a} ${noun} to get started`);
     eachKind("drawStage", null);
-    for (const b of buttons) b.disabled = true;
+    for (const b of buttons) {
+      b.disabled = true;
+      b.hidden = false;
+    }
     delete stage.dataset.selected;
     delete stage.dataset.type;
+    $("stage-on-stage").hidden = true;
     return;
   }
   const { kind, item } = found;
   stage.dataset.selected = item.id;
   stage.dataset.type = kind.type;
   stage.dataset.status = item.status;
-  const onStage = ctx.isCurrent(kind.type, item.id) && item.status === "open" ? " · on stage" : "";
+  // What the phones and the big screen show (the last activity opened, open or closed).
+  const onStage = ctx.isCurrent(kind.type, item.id) && !session.ended;
+  stage.dataset.onStage = String(onStage);
+  $("stage-on-stage").hidden = !onStage;
   const revealed = item.revealed ? " · revealed" : "";
-  setText("stage-meta", `${kind.presenter.describe(item)} · ${statusText(item)}${revealed}${onStage}`);
+  setText("stage-meta", `${kind.presenter.describe(item)} · ${statusText(item)}${revealed}`);
   setText("stage-question", kind.presenter.title(item));
   kind.presenter.drawStage(item);
   const disabled = {
     open: item.status === "open",
     close: item.status !== "open",
-    reveal: Boolean(item.revealed),
+    // A draft has no answers to reveal: it is opened first.
+    reveal: Boolean(item.revealed) || item.status === "draft",
   };
+  // A kind with controls of its own on the stage (`ownStage`: a quiz's start, next,
+  // close, end) draws them in the chart; the shared buttons are not for it.
+  const own = Boolean(kind.presenter.ownStage);
   for (const b of buttons) {
     const action = b.dataset.stageAction;
+    b.hidden = own;
     b.disabled = disabled[action] || session.ended;
     if (action === "open") setText(b, item.status === "closed" ? "Reopen" : "Open");
     if (action === "reveal") setText(b, item.revealed ? "Revealed" : "Reveal results");
@@ -374,6 +403,139 @@ function toast(text) {
   toastTimer = setTimeout(() => {
     node.hidden = true;
   }, 6000);
+}
+
+// -- the end of the event -------------------------------------------------------------------
+/** The event ended (here, on another console or in the admin view): the console keeps its
+ *  layout, read-only; nobody is online any more. */
+function showEnded() {
+  if (session.ended) return;
+  session.ended = true;
+  session.current = null; // every activity on stage was closed
+  setText(
+    "ended-banner",
+    `This event has ended: the open ${activityNoun("presenter")} was closed, nobody can join any ` +
+      "more, and the answers were exported on the server.",
+  );
+  $("ended-banner").hidden = false;
+  $("console").classList.add("console-ended");
+  setText("online", 0);
+  session.roomsOnline = {};
+  showRoomsOnline();
+  showEndEvent(false);
+  render();
+  renderRooms();
+}
+
+/** "End event…": a confirmation that asks for the join code. */
+function showEndEvent(open) {
+  const panel = $("end-event-panel");
+  const button = $("end-event-button");
+  const wasOpen = !panel.hidden;
+  panel.hidden = !open || session.ended;
+  button.setAttribute("aria-expanded", String(!panel.hidden));
+  $("end-event-error").hidden = true;
+  if (open && !session.ended) {
+    $("end-event-confirm").value = "";
+    $("end-event-confirm").focus();
+  } else if (wasOpen && !session.ended) {
+    button.focus();
+  }
+}
+
+async function onEndEvent(evt) {
+  evt.preventDefault();
+  const error = $("end-event-error");
+  const showError = (text) => {
+    error.hidden = !text;
+    setText(error, text || "");
+  };
+  const typed = normaliseCode($("end-event-confirm").value);
+  if (typed !== session.code) {
+    showError(`Type the join code, ${session.code}, to end the event.`);
+    $("end-event-confirm").focus();
+    return;
+  }
+  const submit = $("end-event-submit");
+  submit.disabled = true;
+  const socket = session.socket;
+  const ack = await call(socket, "event:end", { confirm: typed });
+  submit.disabled = false;
+  if (!ack.ok) {
+    showError(`Could not end the event: ${staffErrorText(ack.error)}`);
+    return;
+  }
+  // event:ended follows (to everyone); the ack says it is done already.
+  if (socket === session.socket) {
+    showEnded();
+    socket.disconnect();
+    showConnection("offline", "connection.ended");
+  }
+  focusIfLost($("ended-banner"));
+}
+
+// -- what the event asks of people who join (event-wide key) ---------------------------------
+/** The join form's current settings, read as the attendee page reads them. */
+async function loadJoinSettings() {
+  const status = $("join-settings-status");
+  try {
+    const response = await fetch(`/api/events/${encodeURIComponent(session.code)}/join`);
+    const data = await response.json().catch(() => null);
+    if (!response.ok || !data || !data.join) throw new Error(`HTTP ${response.status}`);
+    showJoinSettings(data.join);
+    setText(status, "");
+  } catch (err) {
+    setText(status, `Could not read the current settings (${err && err.message ? err.message : "network error"}).`);
+  }
+}
+
+function showJoinSettings(join) {
+  const name = ["required", "optional", "none"].includes(join.name) ? join.name : "required";
+  $("join-name-mode").value = name;
+  $("join-ask-organisation").checked = Boolean(join.organisation);
+  $("join-ask-country").checked = Boolean(join.country);
+  // The folded card says what is asked now.
+  const asked = [
+    { required: "name required", optional: "name optional", none: "anonymous" }[name],
+    join.organisation ? "organisation" : null,
+    join.country ? "country" : null,
+  ].filter(Boolean);
+  setText("join-settings-summary", asked.join(", "));
+  session.joinLoaded = true;
+}
+
+async function onJoinSettings(evt) {
+  evt.preventDefault();
+  const status = $("join-settings-status");
+  const join = {
+    name: $("join-name-mode").value,
+    organisation: $("join-ask-organisation").checked,
+    country: $("join-ask-country").checked,
+  };
+  const button = $("join-settings-save");
+  button.disabled = true;
+  const ack = await call(session.socket, "event:join_form", { join });
+  button.disabled = session.ended;
+  if (!ack.ok) {
+    setText(status, `Not saved: ${staffErrorText(ack.error)}`);
+    return;
+  }
+  showJoinSettings(ack.join || join);
+  setText(status, "Saved: people who join from now on get this form.");
+}
+
+/** What only the event-wide key may do: end the event, the join form. */
+function renderEventWide() {
+  const eventWide = session.scope === "event";
+  $("end-event").hidden = !eventWide || session.ended;
+  $("join-settings").hidden = !eventWide;
+  for (const node of $("join-settings-form").elements) node.disabled = session.ended;
+  if (eventWide && !session.joinLoaded && !session.joinLoading) {
+    session.joinLoading = true;
+    loadJoinSettings().finally(() => {
+      session.joinLoading = false;
+    });
+  }
 }
 
 // -- rooms ----------------------------------------------------------------------------------
@@ -429,7 +591,7 @@ async function enterRoom(room, force = false) {
   session.moving = null;
   if (ack.ok && ack.state) {
     session.moves += 1;
-    session.selected = null; // the new room's activity on stage, or its newest
+    session.selected = null; // the new room's activity on stage, or its next draft
     applyState(ack.state);
     if (session.qrOpen) loadQr();
   } else {
@@ -474,6 +636,7 @@ function renderRooms() {
     select.value = session.room;
   }
   showRoomLinks();
+  renderEventWide();
   $("rooms-card").hidden = !eventWide;
   if (eventWide) renderRoomRows();
   $("room-create-button").disabled = session.ended;

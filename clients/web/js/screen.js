@@ -1,8 +1,12 @@
 // The big screen's shell: join instructions, the connection, `welcome` and `state:get`,
 // presence, the end of the event. What is on stage is drawn by the kind whose `type` it
-// is (js/activities/<kind>/screen.js). Read-only (role "screen"). `?event=CODE`; add
-// `&hide=1` to show results only once the presenter reveals them. In the browser's
+// is (js/activities/<kind>/screen.js). Read-only (role "screen"). `?event=CODE`. Results
+// show once the presenter reveals them, or live when the presenter turns on the poll's
+// screen switch; `&hide=1` keeps this screen to the reveal even then. In the browser's
 // language (js/core/i18n.js), or the one given with `&lang=fr`.
+// The screen never scrolls: whatever is on stage is fitted to the window (`fit()`: the
+// stage's text shrinks, down to FIT_MIN of its size; below that a kind may leave out
+// what matters least, its `trim()` hook), at every change and every resize.
 // `&room=ROOM`: the screen of one room of the programme (js/core/rooms.js): its title,
 // its join link and the QR code of that link (drawn by the server, from its public URL),
 // shown with the join instructions and, on demand (Q or the footer's button), while an
@@ -19,7 +23,7 @@ import {
 import { $, normaliseCode, readParams, setText, whenLoaded } from "./core/dom.js";
 import { errorText } from "./core/errors.js";
 import { onLocaleChange, setupI18n, t } from "./core/i18n.js";
-import { kindsFor } from "./core/kinds.js";
+import { kindOf, kindsFor } from "./core/kinds.js";
 import {
   MAIN_ROOM,
   attendeeLink,
@@ -66,6 +70,12 @@ const ctx = {
   totalLabel: $("total-label"),
   hideUntilRevealed: ["1", "true", "yes"].includes(String(params.hide || "").toLowerCase()),
   refresh: () => refreshState(),
+  /** Fit the stage to the window again (also done by itself on changes and resizes). */
+  fit: () => scheduleFit(),
+  /** Show or hide the footer's answer count (hidden while results are). */
+  showTotal(shown) {
+    $("total-line").hidden = !shown;
+  },
   enterStage(type) {
     if (session.onStage === null) qr.shown = null; // a new phase: the QR as it comes
     session.onStage = type;
@@ -82,11 +92,75 @@ const ctx = {
     $("screen-idle").hidden = false;
     renderQr();
     setText(ctx.totalLabel, t("results.answers_word", { count: 0 }));
+    ctx.showTotal(true);
   },
 };
 
+// -- fitting the stage to the window ------------------------------------------------------
+/** The smallest the stage's text gets (a share of its size); below, kinds trim. */
+const FIT_MIN = 0.3;
+const FIT_STEPS = 9;
+let fitQueued = false;
+
+function scheduleFit() {
+  if (fitQueued) return;
+  fitQueued = true;
+  requestAnimationFrame(() => {
+    fitQueued = false;
+    fit();
+  });
+}
+
+/** Whether the stage's content is larger than the stage (it never scrolls). */
+function overflowing() {
+  const main = ctx.stage;
+  return main.scrollHeight > main.clientHeight + 1 || main.scrollWidth > main.clientWidth + 1;
+}
+
+function setScale(scale) {
+  document.body.style.setProperty("--fit", scale.toFixed(3));
+}
+
+/**
+ * The largest text (up to its full size) at which the stage fits, found by halving;
+ * if even FIT_MIN does not fit, the kinds leave out what matters least until it does.
+ */
+function fit() {
+  setScale(1);
+  if (!overflowing()) return;
+  let low = FIT_MIN;
+  let high = 1;
+  for (let i = 0; i < FIT_STEPS; i++) {
+    const middle = (low + high) / 2;
+    setScale(middle);
+    if (overflowing()) high = middle;
+    else low = middle;
+  }
+  setScale(low);
+  let guard = 200;
+  while (overflowing() && guard-- > 0) {
+    const kind = session.onStage && kindOf(session.onStage);
+    const trim = kind && kind.screen && kind.screen.trim;
+    if (typeof trim !== "function" || !trim()) break;
+  }
+}
+
+function watchFit() {
+  // Whatever a kind draws, and every resize of the window (or of the QR code beside).
+  new MutationObserver(scheduleFit).observe(ctx.stage, {
+    childList: true,
+    subtree: true,
+    characterData: true,
+    attributes: true,
+    attributeFilter: ["hidden", "class"],
+  });
+  new ResizeObserver(scheduleFit).observe(ctx.stage);
+  if (document.fonts && document.fonts.ready) document.fonts.ready.then(scheduleFit);
+}
+
 function init() {
   eachKind("mount", ctx);
+  watchFit();
   setText(ctx.totalLabel, t("results.answers_word", { count: 0 }));
   onLocaleChange(() => {
     setText(ctx.totalLabel, t("results.answers_word", { count: 0 }));

@@ -140,11 +140,14 @@ class Gateway:
         self._metrics.add(self._metrics.connected, -1, session.role.value, session.code)
         await self._manager.unfollow(session.scope)
 
-    def _audiences(self, session: Session) -> tuple[str, str]:
+    def _audiences(self, session: Session) -> tuple[str, ...]:
         where = session.scope
         if session.role is Role.ATTENDEE:
             return audiences.everyone(where), audiences.attendees(where)
-        return audiences.everyone(where), audiences.staff(where)
+        # Staff: presenters and screens together, and each apart (a screen is not told
+        # what only presenters see, e.g. results before the reveal).
+        own = audiences.presenters if session.role is Role.PRESENTER else audiences.screens
+        return audiences.everyone(where), audiences.staff(where), own(where)
 
     def _enter_audiences(self, session: Session) -> None:
         # The socket is on this process: the manager's local entry, without the

@@ -43,8 +43,12 @@ export function barList(rows, counts, total, className) {
 
 /**
  * Words sized by count (`counts`: key -> count; `labels`: key -> the form to show) into
- * the returned elements: a cloud (1em to 3em) or a list of texts (1em to 1.4em), and a
+ * the returned elements: a cloud (1em to 2.6em) or a list of texts (1em to 1.4em), and a
  * note when only the top `counts` of `distinct` entries are shown. Null when empty.
+ * A word's size follows its share of the top count (square root), so that words with the
+ * same count are the same size and a lead of one vote does not dwarf the rest. In a
+ * cloud each word also carries its longest run of letters (`--len`): the CSS shrinks a
+ * long word to fit the width rather than break it.
  */
 export function wordList(counts, labels, { cloud, distinct } = {}) {
   const entries = Object.entries(counts || {}).filter(([, n]) => typeof n === "number" && n > 0);
@@ -55,14 +59,15 @@ export function wordList(counts, labels, { cloud, distinct } = {}) {
   entries.forEach(([key, n], index) => {
     const text = labels && typeof labels[key] === "string" ? labels[key] : key;
     const span = max > min ? (n - min) / (max - min) : 1;
-    const size = cloud ? 1 + 2 * Math.sqrt(span) : 1 + 0.4 * span;
+    const size = cloud ? 1 + 1.6 * Math.sqrt(n / max) : 1 + 0.4 * span;
+    const longest = Math.max(1, ...text.split(/\s+/).map((word) => [...word].length));
     list.append(
       el(
         "li",
         {
           class: `word hue-${index % 6}`,
           dataset: { count: String(n) },
-          style: `font-size:${size.toFixed(2)}em`,
+          style: cloud ? `--size:${size.toFixed(2)}em;--len:${longest}` : `font-size:${size.toFixed(2)}em`,
           title: t("results.answers", { count: n }),
         },
         el("span", { class: "word-text", dir: "auto", text }),

@@ -4,13 +4,14 @@ views per role, and what the stage and the export ask of them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from plenary.activities.polls.domain import ACTIVITY_TYPE
 from plenary.activities.polls.limits import PollLimits
-from plenary.activities.polls.service import PollService
+from plenary.activities.polls.moderation import MAX_BLOCKED_WORDS
+from plenary.activities.polls.service import Audience, PollService
 from plenary.realtime.router import Router
 from plenary.realtime.session import Session
 from plenary.roles import STAFF_ROLES, Role
@@ -39,6 +40,15 @@ class PollCreate(BaseModel):
     options: list[str] | None = None
     scale: int | None = None
     max_words: int | None = None
+    # Settings (see PollModeration, PollScreen), optional.
+    screen_live: bool | None = None
+    moderation: Literal["off", "pre"] | None = None
+    filter: bool | None = None
+    blocked_words: list[str] | None = Field(default=None, max_length=MAX_BLOCKED_WORDS)
+
+    def settings(self) -> dict[str, Any]:
+        names = ("screen_live", "moderation", "filter", "blocked_words")
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
 
 
 class PollChanges(BaseModel):
@@ -72,6 +82,36 @@ class PollRef(BaseModel):
     poll_id: str = POLL_ID
 
 
+class PollScreen(BaseModel):
+    """The poll's screen switch: live results on the big screen before the reveal."""
+
+    model_config = ConfigDict(strict=True)
+
+    poll_id: str = POLL_ID
+    live: bool
+
+
+class PollModeration(BaseModel):
+    """A text poll's moderation settings; fields left out stay."""
+
+    model_config = ConfigDict(strict=True)
+
+    poll_id: str = POLL_ID
+    mode: Literal["off", "pre"] | None = None
+    filter: bool | None = None
+    blocked_words: list[str] | None = Field(default=None, max_length=MAX_BLOCKED_WORDS)
+
+
+class PollModerate(BaseModel):
+    """A decision on one entry (its counting key, as in the results' ``counts``)."""
+
+    model_config = ConfigDict(strict=True)
+
+    poll_id: str = POLL_ID
+    entry: str = Field(min_length=1, max_length=400)
+    action: Literal["approve", "hide", "show"]
+
+
 class PollVote(BaseModel):
     model_config = ConfigDict(strict=True)
 
@@ -82,6 +122,14 @@ class PollVote(BaseModel):
 
 class EmptyPayload(BaseModel):
     pass
+
+
+def audience_of(session: Session) -> Audience:
+    """Whose view of the polls a connection gets (a big screen: results after the
+    reveal, or live with the screen switch; moderated entries left out)."""
+    if session.role is Role.PRESENTER:
+        return Audience.PRESENTERS
+    return Audience.SCREENS if session.role is Role.SCREEN else Audience.ATTENDEES
 
 
 class PollsKind:
@@ -112,7 +160,7 @@ class PollsKind:
         @router.on("poll:create", roles=presenter, model=PollCreate)
         async def create(session: Session, p: PollCreate) -> dict[str, Any]:
             poll = await service.create(
-                session.scope, p.question, p.kind, p.options, p.scale, p.max_words
+                session.scope, p.question, p.kind, p.options, p.scale, p.max_words, p.settings()
             )
             return {"poll": poll}
 
@@ -145,9 +193,26 @@ class PollsKind:
         async def reveal(session: Session, p: PollRef) -> dict[str, Any]:
             return await service.reveal(session.scope, p.poll_id)
 
+        @router.on("poll:screen", roles=presenter, model=PollScreen)
+        async def screen(session: Session, p: PollScreen) -> dict[str, Any]:
+            return await service.set_screen(session.scope, p.poll_id, p.live)
+
+        @router.on("poll:moderation", roles=presenter, model=PollModeration)
+        async def moderation(session: Session, p: PollModeration) -> dict[str, Any]:
+            settings = {
+                "moderation": p.mode,
+                "filter": p.filter,
+                "blocked_words": p.blocked_words,
+            }
+            return await service.set_moderation(session.scope, p.poll_id, settings)
+
+        @router.on("poll:moderate", roles=presenter, model=PollModerate)
+        async def moderate(session: Session, p: PollModerate) -> dict[str, Any]:
+            return await service.moderate(session.scope, p.poll_id, p.entry, p.action)
+
         @router.on("poll:list", roles=STAFF_ROLES, model=EmptyPayload)
         async def list_polls(session: Session, _: EmptyPayload) -> dict[str, Any]:
-            return {"polls": await service.list_polls(session.scope)}
+            return {"polls": await service.list_polls(session.scope, audience_of(session))}
 
         @router.on("poll:vote", roles={Role.ATTENDEE}, model=PollVote)
         async def vote(session: Session, p: PollVote) -> dict[str, Any]:
@@ -159,12 +224,12 @@ class PollsKind:
         if session.role is Role.ATTENDEE:
             poll = await self.service.attendee_view(code, activity, session.attendee_id)
         else:
-            poll = await self.service.view_with_results(code, activity)
+            poll = await self.service.view_with_results(code, activity, audience_of(session))
         return {"type": self.type, "poll": poll}
 
     async def overview(self, code: str, session: Session) -> dict[str, Any]:
         if session.role in STAFF_ROLES:
-            return {"polls": await self.service.list_polls(code)}
+            return {"polls": await self.service.list_polls(code, audience_of(session))}
         return {}
 
     async def left_stage(self, code: str, before: Activity, after: Activity) -> None:

@@ -1,5 +1,6 @@
 // The answer area of a poll on the attendee page: buttons (single choice, rating), check
-// boxes and a Send button (multiple choice) or a text field (word cloud, open text).
+// boxes and a Send button (multiple choice), a text field (open text) or, for a word
+// cloud, one field per word the poll takes (`max_words`, sent as a list).
 // Every control is a real button, check box or text field, named by the question
 // (aria-labelledby), usable with the keyboard alone; options are shown as typed.
 
@@ -17,12 +18,41 @@ export function hintFor(poll) {
     case "rating":
       return t("poll.hint_rating", { scale: poll.scale || 5 });
     case "wordcloud":
-      return t("poll.hint_wordcloud", { max: 40 });
+      return maxWords(poll) > 1
+        ? t("poll.hint_words", { count: maxWords(poll), max: WORD_MAX })
+        : t("poll.hint_wordcloud", { max: WORD_MAX });
     case "open_text":
       return t("poll.hint_open_text", { max: 280 });
     default:
       return "";
   }
+}
+
+const WORD_MAX = 40; // characters of one word-cloud entry (docs/protocol.md)
+
+/** How many words one attendee may give to a word cloud (1 to 10; 1 for older polls). */
+export function maxWords(poll) {
+  const n = Number(poll.max_words);
+  return Number.isInteger(n) && n > 1 ? Math.min(n, 10) : 1;
+}
+
+/** The word-cloud fields: #text-answer, then #text-answer-2, -3, ... */
+function wordFieldId(index) {
+  return index === 0 ? "text-answer" : `text-answer-${index + 1}`;
+}
+
+/** Empty the text fields (after an answer was stored). */
+export function clearTextAnswer() {
+  for (const field of document.querySelectorAll("#answer-area [data-text-field]")) {
+    field.value = "";
+    field.dispatchEvent(new Event("input"));
+  }
+}
+
+/** The same word twice (as the server counts: case and spacing aside)? */
+function repeats(words) {
+  const keys = words.map((w) => w.normalize("NFKC").toLocaleLowerCase().replace(/\s+/g, " "));
+  return new Set(keys).size !== keys.length;
 }
 
 function counterText(length, max) {
@@ -37,6 +67,7 @@ function counterText(length, max) {
 export function buildAnswerArea(poll, { submit, invalid }) {
   const area = $("answer-area");
   const typed = $("text-answer") ? $("text-answer").value : "";
+  const typedWords = [...area.querySelectorAll("[data-text-field]")].map((field) => field.value);
   delete area.dataset.touched;
   const parts = [];
   if (poll.kind === "single") {
@@ -113,14 +144,68 @@ export function buildAnswerArea(poll, { submit, invalid }) {
         el("span", {}, t("poll.rating_high", { value: scale })),
       ),
     );
+  } else if (poll.kind === "wordcloud" && maxWords(poll) > 1) {
+    // One field per word, each named "Word 1", "Word 2", ... inside the question's group.
+    const count = maxWords(poll);
+    const fields = Array.from({ length: count }, (_, i) => {
+      const field = el("input", {
+        id: wordFieldId(i),
+        type: "text",
+        maxlength: WORD_MAX,
+        dir: "auto",
+        autocomplete: "off",
+        placeholder: t("poll.placeholder_word"),
+        dataset: { textField: "" },
+      });
+      field.value = (typedWords[i] || "").slice(0, WORD_MAX);
+      return field;
+    });
+    const form = el(
+      "form",
+      { id: "text-form", class: "text-form" },
+      el(
+        "div",
+        { class: "word-fields", role: "group", "aria-labelledby": "question", "aria-describedby": "poll-hint" },
+        fields.map((field, i) =>
+          el(
+            "div",
+            { class: "word-field" },
+            el("label", { for: field.id }, t("poll.word_label", { n: i + 1 })),
+            field,
+          ),
+        ),
+      ),
+      el(
+        "div",
+        { class: "text-form-row" },
+        el("span", {}),
+        el("button", { id: "submit-answer", type: "submit", class: "button primary" }, t("poll.send")),
+      ),
+    );
+    form.addEventListener("submit", (evt) => {
+      evt.preventDefault();
+      const words = fields.map((field) => field.value.trim()).filter(Boolean);
+      if (!words.length) {
+        invalid(t("poll.type_first"));
+        fields[0].focus();
+        return;
+      }
+      if (repeats(words)) {
+        invalid(t("poll.words_distinct"));
+        return;
+      }
+      submit(words);
+    });
+    parts.push(form);
   } else {
-    const max = poll.kind === "wordcloud" ? 40 : 280;
+    const max = poll.kind === "wordcloud" ? WORD_MAX : 280;
     const common = {
       id: "text-answer",
       maxlength: max,
       dir: "auto",
       "aria-labelledby": "question",
       "aria-describedby": "poll-hint text-counter",
+      dataset: { textField: "" },
     };
     const field =
       poll.kind === "wordcloud"

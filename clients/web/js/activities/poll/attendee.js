@@ -12,7 +12,7 @@ import { errorText } from "../../core/errors.js";
 import { formatNumber, t, tParts } from "../../core/i18n.js";
 import { registerKind } from "../../core/kinds.js";
 import { mergeActivity, missedChange, newVoteId, newerResults } from "../../core/sync.js";
-import { buildAnswerArea, hintFor, updateAnswerArea } from "./answer-area.js";
+import { buildAnswerArea, clearTextAnswer, hintFor, updateAnswerArea } from "./answer-area.js";
 import { POLL, PollResultsView, answerNode, kindLabel } from "./model.js";
 
 const VOTE_TIMEOUT_MS = 8000;
@@ -161,6 +161,14 @@ function onRevealed(msg) {
   if (!msg || !state.poll || msg.poll_id !== state.poll.id) return;
   checkMissed(msg.poll);
   setPoll({ ...msg.poll, revealed: true }, msg.results);
+}
+
+/** A change of the poll's settings (the big screen's switch, moderation): nothing to show
+ *  here, but the copy follows its state_seq, so that the next message shows no gap. */
+function onUpdated(msg) {
+  if (!msg || !msg.poll || !state.poll || msg.poll.id !== state.poll.id) return;
+  checkMissed(msg.poll);
+  state.poll = mergeActivity(state.poll, msg.poll);
 }
 
 function onResults(results) {
@@ -368,11 +376,7 @@ function next() {
   state.attempts = 0;
   savePending();
   if (!state.pending) delete $("answer-area").dataset.touched;
-  const textField = $("text-answer");
-  if (textField && !state.pending && state.note === null) {
-    textField.value = "";
-    textField.dispatchEvent(new Event("input"));
-  }
+  if (!state.pending && state.note === null) clearTextAnswer();
   renderPoll();
   if (state.pending) send();
 }
@@ -394,6 +398,7 @@ registerKind({
       "poll:closed": onClosed,
       "poll:revealed": onRevealed,
       "poll:results": onResults,
+      "poll:updated": onUpdated,
     },
   },
 });

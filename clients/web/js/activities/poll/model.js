@@ -48,6 +48,15 @@ export function describeAnswerParts(poll, answer) {
     return parts;
   }
   if (poll.kind === "rating") return [t("poll.rating_value", { value: Number(answer), scale: poll.scale || 5 })];
+  if (Array.isArray(answer)) {
+    // Several words of a word cloud: each as typed, in its own <bdi>.
+    const parts = [];
+    answer.forEach((word, index) => {
+      if (index > 0) parts.push(t("common.list_separator"));
+      parts.push(userText(String(word)));
+    });
+    return parts;
+  }
   return [userText(answer)];
 }
 
@@ -75,6 +84,7 @@ export function drawPollResults(container, poll, results, total) {
       cloud: poll.kind === "wordcloud",
       distinct: results && results.distinct,
     });
+    if (parts && results && results.statuses) markStatuses(parts[0], counts, results.statuses);
     container.replaceChildren(...(parts || [el("p", { class: "empty", text: t("results.empty") })]));
     return;
   }
@@ -96,6 +106,28 @@ export function drawPollResults(container, poll, results, total) {
     );
   }
   container.replaceChildren(...parts);
+}
+
+/** The catalogue key of each moderation status an entry can have but "approved". */
+const HELD_STATUS_KEYS = {
+  pending: "poll.mod_status_pending",
+  hidden: "poll.mod_status_hidden",
+  filtered: "poll.mod_status_filtered",
+};
+
+/** Presenters' results of a moderated text poll (`statuses`): each entry the room does
+ *  not see says so, in words (js/activities/poll/moderation.js decides on them). The
+ *  list's items are the positive `counts` in order (core/charts.js, wordList). */
+function markStatuses(list, counts, statuses) {
+  const keys = Object.entries(counts)
+    .filter(([, n]) => typeof n === "number" && n > 0)
+    .map(([key]) => key);
+  [...list.children].forEach((item, index) => {
+    const key = HELD_STATUS_KEYS[statuses[keys[index]]];
+    if (!key) return;
+    item.dataset.status = statuses[keys[index]];
+    item.append(el("span", { class: "word-status", text: t(key) }));
+  });
 }
 
 /** The results of one poll in `container` (see ResultsView); `setPoll` and `poll` name

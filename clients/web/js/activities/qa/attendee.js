@@ -154,7 +154,14 @@ function questionItem(q) {
 function render() {
   if (!ctx) return;
   const shown = board.sorted((q) => PUBLIC.has(q.status), byTime);
+  // The list is drawn anew: keep the focus on the upvote that had it (WCAG 2.4.3).
+  const focused = document.activeElement;
+  const upvote = focused && $("qa-list").contains(focused) ? focused.dataset.upvote : null;
   $("qa-list").replaceChildren(...shown.map(questionItem));
+  if (upvote) {
+    const again = $("qa-list").querySelector(`button[data-upvote="${CSS.escape(upvote)}"]`);
+    if (again) again.focus();
+  }
   $("qa-empty").hidden = shown.length > 0;
   const mine = board.sorted((q) => q.mine, true);
   $("qa-mine").replaceChildren(
