@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     NOT_OPEN = "not_open"
     BAD_CHOICE = "bad_choice"
+    NOT_ELIGIBLE = "not_eligible"
     RATE_LIMITED = "rate_limited"
     EVENT_FULL = "event_full"
     EVENT_ENDED = "event_ended"

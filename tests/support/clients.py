@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +30,8 @@ _names = itertools.count(1)
 
 
 class Client:
-    """One connection with an inbox per event name."""
+    """One connection with an inbox per message name (those of ``SERVER_EVENTS`` and
+    any other the server sends), and ``frames``: every message in the order received."""
 
     def __init__(self, url: str, auth: dict[str, Any], reconnection: bool = False) -> None:
         self.url = url
@@ -39,16 +41,23 @@ class Client:
         self.sio = socketio.AsyncClient(
             reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=1
         )
-        self.received: dict[str, list[dict[str, Any]]] = {e: [] for e in SERVER_EVENTS}
+        self.received: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.received.update({e: [] for e in SERVER_EVENTS})
+        self.frames: list[tuple[str, Any]] = []
         self._changed = asyncio.Event()
         for name in SERVER_EVENTS:
             self.sio.on(name, self._recorder(name))
+        self.sio.on("*", self._any)
+
+    async def _any(self, name: str, data: Any = None) -> None:
+        await self._recorder(name)(data)
 
     def _recorder(self, name: str) -> Callable[[Any], Any]:
         async def record(data: Any) -> None:
             if name == "welcome" and isinstance(data, dict) and "token" in data:
                 self.auth["token"] = data["token"]
             self.received[name].append(data)
+            self.frames.append((name, data))
             self._changed.set()
 
         return record

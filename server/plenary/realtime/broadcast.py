@@ -37,6 +37,10 @@ class Broadcaster:
     async def to_attendees(self, code: str, event: str, data: dict[str, Any]) -> None:
         await self._emit(event, data, audiences.attendees(code))
 
+    async def to_presenters(self, code: str, event: str, data: dict[str, Any]) -> None:
+        """To the presenters' consoles only (not the big screens)."""
+        await self._emit(event, data, audiences.presenters(code))
+
     async def to_socket(self, sid: str, event: str, data: dict[str, Any]) -> None:
         """A personal message to a socket of this process: delivered directly, without a
         round trip through the cross-process queue."""

@@ -140,10 +140,12 @@ class Gateway:
         self._metrics.add(self._metrics.connected, -1, session.role.value, session.code)
         await self._manager.unfollow(session.scope)
 
-    def _audiences(self, session: Session) -> tuple[str, str]:
+    def _audiences(self, session: Session) -> tuple[str, ...]:
         where = session.scope
         if session.role is Role.ATTENDEE:
             return audiences.everyone(where), audiences.attendees(where)
+        if session.role is Role.PRESENTER:
+            return audiences.everyone(where), audiences.staff(where), audiences.presenters(where)
         return audiences.everyone(where), audiences.staff(where)
 
     def _enter_audiences(self, session: Session) -> None:
