@@ -71,8 +71,8 @@ def _tallies(results: dict[str, Any] | None, export: dict[str, Any] | None) -> l
         }
         acked = dict(acked_counts.get(activity_id, {}))
         ex = exported.get(activity_id, {})
-        ex_total = (ex.get("results") or {}).get("total")
-        ex_answers = len(ex.get("answers", [])) if ex else None
+        kind = catalog.kind(str(activity.get("type")))
+        ex_total, ex_answers = kind.export_tally(ex) if ex and kind else (None, None)
         counts_match = all(acked.get(k, 0) == v for k, v in server_counts.items()) and all(
             k in server_counts for k in acked
         )
@@ -211,6 +211,7 @@ def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
         "worker_examples": [w.get("examples", []) for w in workers],
         "slo": asdict(slo),
     }
+    summary["kind_checks"] = kind_checks(out, export, presenter.get("activities", []))
     summary["checks"] = checks(summary, slo)
     summary["verdict"] = "PASS" if all(c["ok"] for c in summary["checks"]) else "FAIL"
     return summary
@@ -218,6 +219,23 @@ def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
 
 def _check(name: str, target: str, actual: Any, ok: bool) -> dict[str, Any]:
     return {"name": name, "target": target, "actual": actual, "ok": bool(ok)}
+
+
+def kind_checks(
+    out: Path, export: dict[str, Any] | None, activities: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each kind's own checks of the run (:attr:`loadtests.kinds.Kind.run_checks`), for
+    the kinds whose activities the scenario ran."""
+    found = []
+    for kind in catalog.all_kinds():
+        mine = [a for a in activities if a.get("type") == kind.type]
+        if kind.run_checks is None or not mine:
+            continue
+        if export is None:
+            found.append(_check(f"{kind.type}: export", "fetched", "no export", False))
+            continue
+        found.extend(_check(*check) for check in kind.run_checks(export, mine, out))
+    return found
 
 
 def checks(s: dict[str, Any], slo: Slo) -> list[dict[str, Any]]:
@@ -300,6 +318,7 @@ def checks(s: dict[str, Any], slo: Slo) -> list[dict[str, Any]]:
                 lat["reconnect"]["count"] > 0 and lat["reconnect"]["max"] <= slo.reconnect_max_ms,
             )
         )
+    out.extend(s.get("kind_checks", []))
     return out
 
 

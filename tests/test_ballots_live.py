@@ -180,6 +180,11 @@ async def test_ranked_ballot_sealed_until_a_staged_reveal(
         final = await watcher.wait_for("ballot:revealed", lambda m: m["ballot"]["result"])
         assert final["ballot"]["result"] == result
 
+    # Each state change is one broadcast: state_seq grows by one, no gap.
+    for watcher in [screen, *voters]:
+        seqs = [d["ballot"]["state_seq"] for n, d in ballot_frames(watcher.frames) if "ballot" in d]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs
+
     # Every voter finds their receipt in the published list, with their last ballot.
     published = await voters[3].call("ballot:published", {"ballot_id": bid})
     assert published["ok"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from loadtests.scenarios import Activity, ActivitySpec
@@ -51,6 +52,18 @@ Creator = Callable[[Staff, ActivitySpec], Activity]
 Verb = Callable[..., dict[str, Any]]
 
 
+#: one more check of the run for the report: (name, target, actual, ok)
+RunCheck = tuple[str, str, Any, bool]
+
+
+def _my_answer(activity: dict[str, Any]) -> Any:
+    return activity.get("my_answer")
+
+
+def _export_tally(item: dict[str, Any]) -> tuple[Any, Any]:
+    return (item.get("results") or {}).get("total"), len(item.get("answers", []))
+
+
 @dataclass(frozen=True)
 class Kind:
     """An activity kind, as the load tests see it."""
@@ -80,6 +93,22 @@ class Kind:
     verbs: Mapping[str, Verb]
     #: the list of this kind's activities in ``GET /api/events/{code}/export``
     export_key: str
+    #: what the activity object in an attendee's ``welcome`` says they answered
+    my_answer: Callable[[dict[str, Any]], Any] = _my_answer
+    #: the field of a :attr:`results` broadcast that counts the answers (the presenter
+    #: waits on it)
+    total_field: str = "total"
+    #: a rule every message of this kind an attendee receives must follow: (message
+    #: name, payload) -> what is wrong, or None. Each message that breaks it is a failed
+    #: ``CHECK`` (e.g. a sealed ballot: nothing shows a count before the reveal)
+    inspect: Callable[[str, Any], str | None] | None = None
+    #: more messages attendees listen to, only to inspect them
+    watched: tuple[str, ...] = ()
+    #: an exported activity's total and number of answers, for the exact tally check
+    export_tally: Callable[[dict[str, Any]], tuple[Any, Any]] = _export_tally
+    #: more checks of the whole run, for the report's verdict: (the export, the
+    #: presenter's entries of this kind's activities, the report folder) -> checks
+    run_checks: Callable[[dict[str, Any], list[dict[str, Any]], Path], list[RunCheck]] | None = None
 
     @property
     def final_results(self) -> str:

@@ -172,20 +172,20 @@ class BallotService:
     async def _closed(
         self, code: str, ballot: Ballot, before: Activity, after: Activity
     ) -> Activity:
-        """Record the final count of a ballot just closed, and announce the close."""
-        # Ballots are refused atomically once the status is closed: this list is final.
-        result = await self.count_now(code, ballot)
-        recorded = await self._store.update_activity(code, ballot.id, None, {views.RESULT: result})
-        after = recorded or after
+        """Announce the close of a ballot that was open. Its ballots are refused
+        atomically from the status change on, so the count is final from now; it is
+        recorded with the first reveal step (one state change, one broadcast)."""
         if before.status == BallotStatus.OPEN:
+            turnout = await self._turnout(code, ballot.id)
             log.info(
                 "ballot closed with %d ballots",
-                result["ballots"],
+                turnout,
                 extra={"event": code, "activity": ballot.id},
             )
-            public = views.public_view(ballot, after, result["ballots"])
+            public = views.public_view(ballot, after, turnout)
             await self._out.to_everyone(code, "ballot:closed", {"ballot": public})
             if ballot.live:
+                result = await self.count_now(code, ballot)
                 body = {"ballot_id": ballot.id, "result": result, "final": True}
                 await self._out.to_presenters(code, "ballot:results", body)
         return after
@@ -312,7 +312,7 @@ class BallotService:
     # -- views ----------------------------------------------------------------
     async def presenter_view(self, code: str, activity: Activity, ballot: Ballot) -> dict[str, Any]:
         live = None
-        if ballot.live and activity.status == BallotStatus.OPEN:
+        if ballot.live and not isinstance(activity.meta.get(views.RESULT), dict):
             live = await self.count_now(code, ballot)
         roll = None
         if ballot.eligibility.voter_roll:

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from plenary.activities.ballots.definition import Ballot, BallotStatus
+from plenary.activities.ballots.definition import Ballot
 from plenary.activities.ballots.standings import places_from, standings
 from plenary.store import Activity
 
 #: State fields of a ballot (``Activity.meta``).
 OPENED_AT = "opened_at"
 CLOSED_AT = "closed_at"
-RESULT = "result"  # the result recorded at the close (None while open)
+RESULT = "result"  # the final count, recorded with the first reveal step
 REVEAL_FROM = "reveal_from"  # the best position revealed so far (1: all of it)
 REVEAL_START = "reveal_start"  # the position the staged reveal started from
 
@@ -71,14 +71,12 @@ def presenter_view(
     roll: tuple[int, int] | None,
 ) -> dict[str, Any]:
     """A presenter's view: the public one, plus the count when the ballot is ``live``
-    (``live_result``: counted now while open, else the recorded one), and the voter
-    roll's size."""
+    (the recorded result once there is one, else ``live_result``, counted now), and the
+    voter roll's size."""
     view = public_view(ballot, activity, turnout)
     if ballot.live and view["result"] is None:
-        if activity.status == BallotStatus.CLOSED:
-            view["result"] = activity.meta.get(RESULT)
-        else:
-            view["result"] = live_result
+        recorded = activity.meta.get(RESULT)
+        view["result"] = recorded if isinstance(recorded, Mapping) else live_result
     if roll is not None:
         view["roll"] = {"codes": roll[0], "claimed": roll[1]}
     return view
