@@ -218,7 +218,7 @@ def test_a_kind_joins_by_adding_its_module(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [
-        "['poll', 'quiz']",
+        "['ballot', 'poll', 'quiz']",
         "['reconnect_storm', 'quiz_round']",
         "quiz_round",
     ]
