@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   "not_found",
   "not_open",
   "bad_choice",
+  "not_eligible",
   "rate_limited",
   "event_full",
   "event_ended",
