@@ -22,6 +22,7 @@ from tests.support import clients
 from tests.support.clients import Client
 from tests.support.redis_proc import RedisProcess
 from tests.support.server import RunningServer, ServerProcess, create_event_sync
+from tests.test_rooms_live import add_room
 
 CITIES = [
     {"name": "Memphis", "organisation": "West"},
@@ -570,4 +571,32 @@ async def test_ballot_across_two_processes(
     published = await on_one[1].call("ballot:published", {"ballot_id": bid})
     assert sorted(e["choice"] for e in published["cast"]) == sorted(expected)
     for c in (presenter, screen, *voters):
+        await c.disconnect()
+
+
+async def test_a_ballot_in_a_room_belongs_to_that_room(
+    server: RunningServer, event: dict[str, str], tmp_path: Path
+) -> None:
+    code = event["code"]
+    room = (await add_room(server, event, "Pitch room"))["room"]["id"]
+    presenter = await clients.presenter(server.url, code, event["presenter_key"], room=room)
+    inside = await clients.attendee(server.url, code, "Inside", room=room)
+    outside = await clients.attendee(server.url, code, "Outside")
+    ballot = await create(presenter, title="Room award", method="plurality", candidates=CITIES)
+    bid = ballot["id"]
+    await open_ballot(presenter, bid)
+    await inside.wait_for("ballot:opened")
+    assert (await cast(inside, bid, C))["ok"]
+    # The main room has no such ballot; its attendee heard nothing of it.
+    missing = await cast(outside, bid, C)
+    assert missing["ok"] is False and missing["error"]["code"] == "not_found"
+    assert [n for n, _ in outside.frames if n.startswith("ballot:")] == []
+    await presenter.call("ballot:close", {"ballot_id": bid})
+    document = await export(server.url, code, event["presenter_key"])
+    [item] = document["ballots"]
+    assert (item["room"], item["result"]["winners"], item["result"]["ballots"]) == (room, [C], 1)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert (await asyncio.to_thread(recount, path)).returncode == 0
+    for c in (presenter, inside, outside):
         await c.disconnect()
