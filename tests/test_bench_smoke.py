@@ -51,7 +51,9 @@ def test_fanout_benchmark_runs_every_server(tmp_path: Path) -> None:
             str(report),
         ],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        # This checkout's server, whichever checkout the virtualenv's editable install
+        # points at.
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "server"), str(ROOT)])},
         capture_output=True,
         text=True,
         timeout=300,

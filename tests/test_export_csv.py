@@ -145,14 +145,21 @@ def check_csv(text: str) -> list[list[str]]:
     again = io.StringIO()
     csv.writer(again, quoting=csv.QUOTE_ALL).writerows(rows)
     assert again.getvalue() == text
-    assert tuple(rows[0]) == ("activity_type", *POLL_COLUMNS)
+    # The polls' columns come first; the other installed kinds' follow, empty in a
+    # poll's row. Returned: the rows' poll part.
+    width = 1 + len(POLL_COLUMNS)
+    assert tuple(rows[0][:width]) == ("activity_type", *POLL_COLUMNS)
+    polls = []
     for row in rows[1:]:
-        assert len(row) == 1 + len(POLL_COLUMNS) and row[0] == "poll"
+        assert len(row) == len(rows[0]) and row[0] == "poll"
+        assert not any(row[width:]), row
+        row = row[:width]
         for cell in row:
             assert not looks_like_formula(cell), (cell, row)
         assert row[-2].isdigit()  # ts: a plain number, not prefixed
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", row[-1])
-    return rows[1:]
+        polls.append(row)
+    return polls
 
 
 def unquote(cell: str) -> str:
