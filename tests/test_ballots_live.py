@@ -534,8 +534,9 @@ async def test_ballot_across_two_processes(
         on_two[0].call("ballot:claim", {"ballot_id": bid, "voting_code": codes[0]}),
     )
     assert sorted(a["ok"] for a in raced) == [False, True]
-    loser = on_two[0] if raced[0]["ok"] else on_one[0]
-    order = [v for v in voters if v is not loser] + [loser]
+    winner, loser = (on_one[0], on_two[0]) if raced[0]["ok"] else (on_two[0], on_one[0])
+    # The winner's code first (it holds it already), the loser gets the last one.
+    order = [winner, *(v for v in voters if v is not winner and v is not loser), loser]
     claims = await asyncio.gather(
         *(
             v.call("ballot:claim", {"ballot_id": bid, "voting_code": c})
@@ -564,6 +565,7 @@ async def test_ballot_across_two_processes(
     final = await screen.wait_for("ballot:revealed", lambda m: m["ballot"]["result"])
     assert final["ballot"]["result"] == revealed["ballot"]["result"]
     for watcher in [screen, *voters]:
+        await watcher.wait_for("ballot:revealed")
         before = watcher.frames[
             : next(i for i, (n, _) in enumerate(watcher.frames) if n == "ballot:revealed")
         ]

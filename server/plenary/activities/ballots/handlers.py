@@ -12,6 +12,7 @@ from plenary.activities.ballots.definition import ACTIVITY_TYPE
 from plenary.activities.ballots.exporting import export_ballots
 from plenary.activities.ballots.limits import BallotLimits
 from plenary.activities.ballots.service import BallotService
+from plenary.activities.ballots.voting import BallotVoting
 from plenary.realtime.router import Router
 from plenary.realtime.session import Session
 from plenary.roles import Role
@@ -97,6 +98,7 @@ class BallotsKind:
 
     def __init__(self, service: BallotService) -> None:
         self.service = service
+        self.voting = BallotVoting(service)
 
     @classmethod
     def build(cls, context: KindContext) -> BallotsKind:
@@ -114,6 +116,7 @@ class BallotsKind:
     def register(self, router: Router) -> None:
         presenter = {Role.PRESENTER}
         service = self.service
+        voting = self.voting
 
         @router.on("ballot:create", roles=presenter, model=BallotCreate)
         async def create(session: Session, p: BallotCreate) -> dict[str, Any]:
@@ -141,13 +144,11 @@ class BallotsKind:
 
         @router.on("ballot:claim", roles={Role.ATTENDEE}, model=BallotClaim)
         async def claim(session: Session, p: BallotClaim) -> dict[str, Any]:
-            return await service.claim(
-                session.scope, _attendee(session), p.ballot_id, p.voting_code
-            )
+            return await voting.claim(session.scope, _attendee(session), p.ballot_id, p.voting_code)
 
         @router.on("ballot:cast", roles={Role.ATTENDEE}, model=BallotCast)
         async def cast(session: Session, p: BallotCast) -> dict[str, Any]:
-            return await service.cast(
+            return await voting.cast(
                 session.scope, _attendee(session), p.ballot_id, p.vote_id, p.choice
             )
 
@@ -163,7 +164,7 @@ class BallotsKind:
 
     async def view(self, code: str, activity: Activity, session: Session) -> dict[str, Any]:
         if session.role is Role.ATTENDEE:
-            ballot = await self.service.attendee_view(code, activity, _attendee(session))
+            ballot = await self.voting.view(code, activity, _attendee(session))
         elif session.role is Role.PRESENTER:
             _, parsed = await self.service.load(code, activity.id)
             ballot = await self.service.presenter_view(code, activity, parsed)

@@ -1,4 +1,5 @@
-"""Award ballot use cases: the glue between the pure ballot rules, the store, the stage
+"""Award ballot use cases (the presenter's, the counts and broadcasts; the voter's are
+in :mod:`voting`): the glue between the pure ballot rules, the store, the stage
 and the broadcaster. The seal is kept by what goes where: the turnout to everyone, the
 count to presenters only and only for a ``live`` ballot, the result to everyone at the
 reveal (docs/ballots.md)."""
@@ -10,7 +11,6 @@ from typing import Any
 
 from plenary import ids
 from plenary.activities.ballots import views
-from plenary.activities.ballots.choices import validate_choice
 from plenary.activities.ballots.counting import count
 from plenary.activities.ballots.definition import (
     ACTIVITY_TYPE,
@@ -18,15 +18,7 @@ from plenary.activities.ballots.definition import (
     BallotStatus,
     build_ballot,
 )
-from plenary.activities.ballots.eligibility import (
-    code_ticket,
-    excluded_for,
-    normalise_code,
-    not_eligible,
-    parse_roll,
-    receipt,
-    standing,
-)
+from plenary.activities.ballots.eligibility import code_ticket, parse_roll
 from plenary.activities.ballots.limits import BallotLimits
 from plenary.clock import now_ms
 from plenary.coalescer import ResultsCoalescer
@@ -34,18 +26,12 @@ from plenary.errors import ErrorCode, PlenaryError, bad_request, not_found
 from plenary.realtime.broadcast import Broadcaster
 from plenary.scopes import event_code
 from plenary.stage.stage import Stage
-from plenary.store import Activity, AttendeeRecord, RecordOutcome, Store, TicketOutcome
+from plenary.store import Activity, Store
 
 log = logging.getLogger(__name__)
 
 #: Parsed definitions (and first opening times) kept for votes; both never change.
 CACHE_SIZE = 1024
-
-CLAIM_REFUSALS = {
-    TicketOutcome.UNKNOWN: "This voting code is not on the voter roll; check it and retry.",
-    TicketOutcome.TAKEN: "This voting code was already used by someone else.",
-    TicketOutcome.OTHER: "You already entered another voting code for this ballot.",
-}
 
 
 class BallotService:
@@ -66,6 +52,10 @@ class BallotService:
         self.coalescer = ResultsCoalescer(store, results_window_ms, self.publish_turnout)
         self._known: dict[tuple[str, str], tuple[Ballot, int | None]] = {}
 
+    @property
+    def store(self) -> Store:
+        return self._store
+
     async def stop(self) -> None:
         await self.coalescer.stop()
 
@@ -80,7 +70,7 @@ class BallotService:
         self._known[(code, ballot_id)] = (ballot, activity.meta.get(views.OPENED_AT))
         return activity, ballot
 
-    async def _for_votes(self, code: str, ballot_id: str) -> tuple[Ballot, int | None]:
+    async def for_votes(self, code: str, ballot_id: str) -> tuple[Ballot, int | None]:
         """The definition and first opening time, without a store read once both are
         known here (the status is checked atomically by ``record_answer``)."""
         known = self._known.get((code, ballot_id))
@@ -148,7 +138,7 @@ class BallotService:
             updated = await self._stage.take(code, ballot_id, BallotStatus.OPEN, meta)
             log.info("ballot opened", extra={"event": code, "activity": ballot_id})
         self._known[(code, ballot_id)] = (ballot, updated.meta.get(views.OPENED_AT))
-        turnout = await self._turnout(code, ballot_id)
+        turnout = await self.turnout(code, ballot_id)
         await self._out.to_everyone(
             code, "ballot:opened", {"ballot": views.public_view(ballot, updated, turnout)}
         )
@@ -176,7 +166,7 @@ class BallotService:
         atomically from the status change on, so the count is final from now; it is
         recorded with the first reveal step (one state change, one broadcast)."""
         if before.status == BallotStatus.OPEN:
-            turnout = await self._turnout(code, ballot.id)
+            turnout = await self.turnout(code, ballot.id)
             log.info(
                 "ballot closed with %d ballots",
                 turnout,
@@ -209,58 +199,10 @@ class BallotService:
         meta[views.REVEAL_START] = position if start is None else max(start, position)
         # On stage for the reveal (the big screen shows it), closing whatever runs there.
         updated = await self._stage.take(code, ballot_id, None, meta)
-        turnout = await self._turnout(code, ballot_id)
+        turnout = await self.turnout(code, ballot_id)
         public = views.public_view(ballot, updated, turnout)
         await self._out.to_everyone(code, "ballot:revealed", {"ballot": public})
         return await self.presenter_view(code, updated, ballot)
-
-    # -- the attendee's use cases ----------------------------------------------
-    async def claim(
-        self, code: str, attendee: AttendeeRecord, ballot_id: str, voting_code: str
-    ) -> dict[str, Any]:
-        activity, ballot = await self.load(code, ballot_id)
-        if not ballot.eligibility.voter_roll:
-            raise bad_request("This ballot needs no voting code.")
-        if activity.status == BallotStatus.CLOSED:
-            raise PlenaryError(ErrorCode.NOT_OPEN, "This ballot is closed.")
-        ticket = code_ticket(ballot.id, normalise_code(voting_code))
-        outcome = await self._store.claim_ticket(code, ballot.id, ticket, attendee.id)
-        if outcome in CLAIM_REFUSALS:
-            raise PlenaryError(ErrorCode.NOT_ELIGIBLE, CLAIM_REFUSALS[outcome])
-        return {"ballot_id": ballot.id, "has_code": True}
-
-    async def cast(
-        self, code: str, attendee: AttendeeRecord, ballot_id: str, vote_id: str, choice: object
-    ) -> dict[str, Any]:
-        ballot, opened_at = await self._for_votes(code, ballot_id)
-        excluded = excluded_for(ballot, attendee.id, attendee.organisation)
-        holds = False
-        if ballot.eligibility.voter_roll:
-            holds = await self._store.ticket_of(code, ballot.id, attendee.id) is not None
-        found = standing(ballot, attendee.joined_at, opened_at, holds, excluded)
-        if not found.eligible and found.reason is not None:
-            raise not_eligible(found.reason)
-        chosen = validate_choice(
-            ballot.method,
-            ballot.candidate_ids(),
-            choice,
-            max_choices=ballot.max_choices,
-            excluded=excluded,
-        )
-        mark = receipt(ballot.receipt_key, attendee.id)
-        stored = await self._store.record_answer(
-            code, ballot.id, attendee.id, vote_id, (), {"receipt": mark, "choice": chosen}, now_ms()
-        )
-        if stored.outcome is RecordOutcome.STORED:
-            self.coalescer.note(code, ballot.id, stored.version)
-            return {"ballot_id": ballot.id, "receipt": mark, "choice": chosen}
-        if stored.outcome is RecordOutcome.DUPLICATE:
-            mine = await self._store.get_answer(code, ballot.id, attendee.id)
-            latest = mine.value.get("choice") if mine else None
-            return {"ballot_id": ballot.id, "receipt": mark, "choice": latest, "duplicate": True}
-        if stored.outcome is RecordOutcome.NOT_OPEN:
-            raise PlenaryError(ErrorCode.NOT_OPEN, "This ballot is not open for voting.")
-        raise not_found(f"Ballot {ballot_id!r}")
 
     async def published(self, code: str, ballot_id: str) -> dict[str, Any]:
         """Every ballot counted, anonymised (receipt and choice), once the whole result
@@ -292,7 +234,7 @@ class BallotService:
         """The voter roll's codes, and how many are claimed."""
         return await self._store.count_tickets(code, ballot_id)
 
-    async def _turnout(self, code: str, ballot_id: str) -> int:
+    async def turnout(self, code: str, ballot_id: str) -> int:
         return (await self._store.get_tally(code, ballot_id)).total
 
     async def publish_turnout(self, code: str, ballot_id: str) -> None:
@@ -317,31 +259,9 @@ class BallotService:
         roll = None
         if ballot.eligibility.voter_roll:
             roll = await self._store.count_tickets(code, ballot.id)
-        turnout = await self._turnout(code, ballot.id)
+        turnout = await self.turnout(code, ballot.id)
         return views.presenter_view(ballot, activity, turnout, live, roll)
 
     async def public_view(self, code: str, activity: Activity) -> dict[str, Any]:
         ballot = Ballot.from_dict(activity.definition)
-        return views.public_view(ballot, activity, await self._turnout(code, activity.id))
-
-    async def attendee_view(
-        self, code: str, activity: Activity, attendee: AttendeeRecord
-    ) -> dict[str, Any]:
-        ballot = Ballot.from_dict(activity.definition)
-        excluded = excluded_for(ballot, attendee.id, attendee.organisation)
-        holds = False
-        if ballot.eligibility.voter_roll:
-            holds = await self._store.ticket_of(code, ballot.id, attendee.id) is not None
-        opened_at = activity.meta.get(views.OPENED_AT)
-        found = standing(ballot, attendee.joined_at, opened_at, holds, excluded)
-        answer = await self._store.get_answer(code, ballot.id, attendee.id)
-        mine = {
-            "receipt": answer.value["receipt"] if answer else None,
-            "choice": answer.value["choice"] if answer else None,
-            "eligible": found.eligible,
-            "reason": found.reason,
-            "excluded": excluded,
-            "has_code": holds,
-        }
-        turnout = await self._turnout(code, ballot.id)
-        return views.attendee_view(ballot, activity, turnout, mine)
+        return views.public_view(ballot, activity, await self.turnout(code, activity.id))
