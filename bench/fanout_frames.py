@@ -62,6 +62,7 @@ class BenchPoll:
             "kind": "single",
             "options": [{"id": chr(97 + i), "label": label} for i, label in enumerate(self.labels)],
             "scale": None,
+            "max_words": None,
             "created_at": self.created_at,
             "type": "poll",
             "status": self.status,

@@ -16,6 +16,10 @@ checks its attendees against the expectations (an expected broadcast that did no
 before its deadline is a ``MISSED`` failure), then sends its counts (acked answers per
 activity and counting key, ack errors, joins). The master writes everything to
 ``plenary_results.json`` in the output directory and lets the shape end the test.
+
+With rooms, every expectation names the ``room`` of its activity: only the attendees in
+that room from its sending to its deadline must receive it, and every activity message an
+attendee received must be of an activity of a room it was in (:func:`check_rooms`).
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ import gevent.event
 from locust.env import Environment
 from locust.runners import LocalRunner, MasterRunner, WorkerRunner
 
-from loadtests import names
+from loadtests import catalog, names
+from loadtests.scenarios import MAIN_ROOM
 
 log = logging.getLogger("plenary.loadtest")
 
@@ -76,6 +81,9 @@ class ProcessState:
     loop_lag: Counter[int] = field(default_factory=Counter)
     #: command kind -> handler(data), installed by the attendee class
     command_handlers: dict[str, Callable[[dict[str, Any]], None]] = field(default_factory=dict)
+    #: the room ids of the event's programme, main first (the ``programme`` command)
+    programme: list[str] = field(default_factory=list)
+    programme_ready: gevent.event.Event = field(default_factory=gevent.event.Event)
 
     def record_vote(self, activity_id: str, attendee_id: str, keys: list[str]) -> None:
         """An ok ack (new or duplicate) for ``attendee_id``: its answer is stored, counted
@@ -98,6 +106,8 @@ def reset() -> None:
     STATE.series.clear()
     STATE.loop_lag.clear()
     STATE.examples.clear()
+    STATE.programme.clear()
+    STATE.programme_ready.clear()
     DONE.clear()
     _master.update(presenter=None, reports=[], expectations=[], commands=[])
 
@@ -203,6 +213,7 @@ def _collect(environment: Environment) -> None:
     while len(_master["reports"]) < expected and time.monotonic() < deadline:
         gevent.sleep(0.1)
     check_tallies(environment)
+    kind_checks = check_kinds(environment)
     out = Path(getattr(environment.parsed_options, "plenary_out", None) or ".")
     out.mkdir(parents=True, exist_ok=True)
     results = {
@@ -211,6 +222,7 @@ def _collect(environment: Environment) -> None:
         "workers_expected": expected,
         "expectations": _master["expectations"],
         "commands": _master["commands"],
+        "kind_checks": kind_checks,
         "written_at": now_ms(),
     }
     (out / names.RESULTS_FILE).write_text(json.dumps(results, indent=1))
@@ -267,6 +279,38 @@ def check_tallies(environment: Environment) -> None:
         )
 
 
+def check_kinds(environment: Environment) -> list[dict[str, Any]]:
+    """Each kind's own checks (:attr:`loadtests.kinds.Kind.check`) over the presenter's
+    entries of its activities and what every worker collected; a Locust ``CHECK`` entry
+    per line, failed when the line is not ok. Returns the lines."""
+    presenter = _master["presenter"] or {}
+    lines: list[dict[str, Any]] = []
+    for kind in catalog.all_kinds():
+        entries = [a for a in presenter.get("activities", []) if a.get("type") == kind.type]
+        if kind.check is None or not entries:
+            continue
+        collected = [r.get("kinds", {}).get(kind.type) for r in _master["reports"]]
+        try:
+            found = kind.check(entries, [c for c in collected if c is not None])
+        except Exception as exc:  # a broken check is a failed check, not a hung test
+            log.exception("the %s check crashed", kind.type)
+            found = [
+                {"name": f"{kind.type} checks", "target": "run", "actual": repr(exc), "ok": False}
+            ]
+        for line in found:
+            environment.events.request.fire(
+                request_type=names.CHECK,
+                name=line["name"],
+                response_time=0,
+                response_length=0,
+                exception=None if line["ok"] else RuntimeError(str(line["actual"])[:300]),
+                context={},
+            )
+            log.info("%s: %s (%s)", line["name"], line["actual"], "ok" if line["ok"] else "FAILED")
+        lines += found
+    return lines
+
+
 # -- worker side ------------------------------------------------------------------
 def _on_down(environment: Environment, msg: Any, **_: Any) -> None:
     data = dict(msg.data)
@@ -287,6 +331,7 @@ def _report(environment: Environment) -> None:
     """Wait for pending expectations (never past their deadlines), check, report."""
     _wait_for_expectations()
     missed = check_expectations(environment)
+    isolation = check_rooms(environment)
     votes = {
         activity_id: {
             "voters": len(by_attendee),
@@ -302,6 +347,12 @@ def _report(environment: Environment) -> None:
         "joined": sum(1 for a in STATE.attendees if a.intervals),
         "votes": votes,
         "missed": missed,
+        "isolation": isolation,
+        "kinds": {
+            kind.type: kind.collect(STATE.attendees)
+            for kind in catalog.all_kinds()
+            if kind.collect is not None
+        },
         "counters": dict(STATE.counters),
         "loop_lag": dict(STATE.loop_lag),
         "examples": STATE.examples[:MAX_EXAMPLES],
@@ -332,16 +383,93 @@ def _pending(attendee: Tracked, expectation: dict[str, Any]) -> bool:
 
 
 def _eligible(attendee: Tracked, expectation: dict[str, Any]) -> bool | None:
-    """True: connected when it was sent and through its deadline (must receive it).
-    None: connected when sent but dropped before the deadline (exempt: its next welcome
-    carries the state). False: not connected when it was sent."""
+    """True: connected (and in the expectation's ``room``, if it names one) when it was
+    sent and through its deadline (must receive it). None: connected when sent but
+    dropped, or moving between rooms, before the deadline (exempt: its next welcome, or
+    its ``room:enter`` ack, carries the state). False: not connected, or in another
+    room, when it was sent."""
     sent = float(expectation["sent_at"])
     deadline = sent + float(expectation["deadline_ms"])
+    connected: bool | None = False
     for start, end in attendee.intervals:
         assert start is not None
         if start <= sent and (end is None or end >= sent):
-            return True if end is None or end >= deadline else None
-    return False
+            connected = True if end is None or end >= deadline else None
+            break
+    room = expectation.get("room")
+    if room is None or connected is False:
+        return connected
+    inside = _in_room(_rooms_log(attendee), str(room), sent, deadline)
+    if inside is False:
+        return False
+    return None if inside is None else connected
+
+
+def _rooms_log(attendee: Any) -> list[tuple[float, frozenset[str]]]:
+    """When the rooms an attendee may hear from changed (an attendee that knows nothing
+    of rooms is in the main room)."""
+    return getattr(attendee, "rooms_log", None) or [(0.0, frozenset({MAIN_ROOM}))]
+
+
+def _in_room(
+    log_: list[tuple[float, frozenset[str]]], room: str, sent: float, deadline: float
+) -> bool | None:
+    """True: only in ``room`` from ``sent`` through ``deadline``. False: not in it at
+    ``sent``. None: moving in or out meanwhile."""
+    at_sent = log_[0][1]
+    for when, rooms in log_:
+        if when <= sent:
+            at_sent = rooms
+    if room not in at_sent:
+        return False
+    if at_sent != {room}:
+        return None
+    if any(sent < when <= deadline and rooms != {room} for when, rooms in log_):
+        return None
+    return True
+
+
+def check_rooms(environment: Environment) -> dict[str, Any] | None:
+    """With rooms (expectations that name one): every activity message an attendee
+    received must be about an activity of a room it was in when it arrived (the
+    expectations tell each activity's room). A ``CHECK`` entry per attendee that heard
+    any, failed when one did not; None without rooms."""
+    where = {str(e["key"]): str(e["room"]) for e in STATE.expectations if "room" in e}
+    if not where:
+        return None
+    checked = messages = foreign = unknown = 0
+    for attendee in STATE.attendees:
+        heard: set[tuple[str, frozenset[str]]] = getattr(attendee, "heard", set())
+        messages += int(getattr(attendee, "heard_count", 0))
+        if not heard:
+            continue
+        checked += 1
+        wrong = [(a, rooms) for a, rooms in heard if where.get(a) not in rooms]
+        foreign += sum(1 for a, _ in wrong if a in where)
+        unknown += sum(1 for a, _ in wrong if a not in where)
+        for activity_id, rooms in wrong[:1]:
+            example(
+                f"attendee {attendee.attendee_id} in {'/'.join(sorted(rooms))} got a message of "
+                f"activity {activity_id} of room {where.get(activity_id, '(unknown)')}"
+            )
+        environment.events.request.fire(
+            request_type=names.CHECK,
+            name="only my room's activities",
+            response_time=0,
+            response_length=0,
+            exception=RuntimeError("received a message of another room's activity")
+            if wrong
+            else None,
+            context={},
+        )
+    return {
+        "attendees_checked": checked,
+        "messages": messages,
+        "activities": len(where),
+        "rooms": len(set(where.values())),
+        "foreign": foreign,
+        "unknown": unknown,
+    }
 
 
 MAX_EXAMPLES = 20
@@ -365,13 +493,17 @@ def check_expectations(environment: Environment) -> dict[str, Any]:
         deadline = float(expectation["sent_at"]) + float(expectation["deadline_ms"])
         for attendee in STATE.attendees:
             eligible = _eligible(attendee, expectation)
-            if eligible is None:
-                exempt += 1
-            if not eligible:
-                continue
-            checked += 1
             key = (event, expectation["key"])
             received = attendee.received.get(key)
+            if eligible is None:
+                # Dropped or moved to another room before the deadline: exempt, unless
+                # it had received the broadcast by then (a delivery like any other).
+                if received is None or received > deadline:
+                    exempt += 1
+                    continue
+            elif not eligible:
+                continue
+            checked += 1
             if received is not None and received <= deadline:
                 if "total" in expectation:
                     shown = getattr(attendee, "values", {}).get(key, {})

@@ -45,9 +45,15 @@ def _by_name(entries: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: merge([e]) for e in sorted(entries, key=lambda e: e["name"])}
 
 
-def _tallies(results: dict[str, Any] | None, export: dict[str, Any] | None) -> list[dict[str, Any]]:
+def _tallies(
+    results: dict[str, Any] | None,
+    export: dict[str, Any] | None,
+    room_exports: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """Per closed activity: the server's final tally (close ack), the answers the users
-    saw acked (summed over workers) and the export; ``match`` only when all agree exactly."""
+    saw acked (summed over workers) and the export; with rooms, also the export of the
+    activity's room, which must hold it (and no other room's may). ``match`` only when
+    all agree exactly."""
     if not results or not results.get("presenter"):
         return []
     acked_voters: Counter[str] = Counter()
@@ -57,11 +63,21 @@ def _tallies(results: dict[str, Any] | None, export: dict[str, Any] | None) -> l
             acked_voters[activity_id] += int(votes["voters"])
             acked_counts[activity_id].update({k: int(v) for k, v in votes["counts"].items()})
     # Each kind's activities are a list of their own in the export (e.g. "polls").
-    exported = {
-        item["id"]: item
-        for kind in catalog.all_kinds()
-        for item in (export or {}).get(kind.export_key, [])
-    }
+    exported: dict[str, tuple[Any, Any]] = {}  # activity id -> (total, answers)
+    items: dict[str, Any] = {}  # activity id -> its item in the event's export
+    for kind in catalog.all_kinds():
+        section = (export or {}).get(kind.export_key, [])
+        exported.update(kind.exported(section))
+        items.update((item["id"], item) for item in section)
+    # activity id -> room -> its item in that room's export
+    by_room: dict[str, dict[str, Any]] = defaultdict(dict)
+    # activity id -> its answer total in its room's export (read as its kind reads it)
+    room_totals: dict[str, dict[str, Any]] = defaultdict(dict)
+    for room, room_export in (room_exports or {}).items():
+        for kind in catalog.all_kinds():
+            for item in (room_export or {}).get(kind.export_key, []):
+                by_room[item["id"]][room] = item
+                room_totals[item["id"]][room] = kind.export_answers(item)[0]
     out = []
     for activity in results["presenter"].get("activities", []):
         activity_id = activity["id"]
@@ -70,9 +86,7 @@ def _tallies(results: dict[str, Any] | None, export: dict[str, Any] | None) -> l
             k: v for k, v in (server.get("counts") or {}).items() if isinstance(v, int)
         }
         acked = dict(acked_counts.get(activity_id, {}))
-        ex = exported.get(activity_id, {})
-        kind = catalog.kind(str(activity.get("type")))
-        ex_total, ex_answers = kind.export_tally(ex) if ex and kind else (None, None)
+        ex_total, ex_answers = exported.get(activity_id, (None, None))
         counts_match = all(acked.get(k, 0) == v for k, v in server_counts.items()) and all(
             k in server_counts for k in acked
         )
@@ -81,10 +95,23 @@ def _tallies(results: dict[str, Any] | None, export: dict[str, Any] | None) -> l
             and server.get("total") == acked_voters.get(activity_id, 0) == ex_total == ex_answers
             and counts_match
         )
+        room = activity.get("room")
+        room_total = None
+        if room_exports is not None:
+            held = by_room.get(activity_id, {})
+            room_total = room_totals[activity_id].get(room)
+            match = (
+                match
+                and set(held) == {room}
+                and room_total == server.get("total")
+                and (items.get(activity_id) or {}).get("room", room) == room
+            )
         out.append(
             {
                 "type": activity.get("type"),
                 "id": activity_id,
+                "room": room,
+                "room_export_total": room_total,
                 "kind": activity.get("kind"),
                 "server_total": server.get("total"),
                 "acked_voters": acked_voters.get(activity_id, 0),
@@ -98,11 +125,24 @@ def _tallies(results: dict[str, Any] | None, export: dict[str, Any] | None) -> l
     return out
 
 
+def _export_checks(export: dict[str, Any] | None) -> dict[str, Any]:
+    """The kinds' own checks of their export sections (e.g. scores replayed from the
+    answers): how many activities were checked and the problems found."""
+    checked, problems = 0, []
+    for kind in catalog.all_kinds():
+        items = (export or {}).get(kind.export_key, [])
+        if kind.check_export is not None and items:
+            checked += len(items)
+            problems += kind.check_export(items)
+    return {"checked": checked, "problems": problems}
+
+
 def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
     """Everything a reader needs, as one JSON-able dict, with the SLO verdict."""
     stats = _load_json(out / names.STATS_FILE)
     results = _load_json(out / names.RESULTS_FILE)
     export = meta.pop("export", None)
+    room_exports = meta.pop("room_exports", None)
     workers = (results or {}).get("workers", [])
     presenter = (results or {}).get("presenter") or {}
 
@@ -152,7 +192,8 @@ def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
         "gave_up": counters.get("join_gave_up", 0),
         "presence_max": presenter.get("online_max"),
     }
-    tallies = _tallies(results, export)
+    tallies = _tallies(results, export, room_exports)
+    isolation = _isolation(workers)
     lag: Counter[float] = Counter()
     for w in workers:
         lag.update({float(k): int(v) for k, v in w.get("loop_lag", {}).items()})
@@ -204,6 +245,9 @@ def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
         "missed": missed,
         "joins": joins,
         "tally": tallies,
+        "isolation": isolation,
+        "rooms": presenter.get("rooms") or [],
+        "export_checks": _export_checks(export),
         "counters": dict(counters),
         "resources": resources,
         "generator_loop_lag_ms": loop_lag,
@@ -211,10 +255,29 @@ def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
         "worker_examples": [w.get("examples", []) for w in workers],
         "slo": asdict(slo),
     }
-    summary["kind_checks"] = kind_checks(out, export, presenter.get("activities", []))
+    # The kinds' checks: those each Locust process collected (the master ran them) and
+    # those of the whole run given the export (e.g. a recount); checks() lists them all.
+    summary["kind_checks"] = list((results or {}).get("kind_checks", [])) + kind_checks(
+        out, export, presenter.get("activities", [])
+    )
     summary["checks"] = checks(summary, slo)
     summary["verdict"] = "PASS" if all(c["ok"] for c in summary["checks"]) else "FAIL"
     return summary
+
+
+def _isolation(workers: list[dict[str, Any]]) -> dict[str, int] | None:
+    """The workers' room isolation checks summed (None: a run without rooms)."""
+    reports = [w["isolation"] for w in workers if w.get("isolation")]
+    if not reports:
+        return None
+    total: Counter[str] = Counter()
+    for report in reports:
+        total.update({k: int(v) for k, v in report.items() if k not in ("activities", "rooms")})
+    return {
+        **dict(total),
+        "activities": max(int(r["activities"]) for r in reports),
+        "rooms": max(int(r["rooms"]) for r in reports),
+    }
 
 
 def _check(name: str, target: str, actual: Any, ok: bool) -> dict[str, Any]:
@@ -277,8 +340,13 @@ def checks(s: dict[str, Any], slo: Slo) -> list[dict[str, Any]]:
             "exact tally (server = acked votes = export)",
             "every activity",
             "; ".join(
-                f"{t['id']}: server {t['server_total']}, acked {t['acked_voters']}, "
+                f"{t['id']}{_in_room(t)}: server {t['server_total']}, acked {t['acked_voters']}, "
                 f"export {t['export_total']}"
+                + (
+                    f", room export {t['room_export_total']}"
+                    if t.get("room_export_total") is not None or s.get("rooms")
+                    else ""
+                )
                 for t in s["tally"]
             )
             or "no activity closed",
@@ -309,6 +377,32 @@ def checks(s: dict[str, Any], slo: Slo) -> list[dict[str, Any]]:
             lat["ack_vote"]["count"] > 0 and lat["ack_vote"]["p99"] <= slo.ack_p99_ms,
         ),
     ]
+    iso = s.get("isolation")
+    if iso is not None or s.get("rooms"):
+        iso = iso or {}
+        bad = int(iso.get("foreign", 0)) + int(iso.get("unknown", 0))
+        out.append(
+            _check(
+                "no message of another room",
+                "0",
+                f"{bad} (checked {int(iso.get('messages', 0)):,} activity messages of "
+                f"{int(iso.get('attendees_checked', 0)):,} attendees, "
+                f"{int(iso.get('rooms', 0))} rooms)",
+                bad == 0 and int(iso.get("attendees_checked", 0)) > 0,
+            )
+        )
+    replayed = s.get("export_checks") or {}
+    if replayed.get("checked"):
+        problems = replayed["problems"]
+        out.append(
+            _check(
+                "the export checks out (each kind's own check, e.g. scores replayed)",
+                "no problem",
+                f"{len(problems)} problems in {replayed['checked']} activities"
+                + (f" (first: {problems[0][:200]})" if problems else ""),
+                not problems,
+            )
+        )
     if lat["reconnect"]["count"] or s["run"].get("scenario") == "reconnect_storm":
         out.append(
             _check(
@@ -323,6 +417,11 @@ def checks(s: dict[str, Any], slo: Slo) -> list[dict[str, Any]]:
 
 
 # -- writing ---------------------------------------------------------------------------
+def _in_room(tally: dict[str, Any]) -> str:
+    room = tally.get("room")
+    return f" (room {room})" if room and room != "main" else ""
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "-"
@@ -403,16 +502,24 @@ def markdown(s: dict[str, Any]) -> str:
         lines += ["", "## Checks", "", "| type | check | count | failures |", "|---|---|---|---|"]
         lines += [f"| {t} | {n} | {c:,} | {f:,} |" for t, n, c, f in checked]
     lines += ["", "## Tally", ""]
+    rooms = bool(s.get("rooms"))
     if s["tally"]:
-        lines += ["| activity | server total | acked votes | export | counts (server / acked) | |"]
-        lines += ["|---|---|---|---|---|---|"]
+        head = "| activity | room | server total | acked votes | export | room's export |"
+        lines += [
+            (head if rooms else "| activity | server total | acked votes | export |")
+            + " counts (server / acked) | |",
+            "|---|---|---|---|---|---|" + ("---|---|" if rooms else ""),
+        ]
         for t in s["tally"]:
             counts = ", ".join(
                 f"{k}: {v}/{t['acked_counts'].get(k, 0)}" for k, v in t["server_counts"].items()
             )
+            where = f" {t.get('room')} | " if rooms else " "
+            room_export = f" {_fmt(t.get('room_export_total'))} |" if rooms else ""
             lines.append(
-                f"| {t['type']} {t['id']} | {t['server_total']} | {t['acked_voters']} | "
-                f"{t['export_total']} | {counts} | {'ok' if t['match'] else '**MISMATCH**'} |"
+                f"| {t['type']} {t['id']} |{where}{t['server_total']} | {t['acked_voters']} | "
+                f"{t['export_total']} |{room_export} {counts} | "
+                f"{'ok' if t['match'] else '**MISMATCH**'} |"
             )
     else:
         lines.append("No activity was closed: no tally to compare.")
@@ -421,7 +528,15 @@ def markdown(s: dict[str, Any]) -> str:
         "",
         f"Expected deliveries checked: {m['checked']:,} (exempt, attendee dropped before the "
         f"deadline: {m['exempt']:,}); missed: {m['missed'] or 0}; late: {m['late'] or 0}; "
-        f"wrong final total: {m['wrong'] or 0}.",
+        f"wrong final total: {m['wrong'] or 0}."
+        + (
+            f" Room isolation: {s['isolation']['messages']:,} activity messages received by "
+            f"{s['isolation']['attendees_checked']:,} attendees in {s['isolation']['rooms']} "
+            f"rooms, of another room's activity: {s['isolation']['foreign']}, of an unknown "
+            f"activity: {s['isolation']['unknown']}."
+            if s.get("isolation")
+            else ""
+        ),
         "",
         f"## Resources (CPU in % of one core; this machine has {run.get('cores')} cores)",
         "",

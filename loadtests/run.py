@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -39,7 +40,7 @@ from loadtests.common import ROOT, say
 from loadtests.monitor import ResourceMonitor, server_view, wait_until_quiet, with_children
 from loadtests.report import Slo
 from loadtests.servers import Deployment, export_ref, free_port, source_info
-from loadtests.settings import DEFAULT_DEADLINE_S
+from loadtests.settings import DEFAULT_DEADLINE_S, with_rooms
 
 LOCUSTFILE = ROOT / "loadtests" / "locustfile.py"
 #: Every simulated attendee connects from 127.0.0.1, so the server's per-IP join limit
@@ -110,6 +111,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="", help="output directory (default reports/<run>)")
     p.add_argument("--vote-window", type=float, default=None, help="override, seconds")
     p.add_argument("--join-rate", type=float, default=None, help="override, joins/s")
+    p.add_argument(
+        "--rooms",
+        type=int,
+        default=None,
+        help="breakout rooms of a scenario with rooms (rooms: 14); others ignore it",
+    )
     p.add_argument(
         "--deadline",
         type=float,
@@ -200,6 +207,8 @@ def locust_command(
         cmd += ["--plenary-vote-window", str(args.vote_window)]
     if args.join_rate is not None:
         cmd += ["--plenary-join-rate", str(args.join_rate)]
+    if args.rooms is not None:
+        cmd += ["--plenary-rooms", str(args.rooms)]
     prefix = out / names.LOCUST_PREFIX
     cmd += ["--csv", str(prefix), "--csv-full-history", "--html", str(out / names.HTML_REPORT)]
     if args.quiet:
@@ -251,8 +260,11 @@ def time_limit(args: argparse.Namespace, scenario: scenarios.Scenario) -> float:
 
 def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, Any]:
     """Run one scenario end to end; returns its summary."""
-    scenario = catalog.scenario(name).with_overrides(
-        vote_window_s=args.vote_window, join_rate=args.join_rate
+    scenario = with_rooms(
+        catalog.scenario(name).with_overrides(
+            vote_window_s=args.vote_window, join_rate=args.join_rate
+        ),
+        args.rooms,
     )
     out.mkdir(parents=True, exist_ok=True)
     out = out.resolve()
@@ -419,6 +431,18 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
         except Exception as exc:  # recorded; the tally check then fails
             say(f"export failed: {exc}")
             meta["export_error"] = str(exc)
+        rooms = programme(out)
+        if len(rooms) > 1:
+            # Each room's own export too: every activity must be in its room's, exactly.
+            meta["room_exports"] = {}
+            for room in rooms:
+                try:
+                    meta["room_exports"][room] = deployment.export(
+                        event["code"], event["presenter_key"], room=room
+                    )
+                except Exception as exc:  # recorded; the tally check then fails
+                    say(f"export of room {room} failed: {exc}")
+                    meta.setdefault("room_export_errors", {})[room] = str(exc)
     finally:
         for child in children:
             if child.poll() is None:
@@ -444,6 +468,16 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
     summary = report.build(out, meta, slo)
     report.write(out, summary)
     return summary
+
+
+def programme(out: Path) -> list[str]:
+    """The room ids the presenter reported (main first), or [] (no rooms)."""
+    path = out / names.RESULTS_FILE
+    try:
+        presenter = json.loads(path.read_text()).get("presenter") or {}
+    except (OSError, ValueError):
+        return []
+    return [str(room) for room in presenter.get("rooms") or []]
 
 
 def default_out(args: argparse.Namespace, name: str) -> Path:

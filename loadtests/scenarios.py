@@ -14,8 +14,13 @@ its kind.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+#: The room every event has (docs/protocol.md, "Rooms"), and where clients that name no
+#: room are.
+MAIN_ROOM = "main"
 
 
 class ScenarioError(RuntimeError):
@@ -33,10 +38,11 @@ class ActivitySpec(Protocol):
 
 @dataclass(frozen=True)
 class Activity:
-    """An activity the presenter created: its kind and its id."""
+    """An activity the presenter created: its kind, its id and the room it is in."""
 
     type: str
     id: str
+    room: str = MAIN_ROOM
 
 
 class Director(Protocol):
@@ -52,14 +58,32 @@ class Director(Protocol):
         """Wait until ``count`` attendees are online (server presence); returns the count."""
         ...
 
-    def create(self, spec: ActivitySpec) -> Activity:
-        """Create the activity with its kind's ``create`` verb."""
+    def open_rooms(self, titles: Sequence[str]) -> list[str]:
+        """Add a room per title to the event's programme (REST ``POST
+        /api/events/{code}/rooms``) and tell every attendee the programme; returns the
+        room ids, the main room first. Attendees of a scenario with
+        :attr:`Scenario.breakout_rooms` wait for it, then join their room."""
+        ...
+
+    def wait_for_rooms(self, wanted: dict[str, int] | None, timeout_s: float) -> dict[str, int]:
+        """Wait until the attendees online in each room (server presence,
+        ``rooms_online``) are ``wanted`` (None: until every attendee is online, in any
+        room); returns the counts per room."""
+        ...
+
+    def create(self, spec: ActivitySpec, room: str = MAIN_ROOM) -> Activity:
+        """Create the activity in ``room`` with its kind's ``create`` verb."""
         ...
 
     def act(self, activity: Activity, verb: str, **args: Any) -> dict[str, Any]:
         """Run a presenter verb of the activity's kind (``open``, ``reveal``, ``close``,
-        ...); returns the server's ok ack. The verb publishes the broadcasts every
-        connected attendee must then receive."""
+        ...) in the activity's room; returns the server's ok ack. The verb publishes the
+        broadcasts every connected attendee of that room must then receive."""
+        ...
+
+    def act_each(self, activities: Sequence[Activity], verb: str) -> list[dict[str, Any]]:
+        """:meth:`act` on every activity at the same time (each room's presenter
+        connection sends its own request); returns the acks in order."""
         ...
 
     def wait_for_answers(self, activity: Activity, count: int, timeout_s: float) -> int:
@@ -67,7 +91,8 @@ class Director(Protocol):
         ...
 
     def command_attendees(self, kind: str, **data: Any) -> None:
-        """Tell every attendee (on every Locust worker) to do something, e.g. drop."""
+        """Tell every attendee (on every Locust worker) to do something: ``drop`` (the
+        connection), ``enter`` (move to ``room`` with ``room:enter``)."""
         ...
 
     def mark(self, what: str) -> None:
@@ -99,6 +124,10 @@ class Scenario:
     change_share: float = 0.0
     #: extra seconds the scenario may need beyond joining and voting (for the time limit)
     extra_s: float = 30.0
+    #: rooms the presenter adds to the programme before anyone joins (0: none, everyone
+    #: is in the main room). Attendees then spread over the main room and these rooms,
+    #: each naming its room at connect (``auth.room``).
+    breakout_rooms: int = 0
     #: what the presenter runs, in order
     activities: tuple[ActivitySpec, ...] = ()
 
@@ -120,6 +149,7 @@ class Scenario:
             + 60.0
             + per_activity * len(self.activities)
             + self.extra_s
+            + 2.0 * self.breakout_rooms
         )
 
     def with_overrides(self, **changes: Any) -> Scenario:
@@ -220,6 +250,47 @@ class ReconnectStorm(Scenario):
         d.sleep(1.0)
         d.act(activity, "close")
         d.mark(f"{activity.type} closed")
+
+
+@dataclass(frozen=True)
+class Rooms(Scenario):
+    """Parallel rooms, then a plenary. The presenter adds :attr:`breakout_rooms` rooms;
+    attendees spread over the main room and those rooms (each names its room at
+    connect). The first activity runs in every room at once (one per room, opened and
+    revealed together, everyone answers, all closed): exact tallies per room, and no
+    attendee may receive a message of another room's activity. Then everyone moves
+    back to the main room (``room:enter``) and the second activity runs there for all.
+    """
+
+    breakout_rooms: int = 14
+    #: attendees move back to the main room at a random moment within this window
+    move_window_s: float = 2.0
+    extra_s: float = 60.0
+
+    def run(self, d: Director) -> None:
+        titles = [f"Breakout {i + 1}" for i in range(self.breakout_rooms)]
+        rooms = d.open_rooms(titles)
+        d.mark(f"{len(rooms)} rooms in the programme")
+        expected = d.attendees_expected
+        timeout = self.join_time_s(expected + 1) * 1.5 + 30.0
+        online = d.wait_for_rooms(None, timeout)
+        d.mark(f"{sum(online.values())} online in {len(online)} rooms")
+        parallel, plenary = self.activities[0], self.activities[-1]
+        activities = [d.create(parallel, room=room) for room in rooms]
+        d.act_each(activities, "open")
+        d.act_each(activities, "reveal")
+        d.mark(f"{parallel.type} opened")
+        for activity in activities:
+            # Everyone answers within the same vote window: the waits overlap.
+            d.wait_for_answers(activity, online.get(activity.room, 0), self.vote_window_s + 20.0)
+        d.sleep(1.0)
+        d.act_each(activities, "close")
+        d.mark(f"{len(activities)} rooms closed")
+        d.command_attendees("enter", room=MAIN_ROOM, window_s=self.move_window_s)
+        d.mark("everyone to the main room")
+        d.wait_for_rooms({MAIN_ROOM: expected}, self.move_window_s + 30.0)
+        d.mark("all in the main room")
+        self.live_round(d, plenary)
 
 
 #: name -> scenario, in the order the kinds registered them (``--scenario all`` runs them

@@ -22,6 +22,7 @@ from typing import Any
 import psutil
 
 START_TIMEOUT_S = 30.0
+EXPORT_ATTEMPTS = 20
 
 
 def resolve_commit(repo: Path, ref: str) -> str:
@@ -256,11 +257,21 @@ class Deployment:
             "POST", self.urls[0] + "/api/events", self.admin_token, {"title": title}
         )
 
-    def export(self, code: str, key: str) -> dict[str, Any]:
-        """GET /api/events/{code}/export with the presenter key."""
-        return http_json(  # type: ignore[no-any-return]
-            "GET", f"{self.urls[0]}/api/events/{code}/export?format=json", key, timeout=60
-        )
+    def export(self, code: str, key: str, room: str | None = None) -> dict[str, Any]:
+        """GET /api/events/{code}/export (or one room's, /rooms/{room}/export) with the
+        presenter key. Exports share the per-IP limit of join-code lookups, so a 429 is
+        tried again (a bounded number of times)."""
+        path = f"/api/events/{code}" + (f"/rooms/{room}" if room else "") + "/export"
+        for attempt in range(EXPORT_ATTEMPTS):
+            try:
+                return http_json(  # type: ignore[no-any-return]
+                    "GET", f"{self.urls[0]}{path}?format=json", key, timeout=60
+                )
+            except urllib.error.HTTPError as exc:
+                if exc.code != 429 or attempt == EXPORT_ATTEMPTS - 1:
+                    raise
+                time.sleep(1.0)
+        raise RuntimeError("unreachable")
 
     def stop(self) -> dict[str, int | None]:
         """Stop everything this deployment started; returns the exit codes."""

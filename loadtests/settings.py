@@ -33,6 +33,12 @@ def add_arguments(parser: Any) -> None:
     group.add_argument("--plenary-vote-window", type=float, default=None, help="seconds")
     group.add_argument("--plenary-join-rate", type=float, default=None, help="joins per second")
     group.add_argument(
+        "--plenary-rooms",
+        type=int,
+        default=None,
+        help="breakout rooms, for a scenario with rooms (default: the scenario's)",
+    )
+    group.add_argument(
         "--plenary-deadline",
         type=float,
         default=DEFAULT_DEADLINE_S,
@@ -65,14 +71,27 @@ class RunSettings:
         return max(0, self.users - 1)
 
 
+def with_rooms(scenario: Scenario, rooms: int | None) -> Scenario:
+    """``scenario`` with ``rooms`` breakout rooms, if it is a scenario with rooms (the
+    others keep everyone in the main room)."""
+    if rooms is None or not scenario.breakout_rooms:
+        return scenario
+    if rooms < 1:
+        raise ValueError("a scenario with rooms needs at least one breakout room")
+    return scenario.with_overrides(breakout_rooms=rooms)
+
+
 def from_options(options: Any, host: str | None = None) -> RunSettings:
     """Build :class:`RunSettings` from Locust's parsed options."""
     urls = tuple(u.strip().rstrip("/") for u in (options.plenary_urls or "").split(",") if u)
     if not urls and host:
         urls = (host.rstrip("/"),)
     users = int(options.plenary_users or getattr(options, "num_users", 0) or 0)
-    scenario = catalog.scenario(options.plenary_scenario).with_overrides(
-        vote_window_s=options.plenary_vote_window, join_rate=options.plenary_join_rate
+    scenario = with_rooms(
+        catalog.scenario(options.plenary_scenario).with_overrides(
+            vote_window_s=options.plenary_vote_window, join_rate=options.plenary_join_rate
+        ),
+        getattr(options, "plenary_rooms", None),
     )
     limit = float(options.plenary_time_limit or 0) or scenario.time_limit_s(users)
     return RunSettings(

@@ -9,8 +9,17 @@ Every measurement is a Locust request event:
 * ``FANOUT <event>``: receipt time minus the broadcast's ``ts`` (same clock: same host,
   or NTP-synchronised hosts);
 * ``ACK <event>``: emit -> ack, failed when the ack is an error or does not come;
-* ``CHECK ...``: resume kept the identity and the answer, a retried vote counted once;
+* ``CHECK ...``: resume kept the identity and the answer, a retried vote counted once,
+  the welcome and ``room:enter`` put the attendee in its room;
 * ``MISSED <event>`` (see :mod:`loadtests.coordination`) and ``SETUP ...`` failures.
+
+In a scenario with rooms (:attr:`~loadtests.scenarios.Scenario.breakout_rooms`) the
+presenter adds the rooms over REST and tells every Locust process the programme; each
+attendee joins its room by naming it at connect and moves with ``room:enter`` when told.
+The presenter acts in each breakout room through a connection of its own there
+(:class:`RoomDesk`), and every attendee notes, for each activity message it receives,
+which rooms it was in: at the end every such message must be of an activity of one of
+them (:func:`loadtests.coordination.check_rooms`).
 
 No activity kind is named here: what an attendee answers, which broadcasts it follows and
 what the presenter's verbs send come from the kinds' registry (:mod:`loadtests.kinds`,
@@ -24,9 +33,10 @@ import itertools
 import logging
 import random
 import socket
+import urllib.error
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import engineio
@@ -41,9 +51,10 @@ from locust.env import Environment
 
 from loadtests import catalog, coordination, names
 from loadtests.coordination import STATE, now_ms
-from loadtests.kinds import Kind
+from loadtests.kinds import AttendeeHandler, Kind
 from loadtests.people import identity
-from loadtests.scenarios import Activity, ActivitySpec, ScenarioError
+from loadtests.scenarios import MAIN_ROOM, Activity, ActivitySpec, ScenarioError
+from loadtests.servers import http_json
 from loadtests.settings import RunSettings, from_options
 
 log = logging.getLogger("plenary.loadtest")
@@ -53,6 +64,10 @@ ACK_TIMEOUT_S = 10.0
 JOIN_ATTEMPTS = 3
 RESUME_ATTEMPTS = 5
 SEND_ATTEMPTS = 5
+#: how long an attendee of a scenario with rooms waits for the programme before joining
+PROGRAMME_TIMEOUT_S = 60.0
+#: REST calls answered 429 (the per-IP limit of join-code lookups) are tried this often
+REST_ATTEMPTS = 10
 
 _settings: dict[int, RunSettings] = {}
 _counter = itertools.count()
@@ -138,8 +153,8 @@ class PlenaryUser(SocketIOUser):
         self.cfg = run_settings(environment)
         self.index = next(_counter)
         self.rng = random.Random()
-        worker = getattr(environment.runner, "worker_index", 0) or 0
-        self.url = self.cfg.urls[(self.index + worker) % len(self.cfg.urls)]
+        self.worker = max(0, getattr(environment.runner, "worker_index", 0) or 0)
+        self.url = self.cfg.urls[(self.index + self.worker) % len(self.cfg.urls)]
         self.welcomed = gevent.event.Event()
         self.welcome_data: dict[str, Any] = {}
         self.stopping = False
@@ -259,12 +274,18 @@ class PlenaryUser(SocketIOUser):
         except Exception:  # a half-closed client: nothing left to close
             log.debug("disconnect failed", exc_info=True)
 
-    def call(self, event: str, payload: dict[str, Any], name: str | None = None) -> Any:
-        """Emit with an ack and measure it (``ACK name``); returns the ack, or None when
-        it did not come (recorded as a failure)."""
+    def call(
+        self,
+        event: str,
+        payload: dict[str, Any],
+        name: str | None = None,
+        sio: socketio.Client | None = None,
+    ) -> Any:
+        """Emit with an ack (on this user's connection, or ``sio``) and measure it (``ACK
+        name``); returns the ack, or None when it did not come (recorded as a failure)."""
         started = now_ms()
         try:
-            ack = self.sio.call(event, payload, timeout=ACK_TIMEOUT_S)
+            ack = (sio or self.sio).call(event, payload, timeout=ACK_TIMEOUT_S)
         except socketio.exceptions.TimeoutError:
             self.fire(names.ACK, name or event, now_ms() - started, "no ack within 10 s")
             return None
@@ -297,7 +318,8 @@ def on_stage(activity: Any) -> tuple[Kind, dict[str, Any]] | None:
     item = activity.get(kind.key) if kind is not None else None
     if kind is None or not isinstance(item, dict):
         return None
-    return kind, item
+    shown = kind.welcome_activity(item)
+    return (kind, shown) if shown is not None else None
 
 
 @dataclass
@@ -333,12 +355,25 @@ class Attendee(PlenaryUser):
         self.dropped_at: float | None = None
         self.reconnect_delay_s: float | None = None
         self.reconnecting: gevent.Greenlet | None = None
+        #: the room this attendee is in (or joins, or comes back to)
+        self.room = MAIN_ROOM
+        #: when the rooms this attendee may hear from changed (epoch ms, rooms): one
+        #: room, or two while a ``room:enter`` is on its way
+        self.rooms_log: list[tuple[float, frozenset[str]]] = []
+        self.hearing: frozenset[str] = frozenset({MAIN_ROOM})
+        #: (activity id, the rooms it could hear from) of every activity message received
+        self.heard: set[tuple[str, frozenset[str]]] = set()
+        self.heard_count = 0
+        #: kind type -> what the kind's own handlers keep about this attendee
+        self.kind_data: dict[str, Any] = {}
         for kind in catalog.all_kinds():
             for event in kind.broadcasts:
                 self.sio.on(event, self._tracker(kind, event))
             self.sio.on(kind.results, self._results_tracker(kind))
             for event in kind.watched:
                 self.sio.on(event, self._watcher(kind, event))
+            for event, handler in kind.attendee_handlers.items():
+                self.sio.on(event, self._kind_handler(event, handler))
         self.sio.on("disconnect", self._on_disconnect)
         STATE.attendees.append(self)
 
@@ -365,12 +400,32 @@ class Attendee(PlenaryUser):
         def handle(data: Any) -> None:
             received = self.fanout(event, data)
             self.inspect(kind, event, data)
-            activity = data.get(kind.key) if isinstance(data, dict) else None
-            if isinstance(activity, dict):
-                self.received.setdefault((event, str(activity.get("id"))), received)
+            activity = kind.activity_of(event, data)
+            if activity is not None:
+                self.hear(str(activity.get("id")))
+                key = (event, str(activity.get("id")))
+                if event in kind.once:
+                    again = key in self.received
+                    self.fire(
+                        names.CHECK,
+                        f"one {event} per activity",
+                        0,
+                        f"a second {event}" if again else None,
+                    )
+                    if again:
+                        coordination.example(
+                            f"attendee {self.attendee_id}: {event} twice for {key[1]}"
+                        )
+                self.received.setdefault(key, received)
                 self.follow_state_seq(kind, activity, event)
                 if event == kind.opened:
                     self.plan_answer(kind, activity)
+
+        return handle
+
+    def _kind_handler(self, event: str, handler: AttendeeHandler) -> Callable[[Any], None]:
+        def handle(data: Any) -> None:
+            handler(self, data, self.fanout(event, data))
 
         return handle
 
@@ -391,10 +446,23 @@ class Attendee(PlenaryUser):
         if last is None or seq > last:
             self.state_seqs[activity_id] = seq
 
+    def hear(self, activity_id: str) -> None:
+        """Note a message about ``activity_id`` and the rooms it may come from now."""
+        self.heard.add((activity_id, self.hearing))
+        self.heard_count += 1
+
+    def set_room(self, *rooms: str) -> None:
+        """From now on this attendee may hear from ``rooms`` (its room; old and new
+        while it moves)."""
+        self.hearing = frozenset(rooms)
+        self.rooms_log.append((now_ms(), self.hearing))
+
     def _results_tracker(self, kind: Kind) -> Callable[[Any], None]:
         def handle(data: Any) -> None:
             received = self.fanout(kind.results, data)
             self.inspect(kind, kind.results, data)
+            if isinstance(data, dict) and kind.id_field in data:
+                self.hear(str(data[kind.id_field]))
             if isinstance(data, dict) and data.get("final"):
                 key = (kind.final_results, str(data.get(kind.id_field)))
                 self.received.setdefault(key, received)
@@ -439,9 +507,23 @@ class Attendee(PlenaryUser):
         body = {"event": self.cfg.event, "role": "attendee", **self.identity}
         if self.token:
             body["token"] = self.token
+        if self.scenario.breakout_rooms:
+            body["room"] = self.room
         return body
 
+    def choose_room(self) -> None:
+        """In a scenario with rooms: wait for the programme (bounded), then take a room
+        by this attendee's number, so the rooms fill evenly (and, with several server
+        processes, each room has attendees on each of them)."""
+        if not STATE.programme_ready.wait(timeout=PROGRAMME_TIMEOUT_S):
+            self.fire(names.SETUP, "programme", 0, "no programme from the presenter")
+        programme = STATE.programme or [MAIN_ROOM]
+        self.room = programme[(self.index + self.worker) % len(programme)]
+        self.set_room(self.room)
+
     def on_start(self) -> None:
+        if self.scenario.breakout_rooms:
+            self.choose_room()
         # Locust hands each worker its share of a second's joins at once; arrive spread
         # over that second instead, like people do (and so the load generator does not
         # spend the second's CPU on one burst of handshakes).
@@ -478,6 +560,20 @@ class Attendee(PlenaryUser):
                 coordination.example(f"attendee {self.attendee_id} resumed as {attendee.get('id')}")
         else:
             self.attendee_id = attendee.get("id")
+        if self.scenario.breakout_rooms:
+            here = (data.get("room") or {}).get("id")
+            self.fire(
+                names.CHECK,
+                "welcome is for my room",
+                0,
+                None if here == self.room else f"asked for room {self.room}, welcome says {here}",
+            )
+        self.take_stage(data, resumed)
+
+    def take_stage(self, data: dict[str, Any], resumed: bool) -> None:
+        """Answer the activity on stage in a ``welcome`` (or ``room:enter``'s state) if it
+        is open and this attendee has not answered it; after a resume, check that its
+        answer was kept (and retry it, in a scenario that does)."""
         found = on_stage(data.get("activity"))
         if found is None:
             return
@@ -485,6 +581,8 @@ class Attendee(PlenaryUser):
         activity_id = str(activity.get("id"))
         mine = self.answers.get(activity_id)
         if mine is not None:
+            if not resumed:
+                return
             kept = kind.my_answer(activity) == mine.stored
             self.fire(names.CHECK, "resume keeps answer", 0, None if kept else "answer changed")
             if not kept:
@@ -492,7 +590,7 @@ class Attendee(PlenaryUser):
                     f"attendee {self.attendee_id}: acked {mine.stored!r}, welcome says "
                     f"{kind.my_answer(activity)!r}"
                 )
-            if resumed and self.scenario.revote_after_resume and activity.get("status") == "open":
+            if self.scenario.revote_after_resume and activity.get("status") == "open":
                 self.jobs.put(lambda: self.send_answer(activity_id, mine, retry=True))
         elif activity.get("status") == "open" and kind.my_answer(activity) is None:
             self.plan_answer(kind, activity)
@@ -526,7 +624,7 @@ class Attendee(PlenaryUser):
             gevent.sleep(max(0.0, (due - now_ms()) / 1000))
         event = answer.kind.answer_event
         name = f"{event} (retry)" if retry else event
-        body = {**answer.payload, "vote_id": answer.vote_id}
+        body = {**answer.payload, answer.kind.answer_id_field: answer.vote_id}
         for _ in range(SEND_ATTEMPTS):
             if not self.connected:
                 STATE.counters["answer_waited_for_connection"] += 1
@@ -601,6 +699,47 @@ class Attendee(PlenaryUser):
             self.backoff(attempt)
         STATE.counters["resume_gave_up"] += 1
 
+    def enter(self, room: str, after_s: float = 0.0) -> None:
+        """In ``after_s``, move to ``room`` with ``room:enter`` (no reconnect): while the
+        request is on its way messages of both rooms may come, from its ack on only the
+        new room's. A disconnected attendee comes back in ``room`` instead."""
+        gevent.sleep(after_s)
+        if room == self.room:
+            return
+        for _ in range(SEND_ATTEMPTS):
+            if not self.connected:
+                self.welcomed.wait(timeout=JOIN_TIMEOUT_S)
+                if not self.connected:
+                    break
+            before = self.room
+            self.set_room(before, room)
+            ack = self.call("room:enter", {"room": room})
+            if isinstance(ack, dict) and ack.get("ok") is True:
+                self.room = room
+                self.set_room(room)
+                state = ack.get("state") or {}
+                here = (state.get("room") or {}).get("id")
+                self.fire(
+                    names.CHECK,
+                    "room:enter lands in the room",
+                    0,
+                    None if here == room else f"asked for room {room}, state says {here}",
+                )
+                STATE.counters["room_entered"] += 1
+                self.take_stage(state, resumed=False)
+                return
+            # Refused or no ack: the server did not move it (or the ack was lost).
+            self.set_room(before)
+            code = ack_error(ack)[0] if ack is not None else "no_ack"
+            STATE.counters[f"room_enter_error_{code}"] += 1
+            if code not in ("unavailable", "rate_limited", "no_ack"):
+                return
+            gevent.sleep(0.5)
+        # Not connected (or it kept failing): its next connection names the room.
+        self.room = room
+        self.set_room(room)
+        STATE.counters["room_enter_gave_up"] += 1
+
 
 def _drop_everyone(data: dict[str, Any]) -> None:
     """The ``drop`` command: every connected attendee of this process drops at a random
@@ -614,11 +753,83 @@ def _drop_everyone(data: dict[str, Any]) -> None:
         user.jobs.put(functools.partial(user.drop, delay, after_s=at))
 
 
+def _enter_everyone(data: dict[str, Any]) -> None:
+    """The ``enter`` command: every attendee of this process moves to ``room`` at a
+    random moment within ``window_s``."""
+    rng = random.Random()
+    for user in STATE.attendees:
+        if isinstance(user, Attendee):
+            at = rng.uniform(0, float(data.get("window_s", 0.0)))
+            user.jobs.put(functools.partial(user.enter, str(data["room"]), after_s=at))
+
+
+def _take_programme(data: dict[str, Any]) -> None:
+    """The ``programme`` command: the room ids, the main room first; attendees of a
+    scenario with rooms wait for it before they join."""
+    STATE.programme = [str(room) for room in data["rooms"]]
+    STATE.programme_ready.set()
+
+
 STATE.command_handlers["drop"] = _drop_everyone
+STATE.command_handlers["enter"] = _enter_everyone
+STATE.command_handlers["programme"] = _take_programme
+
+
+class RoomDesk:
+    """The presenter's connection to one breakout room (the event-wide key, ``auth.room``):
+    what the kinds' verbs use as the staff of that room
+    (:class:`~loadtests.kinds.Staff`). Its requests, received results and expectations go
+    through the presenter, each expectation naming the room."""
+
+    def __init__(self, presenter: Presenter, room: str, url: str) -> None:
+        self.presenter = presenter
+        self.room = room
+        self.url = url
+        self.sio = MeasuredClient(presenter.environment.events.request, **PlenaryUser.options)
+        self.welcomed = gevent.event.Event()
+        self.sio.on("*", presenter._on_other)
+        self.sio.on("welcome", lambda *_: self.welcomed.set())
+        self.sio.on("error", presenter._on_error)
+        for kind in catalog.all_kinds():
+            self.sio.on(kind.results, presenter._results_tracker(kind))
+
+    def connect(self) -> None:
+        started = now_ms()
+        auth = {"event": self.presenter.cfg.event, "role": "presenter"}
+        auth |= {"key": self.presenter.cfg.key, "room": self.room}
+        try:
+            self.sio.connect(
+                self.url, auth=auth, transports=["websocket"], wait_timeout=JOIN_TIMEOUT_S
+            )
+        except (socketio.exceptions.ConnectionError, ValueError) as exc:
+            self.presenter.fire(names.JOIN, names.PRESENTER, now_ms() - started, str(exc))
+            raise ScenarioError(f"the presenter could not connect to room {self.room}") from exc
+        if not self.welcomed.wait(timeout=JOIN_TIMEOUT_S):
+            self.presenter.fire(names.JOIN, names.PRESENTER, now_ms() - started, "no welcome")
+            raise ScenarioError(f"no welcome for the presenter in room {self.room}")
+        self.presenter.fire(names.JOIN, names.PRESENTER, now_ms() - started)
+
+    def close(self) -> None:
+        try:
+            self.sio.disconnect()
+        except Exception:  # a half-closed client: nothing left to close
+            log.debug("disconnect failed", exc_info=True)
+
+    # -- Staff ---------------------------------------------------------------------
+    def request(self, event: str, payload: dict[str, Any]) -> tuple[dict[str, Any], float]:
+        return self.presenter.request(event, payload, sio=self.sio)
+
+    def expect(self, event: str, key: str, sent_at: float, **extra: Any) -> None:
+        self.presenter.expect(event, key, sent_at, **{**extra, "room": self.room})
+
+    def entry(self, activity: Activity) -> dict[str, Any]:
+        return self.presenter.entry(replace(activity, room=self.room))
 
 
 class Presenter(PlenaryUser):
-    """Exactly one in the whole test (``fixed_count``): runs the scenario's script."""
+    """Exactly one in the whole test (``fixed_count``): runs the scenario's script, in
+    the main room on its own connection and in each breakout room through a
+    :class:`RoomDesk`."""
 
     fixed_count = 1
     fanout_suffix = names.STAFF_SUFFIX
@@ -633,6 +844,11 @@ class Presenter(PlenaryUser):
         self.timeline: list[dict[str, Any]] = []
         #: every activity created, with its kind's notes and close tally (see entry())
         self.activities: list[dict[str, Any]] = []
+        #: the room ids of the programme, main first (empty: a scenario without rooms)
+        self.programme: list[str] = []
+        #: attendees online per room (presence's ``rooms_online``)
+        self.rooms_online: dict[str, int] = {}
+        self.desks: dict[str, RoomDesk] = {}
         self.sio.on("presence", self._on_presence)
         for kind in catalog.all_kinds():
             self.sio.on(kind.results, self._results_tracker(kind))
@@ -641,18 +857,21 @@ class Presenter(PlenaryUser):
     def _on_presence(self, data: Any) -> None:
         self.fanout("presence", data)
         if isinstance(data, dict):
-            self._set_online(int(data.get("online", 0)))
+            self._set_online(int(data.get("online", 0)), data.get("rooms_online"))
 
-    def _set_online(self, online: int) -> None:
+    def _set_online(self, online: int, rooms: Any = None) -> None:
+        """``online``: attendees in the presenter's (main) room; ``rooms``: per room."""
         self.online = online
-        self.online_max = max(self.online_max, online)
+        if isinstance(rooms, dict):
+            self.rooms_online = {str(k): int(v) for k, v in rooms.items()}
+        self.online_max = max(self.online_max, online, sum(self.rooms_online.values()))
 
     def _results_tracker(self, kind: Kind) -> Callable[[Any], None]:
         def handle(data: Any) -> None:
             self.fanout(kind.results, data)
-            if isinstance(data, dict):
-                activity_id = str(data.get(kind.id_field))
-                total = int(data.get(kind.total_field, 0))
+            found = kind.count_of(data)
+            if found is not None:
+                activity_id, total = found
                 self.totals[activity_id] = max(self.totals.get(activity_id, 0), total)
 
         return handle
@@ -660,7 +879,7 @@ class Presenter(PlenaryUser):
     def on_welcome(self, received: float) -> None:
         self.welcome_received_at = received
         presence = self.welcome_data.get("presence") or {}
-        self._set_online(int(presence.get("online", 0)))
+        self._set_online(int(presence.get("online", 0)), self.welcome_data.get("rooms_online"))
 
     def auth(self) -> dict[str, Any]:
         return {"event": self.cfg.event, "role": "presenter", "key": self.cfg.key}
@@ -704,7 +923,13 @@ class Presenter(PlenaryUser):
             online_max=self.online_max,
             activities=self.activities,
             timeline=self.timeline,
+            rooms=self.programme,
         )
+
+    def on_stop(self) -> None:
+        for desk in self.desks.values():
+            desk.close()
+        super().on_stop()
 
     # -- Director (see loadtests.scenarios) ------------------------------------------
     @property
@@ -731,8 +956,69 @@ class Presenter(PlenaryUser):
             )
         return self.online
 
-    def create(self, spec: ActivitySpec) -> Activity:
-        return self._kind(spec.type).create(self, spec)
+    def open_rooms(self, titles: Sequence[str]) -> list[str]:
+        base = f"{self.url}/api/events/{self.cfg.event}/rooms"
+        rooms = [MAIN_ROOM]
+        for title in titles:
+            created = self.rest("POST", base, {"title": title})
+            rooms.append(str(created["room"]["id"]))
+        self.programme = rooms
+        self.command_attendees("programme", rooms=rooms)
+        for i, room in enumerate(rooms[1:], start=1):
+            # Spread over the server processes: the room's staff messages cross Redis too.
+            desk = RoomDesk(self, room, self.cfg.urls[i % len(self.cfg.urls)])
+            desk.connect()
+            self.desks[room] = desk
+        return rooms
+
+    def rest(self, method: str, url: str, body: Any = None) -> Any:
+        """A REST call with the presenter key; a 429 (the per-IP lookup limit: every
+        simulated client shares 127.0.0.1) is tried again, a bounded number of times."""
+        for attempt in range(REST_ATTEMPTS):
+            try:
+                return http_json(method, url, self.cfg.key, body)
+            except urllib.error.HTTPError as exc:
+                if exc.code != 429 or attempt == REST_ATTEMPTS - 1:
+                    detail = exc.read().decode(errors="replace")[:200]
+                    raise ScenarioError(f"{method} {url}: {exc.code} {detail}") from exc
+                gevent.sleep(0.5)
+            except OSError as exc:
+                raise ScenarioError(f"{method} {url}: {exc}") from exc
+        raise ScenarioError(f"{method} {url}: no answer")
+
+    def wait_for_rooms(self, wanted: dict[str, int] | None, timeout_s: float) -> dict[str, int]:
+        expected = self.attendees_expected
+
+        def done() -> bool:
+            if wanted is None:
+                return sum(self.rooms_online.values()) >= expected
+            return all(self.rooms_online.get(room, 0) == n for room, n in wanted.items())
+
+        deadline = now_ms() + timeout_s * 1000
+        while not done() and now_ms() < deadline:
+            gevent.sleep(0.2)
+        if not done():
+            want = f"{expected} in any room" if wanted is None else str(wanted)
+            self.fire(
+                names.SETUP,
+                "attendees online",
+                0,
+                f"rooms_online {self.rooms_online} after {timeout_s:.0f} s (wanted {want})",
+            )
+        return dict(self.rooms_online)
+
+    def staff(self, room: str) -> Presenter | RoomDesk:
+        """Who acts in ``room``: this connection in the main room, else its desk."""
+        if room == MAIN_ROOM:
+            return self
+        desk = self.desks.get(room)
+        if desk is None:
+            raise ScenarioError(f"no presenter connection in room {room}")
+        return desk
+
+    def create(self, spec: ActivitySpec, room: str = MAIN_ROOM) -> Activity:
+        activity = self._kind(spec.type).create(self.staff(room), spec)
+        return replace(activity, room=room)
 
     def act(self, activity: Activity, verb: str, **args: Any) -> dict[str, Any]:
         kind = self._kind(activity.type)
@@ -740,7 +1026,26 @@ class Presenter(PlenaryUser):
         if do is None:
             known = ", ".join(kind.verbs)
             raise ScenarioError(f"{kind.type} has no presenter verb {verb!r} (known: {known})")
-        return do(self, activity, **args)
+        return do(self.staff(activity.room), activity, **args)
+
+    def act_each(self, activities: Sequence[Activity], verb: str) -> list[dict[str, Any]]:
+        def one(activity: Activity) -> dict[str, Any] | ScenarioError:
+            try:
+                return self.act(activity, verb)
+            except ScenarioError as exc:  # raised below, in the presenter's own greenlet
+                return exc
+
+        jobs = [gevent.spawn(one, activity) for activity in activities]
+        gevent.joinall(jobs, timeout=2 * ACK_TIMEOUT_S)
+        acks = []
+        for activity, job in zip(activities, jobs, strict=True):
+            if not job.successful():
+                job.kill(block=False)
+                raise ScenarioError(f"{verb} in room {activity.room}: no outcome")
+            if isinstance(job.value, ScenarioError):
+                raise job.value
+            acks.append(job.value)
+        return acks
 
     def _kind(self, type_: str) -> Kind:
         kind = catalog.kind(type_)
@@ -767,9 +1072,11 @@ class Presenter(PlenaryUser):
         coordination.publish(self.environment, "command", command=kind, sent_at=now_ms(), **data)
 
     # -- Staff (see loadtests.kinds): what the kinds' verbs use -------------------------
-    def request(self, event: str, payload: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    def request(
+        self, event: str, payload: dict[str, Any], sio: socketio.Client | None = None
+    ) -> tuple[dict[str, Any], float]:
         sent = now_ms()
-        ack = self.call(event, payload)
+        ack = self.call(event, payload, sio=sio)
         if not isinstance(ack, dict) or ack.get("ok") is not True:
             code, message, _ = ack_error(ack) if ack is not None else ("no_ack", "", {})
             raise ScenarioError(f"{event} failed: {code} {message}".strip())
@@ -779,11 +1086,21 @@ class Presenter(PlenaryUser):
         for entry in self.activities:
             if entry["type"] == activity.type and entry["id"] == activity.id:
                 return entry
-        entry = {"type": activity.type, "id": activity.id, "kind": None, "results": None}
+        entry = {
+            "type": activity.type,
+            "id": activity.id,
+            "room": activity.room,
+            "kind": None,
+            "results": None,
+        }
         self.activities.append(entry)
         return entry
 
     def expect(self, event: str, key: str, sent_at: float, **extra: Any) -> None:
+        """Every attendee connected at ``sent_at`` (and, with rooms, in ``room``: the
+        main room unless a desk names another) must receive it."""
+        if self.programme:
+            extra.setdefault("room", MAIN_ROOM)
         coordination.publish(
             self.environment,
             "expect",

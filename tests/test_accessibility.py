@@ -8,8 +8,11 @@ States: join (empty and with an error), waiting, each poll kind live and answere
 results revealed, the event ended; the presenter's setup form, console, live results,
 an award ballot open, in a staged reveal and revealed, and end; the big screen's join
 screen, live bars, ratings, word cloud, hidden results, an award ballot's turnout, its
-second place and winner, and end; the admin view's login and overview. (The attendee's
-award ballot states are checked in tests/test_browser_ballots.py.) The keyboard-only test is
+second place and winner, and end; the admin view's login and overview. With rooms: the
+attendee's programme, a breakout, a room that closed; the presenter's rooms card, a room
+being edited, a new room's key, a close to confirm, the QR code for slides; a room's big
+screen with its QR code, alone and next to a poll. (The attendee's award ballot states
+are checked in tests/test_browser_ballots.py.) The keyboard-only test is
 tests/test_keyboard.py.
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from playwright.async_api import Browser, Page, expect
 
@@ -232,3 +236,97 @@ async def test_presenter_screen_and_admin_in_every_state(browser: Browser, tmp_p
         await assert_accessible(admin, "admin, ended event")
         for log in (plog, slog, hlog, alog):
             log.assert_clean()
+
+
+async def add_room(url: str, code: str, key: str, **fields: Any) -> dict[str, Any]:
+    """POST /api/events/{code}/rooms with the event-wide presenter key."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"{url}/api/events/{code}/rooms",
+            json=fields,
+            headers={"Authorization": f"Bearer {key}"},
+        ) as response,
+    ):
+        assert response.status == 201, await response.text()
+        return await response.json()  # type: ignore[no-any-return]
+
+
+async def test_room_pages_in_every_state(browser: Browser) -> None:
+    async with running_server(public_url="https://vote.example.org") as server:
+        event = await create_event(server.url, "Accessible conference")
+        code, key = event["code"], event["presenter_key"]
+        added = await add_room(
+            server.url,
+            code,
+            key,
+            title="Breakout 1: Green transition",
+            description="Room A, ground floor",
+            starts_at=1_999_990_000_000,
+            ends_at=1_999_995_400_000,
+        )
+        room = added["room"]["id"]
+
+        page, _, log = await open_page(
+            browser, f"{server.url}/?event={code}", width=390, height=844, reduced_motion="reduce"
+        )
+        await page.fill("#name", "Ada")
+        await page.click("#join")
+        await expect(page.locator("#programme")).to_be_visible()
+        await check_attendee(page, "programme")
+        await page.locator(f'#rooms-list button[data-room="{room}"]').click()
+        await expect(page.locator("#room-name")).to_have_text("Breakout 1: Green transition")
+        await check_attendee(page, "in a breakout")
+
+        presenter, _, plog = await open_page(
+            browser, f"{server.url}/presenter#event={code}&key={key}", reduced_motion="reduce"
+        )
+        await expect(presenter.locator("#rooms-card")).to_be_visible()
+        await assert_accessible(presenter, "presenter, rooms")
+        row = presenter.locator(f'#rooms-admin [data-room-id="{room}"]')
+        await row.locator('[data-room-action="edit"]').click()
+        await expect(presenter.locator("#edit-title")).to_be_visible()
+        await assert_accessible(presenter, "presenter, editing a room")
+        await row.locator('[data-room-action="cancel"]').click()
+        await presenter.fill("#room-title-input", "Breakout 2")
+        await presenter.click("#room-create-button")
+        await expect(presenter.locator("#new-room-info")).to_be_visible()
+        await assert_accessible(presenter, "presenter, a new room's key")
+        await presenter.click("#new-room-done")
+        await presenter.click("#qr-button")
+        await expect(presenter.locator("#qr-link")).to_have_text(
+            f"https://vote.example.org/?event={code}"
+        )
+        await assert_accessible(presenter, "presenter, QR code for slides")
+
+        screen, _, slog = await open_page(
+            browser, f"{server.url}/screen?event={code}&room={room}", reduced_motion="reduce"
+        )
+        await expect(screen.locator("#screen-qr")).to_be_visible()
+        await expect(screen.locator("#qr-image")).to_have_attribute(
+            "alt", f"QR code of https://vote.example.org/?event={code}&room={room}"
+        )
+        await assert_accessible(screen, "screen, a room with its QR code")
+        boss = await clients.presenter(server.url, code, added["presenter_key"])
+        try:
+            created = await boss.call("poll:create", POLLS[0][0])
+            assert (await boss.call("poll:open", {"poll_id": created["poll"]["id"]}))["ok"]
+            await expect(screen.locator("#question")).to_have_text(POLLS[0][0]["question"])
+            await screen.click("#qr-toggle")
+            await expect(screen.locator("#screen-qr")).to_be_visible()
+            await assert_accessible(screen, "screen, a poll next to the QR code")
+        finally:
+            await boss.disconnect()
+
+        await row.locator('[data-room-action="close"]').click()
+        await expect(row.locator('[data-room-action="confirm-close"]')).to_be_focused()
+        await assert_accessible(presenter, "presenter, closing a room")
+        await row.locator('[data-room-action="confirm-close"]').click()
+        await expect(page.locator("#room-notice")).to_be_visible()
+        # Said to screen readers too: it happened by itself.
+        await expect(page.locator("#announcer")).to_have_text(
+            "Breakout 1: Green transition has closed: you are back in Main room."
+        )
+        await check_attendee(page, "back from a closed room")
+        for each in (log, plog, slog):
+            each.assert_clean()

@@ -197,3 +197,56 @@ async def test_keyboard_only_rank_review_and_cast_an_award_ballot(
     cast = await service.cast_list(code, ballot_id)
     assert [c["choice"] for c in cast] == [["c3", "c2"]]
     log.assert_clean()
+
+
+async def test_keyboard_only_move_between_rooms(server: RunningServer, browser: Browser) -> None:
+    """The programme with the keyboard alone: Tab to a room, Enter moves there; the focus
+    goes on from the new room's view, and Tab reaches the way back."""
+    event = await create_event(server.url, "Keyboard conference")
+    code = event["code"]
+    boss = await clients.presenter(server.url, code, event["presenter_key"])
+    try:
+        added = await boss.call("room:create", {"title": "Breakout 1"})
+        assert added["ok"], added
+        room = added["room"]["id"]
+        page, _, log = await open_page(
+            browser, f"{server.url}/?event={code}", width=390, height=844
+        )
+        # The page is ready (the code came with the link): the focus starts on the name.
+        await expect(page.locator("#event-code")).to_have_value(code)
+        assert await focused(page, "#name")
+        await page.keyboard.type("Kim")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#attendee-name")).to_have_text("Kim")
+        assert await focused(page, "#waiting-title")
+
+        await tab_to(page, f'#rooms-list button[data-room="{room}"]')
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#room-name")).to_have_text("Breakout 1")
+        moved = await boss.wait_for(
+            "presence",
+            lambda p: (p["rooms_online"].get("main", 0), p["rooms_online"].get(room, 0)) == (0, 1),
+        )
+        # The button that had the focus is gone ("You are here"): the focus went on to the
+        # room's view, not to <body>.
+        assert await focused(page, "#waiting-title")
+        await expect(page.locator("#room-status")).to_have_text("You are now in Breakout 1.")
+
+        await tab_to(page, '#rooms-list button[data-room="main"]')
+        await page.keyboard.press("Space")
+        await expect(page.locator("#room-name")).to_have_text("Main room")
+        await expect(page.locator("#connection")).to_have_attribute("data-connects", "1")
+        await assert_accessible(page, "attendee, after moving with the keyboard")
+        # The presenter saw the attendee go and come back (presence per room): a count of
+        # (1, 0) after the (0, 1) one.
+        seen = boss.received["presence"]
+        after = next(i for i, p in enumerate(seen) if p is moved)
+
+        def back(p: dict[str, Any]) -> bool:
+            counts = (p["rooms_online"].get("main", 0), p["rooms_online"].get(room, 0))
+            return counts == (1, 0) and any(m is p for m in seen[after + 1 :])
+
+        await boss.wait_for("presence", back)
+    finally:
+        await boss.disconnect()
+    log.assert_clean()

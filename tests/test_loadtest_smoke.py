@@ -28,9 +28,8 @@ RELAXED = ["--slo-fanout-p99", "1000", "--slo-ack-p99", "1000", "--wait-quiet", 
 
 def run_loadtest(out: Path, *args: str, timeout: float) -> tuple[int, dict[str, Any], str]:
     """Run the runner as a subprocess; returns (exit status, summary, output tail)."""
-    # This checkout's server and load tests, whichever checkout the virtualenv's
-    # editable install points at.
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "server"), str(ROOT)])}
+    # This checkout's server (server/), not whichever one the virtualenv has installed.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT / "server"), str(ROOT)))}
     proc = subprocess.run(
         [sys.executable, "-m", "loadtests.run", "--out", str(out), "--quiet", *RELAXED, *args],
         cwd=ROOT,
@@ -109,6 +108,143 @@ def test_distributed_smoke_on_redis(tmp_path: Path) -> None:
     assert_sound(status, summary, output, attendees=20)
     assert summary["scenario"]["workers_reported"] == 1
     assert len(summary["run"]["urls"]) == 2
+
+
+def assert_rooms_sound(
+    status: int, summary: dict[str, Any], output: str, attendees: int, rooms: int
+) -> None:
+    """The rooms scenario's own checks: a poll in every room (the main room and
+    ``rooms`` breakouts) with an exact tally per room (server = acked votes = the event's
+    export = the room's export), no attendee given a message of another room's poll,
+    then one plenary poll in the main room that every attendee answered."""
+    failed = [c for c in summary["checks"] if not c["ok"]]
+    assert status == 0, f"runner failed: {failed}\n{output}"
+    assert summary["verdict"] == "PASS"
+    assert summary["scenario"]["completed"]
+    assert summary["failures"]["total"] == 0
+    assert summary["joins"]["joined"] == attendees
+    assert len(summary["rooms"]) == rooms + 1 and summary["rooms"][0] == "main"
+    # Every attendee expected its room's poll:opened, poll:revealed, poll:closed and final
+    # results, then the same four of the plenary poll, and got them.
+    assert summary["missed"]["total"] == 0
+    assert summary["missed"]["checked"] == 8 * attendees
+    *parallel, plenary = summary["tally"]
+    assert sorted(t["room"] for t in parallel) == sorted(summary["rooms"])
+    for tally in summary["tally"]:
+        assert tally["match"], tally
+        assert (
+            tally["server_total"]
+            == tally["acked_voters"]
+            == tally["export_total"]
+            == tally["room_export_total"]
+        )
+    assert sum(t["server_total"] for t in parallel) == attendees
+    assert all(t["server_total"] > 0 for t in parallel)  # every room had its people
+    assert plenary["room"] == "main" and plenary["server_total"] == attendees
+    isolation = summary["isolation"]
+    assert isolation["attendees_checked"] == attendees
+    assert isolation["rooms"] == rooms + 1
+    assert isolation["foreign"] == isolation["unknown"] == 0
+    assert isolation["messages"] >= 8 * attendees
+    checks = {e["name"]: e for e in summary["entries"] if e["type"] == "CHECK"}
+    assert checks["welcome is for my room"]["requests"] == attendees
+    assert checks["only my room's activities"]["requests"] == attendees
+    # Everyone outside the main room moved back with room:enter.
+    assert (
+        checks["room:enter lands in the room"]["requests"]
+        == attendees - parallel[0]["server_total"]
+    )
+    assert summary["latency"]["ack_vote"]["count"] == 2 * attendees
+
+
+@pytest.mark.timeout(120)
+def test_rooms_smoke_embedded(tmp_path: Path) -> None:
+    """40 attendees over the main room and 3 breakouts, embedded server, ~25 s."""
+    out = tmp_path / "rooms"
+    status, summary, output = run_loadtest(
+        out,
+        "--scenario",
+        "rooms",
+        "--rooms",
+        "3",
+        "--users",
+        "40",
+        "--vote-window",
+        "2",
+        "--locust-processes",
+        "0",
+        timeout=110,
+    )
+    assert_rooms_sound(status, summary, output, attendees=40, rooms=3)
+
+
+@pytest.mark.timeout(120)
+def test_rooms_smoke_on_redis(tmp_path: Path) -> None:
+    """30 attendees over 4 rooms on two server processes sharing Redis (each room has
+    attendees on both), a Locust master and one worker process, ~25 s."""
+    out = tmp_path / "rooms-redis"
+    status, summary, output = run_loadtest(
+        out,
+        "--scenario",
+        "rooms",
+        "--rooms",
+        "3",
+        "--users",
+        "30",
+        "--vote-window",
+        "2",
+        "--mode",
+        "redis",
+        "--server-processes",
+        "2",
+        "--distributed",
+        "1",
+        timeout=110,
+    )
+    assert_rooms_sound(status, summary, output, attendees=30, rooms=3)
+    assert len(summary["run"]["urls"]) == 2
+
+
+@pytest.mark.timeout(120)
+def test_cafe_rounds_smoke_on_two_processes(tmp_path: Path) -> None:
+    """The world café's scenario (cafe_rounds): 40 attendees in two Locust processes
+    over two server processes sharing Redis, 4 rounds; each attendee told once a round,
+    tablemates agreeing, stats matching, across processes on both sides."""
+    out = tmp_path / "cafe"
+    status, summary, output = run_loadtest(
+        out,
+        "--scenario",
+        "cafe_rounds",
+        "--users",
+        "40",
+        "--vote-window",
+        "3",
+        "--mode",
+        "redis",
+        "--server-processes",
+        "2",
+        "--locust-processes",
+        "2",
+        timeout=110,
+    )
+    failed = [c for c in summary["checks"] if not c["ok"]]
+    assert status == 0, f"runner failed: {failed}\n{output}"
+    assert summary["verdict"] == "PASS" and summary["scenario"]["completed"]
+    assert summary["failures"]["total"] == 0 and summary["missed"]["total"] == 0
+    # cafe:started, 4 rounds' assignments and cafe:ended, for each of the 40.
+    assert summary["missed"]["checked"] == 6 * 40
+    [tally] = summary["tally"]
+    assert tally["match"] and tally["server_total"] == tally["export_total"] == 40
+    kind_checks = {c["name"]: c for c in summary["kind_checks"]}
+    once = kind_checks["café: one assignment per round each"]
+    assert once["ok"] and once["actual"].startswith("4 rounds, 160 seats: 0 missing, 0 extra")
+    assert kind_checks["café: tablemates agree (A lists B, B lists A, same table as the ack)"]["ok"]
+    assert kind_checks["café: the ack's stats match what attendees received"]["ok"]
+    timing = kind_checks["café: round start to last delivery"]["actual"]
+    assert [part.split(":")[0] for part in timing.split("; ")] == [
+        f"round {n}" for n in range(1, 5)
+    ]
+    assert summary["latency"]["fanout_by_event"]["cafe:assignment"]["count"] == 160
 
 
 @pytest.mark.timeout(120)

@@ -170,3 +170,30 @@ async def test_a_client_is_refused_when_redis_does_not_confirm_in_time(
     # Once Redis answers again, the next client of that event is admitted and hears.
     await manager.follow("FFFFFF")
     assert await listener.receives(sender, "FFFFFF", "after-pause")
+
+
+async def test_room_channels_heal_and_come_back_like_event_channels(
+    pair: tuple[Process, Process], url: str
+) -> None:
+    listener, sender = pair
+    manager = listener.manager
+    manager.initialize()
+    main, breakout = "GGGGGG", "GGGGGG/r1a2b3"  # an event's main room and another room
+    await manager.follow(main)
+    await manager.follow(breakout)
+    assert await listener.receives(sender, breakout, "room")
+    await manager.pubsub.unsubscribe(event_channel(breakout))
+    await until(lambda: listener.resynced_events == [breakout])  # only that room's clients
+    assert await listener.receives(sender, breakout, "healed")
+    admin = aioredis.Redis.from_url(url)
+    try:
+        assert await admin.client_kill_filter(_type="pubsub") >= 1
+        await until(lambda: listener.resynced_all >= 1, timeout=10)
+    finally:
+        await admin.aclose()
+    assert await listener.receives(sender, breakout, "after-kill", timeout=10)
+    assert await listener.receives(sender, main, "main-after-kill", timeout=10)
+    # The last client of the room leaves: its channel goes, the main room's stays.
+    await manager.unfollow(breakout)
+    assert event_channel(breakout) not in manager.followed_channels()
+    assert event_channel(main) in manager.live_channels()

@@ -938,7 +938,7 @@ def test_benchmark_smoke() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "bench.quiz_ranking", "--players", "300", "--repeat", "2"],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT / "server"), str(ROOT)))},
         capture_output=True,
         text=True,
         timeout=120,

@@ -168,6 +168,11 @@ async def test_one_identity_moves_between_rooms(
         server.url, {"event": code, "role": "attendee", "name": "X", "room": "nope"}
     )
     assert refused["data"]["code"] == "not_found"
+    assert await server.services.store.count_attendees(code) == 1  # nobody added
+    unknown = await refusal(
+        server.url, {"event": "ZZZZZZ", "role": "attendee", "name": "X", "room": "nope"}
+    )
+    assert unknown["data"]["code"] == "unknown_event"
     refused = await refusal(server.url, {"event": code, "role": "screen", "room": "NOT A ROOM"})
     assert refused["data"]["code"] == "bad_request"
     await back.disconnect()
@@ -265,9 +270,12 @@ async def test_a_room_key_presents_in_its_room_only(
     two = (await add_room(server, event, "Two"))["room"]["id"]
     room, key = one["room"]["id"], one["presenter_key"]
 
-    # The key names its room: no "room" needed.
+    # The key names its room: no "room" needed; the welcome says which room it is for.
     host = await clients.presenter(server.url, code, key)
-    assert host.welcome["room"]["id"] == room
+    assert host.welcome["room"]["id"] == room and host.welcome["key_room"] == room
+    event_wide = await clients.presenter(server.url, code, event["presenter_key"], room=room)
+    assert event_wide.welcome["key_room"] is None
+    await event_wide.disconnect()
     assert await polls_in(host, "Here")
     for message, body in [
         ("room:enter", {"room": two}),

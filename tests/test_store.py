@@ -89,6 +89,24 @@ async def test_join_event_admits_checks_and_caps_exactly(store: Store) -> None:
     assert await store.count_attendees(CODE) == 5
 
 
+async def test_adding_an_activity_twice_keeps_the_first(store: Store) -> None:
+    assert await store.add_activity(CODE, "r_1", {"type": "room", "n": 1}, "open")
+    stored = await store.record_answer(CODE, "r_1", "a_1", "v1", ("x",), "x", 1)
+    assert stored.outcome is RecordOutcome.STORED
+    assert (await store.update_activity(CODE, "r_1", None, {"k": 1})) is not None
+    # A second add of the same id (a retry, another process) changes nothing at all.
+    assert not await store.add_activity(CODE, "r_1", {"type": "room", "n": 2}, "draft")
+    again = await store.get_activity(CODE, "r_1")
+    assert again is not None
+    assert (dict(again.definition), again.status, dict(again.meta)) == (
+        {"type": "room", "n": 1},
+        "open",
+        {"k": 1},
+    )
+    assert await store.get_tally(CODE, "r_1") == Tally({"x": 1}, 1, 1)
+    assert [a.id for a in await store.list_activities(CODE)] == ["r_1"]
+
+
 async def test_activities_keep_order_status_and_meta(store: Store) -> None:
     await store.add_activity(CODE, "p_1", {"type": "poll", "q": "one"}, "draft")
     await store.add_activity(CODE, "p_2", {"type": "poll", "q": "two"}, "draft")
@@ -110,6 +128,34 @@ async def test_activities_keep_order_status_and_meta(store: Store) -> None:
     assert await store.get_current(CODE) == "p_2"
     await store.set_current(CODE, None)
     assert await store.get_current(CODE) is None
+
+
+async def test_update_activity_if_seq_lets_one_writer_win(store: Store) -> None:
+    """A read-modify-write of an activity's state (e.g. a café round): the update names
+    the state_seq it read; of concurrent writers exactly one succeeds."""
+    await store.add_activity(CODE, "c_1", {"type": "cafe"}, "draft")
+    first = await store.update_activity(CODE, "c_1", "open", {"round": 1}, if_seq=0)
+    assert first is not None and (first.status, first.state_seq) == ("open", 1)
+    stale = await store.update_activity(CODE, "c_1", "closed", {"round": 9}, if_seq=0)
+    assert stale is None
+    current = await store.get_activity(CODE, "c_1")
+    assert current is not None
+    assert (current.status, dict(current.meta), current.state_seq) == ("open", {"round": 1}, 1)
+    assert await store.update_activity(CODE, "c_9", None, {"round": 1}, if_seq=0) is None
+    # Ten writers read state 1 at once: one of them moves it on.
+    results = await asyncio.gather(
+        *(
+            store.update_activity(CODE, "c_1", None, {"round": 2, "by": i}, if_seq=1)
+            for i in range(10)
+        )
+    )
+    winners = [r for r in results if r is not None]
+    assert len(winners) == 1 and winners[0].state_seq == 2
+    after = await store.get_activity(CODE, "c_1")
+    assert after is not None and after.meta == winners[0].meta and after.meta["round"] == 2
+    # Without if_seq the update applies whatever the state.
+    plain = await store.update_activity(CODE, "c_1", None, {"round": 3})
+    assert plain is not None and plain.state_seq == 3
 
 
 async def test_record_answer_replaces_and_is_idempotent(store: Store) -> None:
@@ -188,6 +234,53 @@ async def test_concurrent_answers_count_exactly(store: Store) -> None:
     assert tally.counts == dict(Counter(final.values()))
     assert tally.total == 500
     assert tally.version == len(plan)
+
+
+async def test_update_activity_with_expect_is_a_compare_and_set(store: Store) -> None:
+    await store.add_activity(CODE, "q_1", {"type": "quiz", "id": "q_1"}, "question:q1")
+    wrong = await store.update_activity(CODE, "q_1", "closed", {"x": 1}, expect="lobby")
+    assert wrong is None
+    unchanged = await store.get_activity(CODE, "q_1")
+    assert unchanged is not None
+    assert (unchanged.status, dict(unchanged.meta), unchanged.state_seq) == ("question:q1", {}, 0)
+    # Twenty processes close the question at once: exactly one makes the transition.
+    tries = await asyncio.gather(
+        *(
+            store.update_activity(CODE, "q_1", "reveal:q1", {"by": i}, expect="question:q1")
+            for i in range(20)
+        )
+    )
+    [winner] = [t for t in tries if t is not None]
+    assert winner.status == "reveal:q1" and winner.state_seq == 1
+    after = await store.get_activity(CODE, "q_1")
+    assert after is not None and after.meta == {"by": winner.meta["by"]}
+    missing = await store.update_activity(CODE, "q_9", "closed", {}, expect="lobby")
+    assert missing is None
+
+
+async def test_record_answer_in_a_status_of_the_kind(store: Store) -> None:
+    """An activity may take answers in a status of its own (a quiz's question): an
+    answer is stored only while the status is the one it names."""
+    await store.add_activity(CODE, "q_1", {"type": "quiz", "id": "q_1"}, "question:q2")
+    stale = await store.record_answer(
+        CODE, "q_1", "a_1/q1", "q1", ("q1",), "x", 1, open_status="question:q1"
+    )
+    assert stale.outcome is RecordOutcome.NOT_OPEN
+    # The plain "open" status takes nothing here either.
+    plain = await store.record_answer(CODE, "q_1", "a_1/q2", "v", ("q2",), "x", 1)
+    assert plain.outcome is RecordOutcome.NOT_OPEN
+    fresh = await store.record_answer(
+        CODE, "q_1", "a_1/q2", "q2", ("q2",), "y", 2, open_status="question:q2"
+    )
+    assert fresh.outcome is RecordOutcome.STORED
+    again = await store.record_answer(
+        CODE, "q_1", "a_1/q2", "q2", ("q2",), "z", 3, open_status="question:q2"
+    )
+    assert again.outcome is RecordOutcome.DUPLICATE
+    answer = await store.get_answer(CODE, "q_1", "a_1/q2")
+    assert answer is not None and (answer.value, answer.ts) == ("y", 2)
+    tally = await store.get_tally(CODE, "q_1")
+    assert (tally.counts, tally.total) == ({"q2": 1}, 1)
 
 
 async def test_labels_keep_the_first_form(store: Store) -> None:

@@ -15,8 +15,8 @@ under :attr:`Kind.key`) has an ``id``, a ``status`` (``open`` while it takes ans
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -43,6 +43,33 @@ class Staff(Protocol):
         ...
 
 
+class Listener(Protocol):
+    """What a kind's own attendee handlers (:attr:`Kind.attendee_handlers`) use of the
+    attendee user."""
+
+    attendee_id: str | None
+    #: the attendee's name, country and organisation (loadtests/people.py)
+    identity: dict[str, Any]
+    #: (event, key) -> first receipt time, epoch ms: what the expectations check
+    received: dict[tuple[str, str], float]
+    #: kind type -> whatever the kind keeps per attendee (read back by its collect)
+    kind_data: dict[str, Any]
+
+
+#: a kind's handler of one of its messages: the attendee, the payload, its receipt time
+AttendeeHandler = Callable[[Listener, Any, float], None]
+#: worker side: this process's attendees -> what the kind's check needs (JSON-able)
+Collector = Callable[[Sequence[Listener]], Any]
+#: master side: the presenter's entries of this kind's activities, every worker's
+#: collected data -> check lines ``{"name", "target", "actual", "ok"}``
+Checker = Callable[[list[dict[str, Any]], list[Any]], list[dict[str, Any]]]
+
+
+def answers_in_export(item: Mapping[str, Any]) -> tuple[Any, Any]:
+    """An activity's answer total and number of answers in the export (a poll's)."""
+    return (item.get("results") or {}).get("total"), len(item.get("answers", []))
+
+
 #: the activity object as an attendee sees it, a random source -> the answer's payload
 #: (without the ``vote_id``, which the user adds)
 Answerer = Callable[[dict[str, Any], random.Random], dict[str, Any]]
@@ -58,10 +85,6 @@ RunCheck = tuple[str, str, Any, bool]
 
 def _my_answer(activity: dict[str, Any]) -> Any:
     return activity.get("my_answer")
-
-
-def _export_tally(item: dict[str, Any]) -> tuple[Any, Any]:
-    return (item.get("results") or {}).get("total"), len(item.get("answers", []))
 
 
 @dataclass(frozen=True)
@@ -93,10 +116,43 @@ class Kind:
     verbs: Mapping[str, Verb]
     #: the list of this kind's activities in ``GET /api/events/{code}/export``
     export_key: str
+    # Optional, for kinds whose activity is not one object with one answer per attendee
+    # (e.g. a series of rounds): each defaults to the poll-shaped behaviour above.
+    #: (broadcast name, payload) -> the activity object it is about, or None; default:
+    #: the payload's :attr:`key` field
+    activity_in: Callable[[str, dict[str, Any]], dict[str, Any] | None] | None = None
+    #: ``welcome``'s ``activity[key]`` -> the activity object answerers take (``id``,
+    #: ``status``, ``my_answer``), or None; default: as it is
+    from_welcome: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
+    #: the answer payload's field for the client's idempotency id
+    answer_id_field: str = "vote_id"
+    #: broadcasts (of :attr:`broadcasts`) an attendee must receive at most once per
+    #: activity: each receipt is a ``CHECK``, a second one a failure
+    once: tuple[str, ...] = ()
+    #: a live results payload -> (activity id, answers so far), or None; default: its
+    #: :attr:`id_field` and :attr:`total_field`
+    results_count: Callable[[dict[str, Any]], tuple[str, int] | None] | None = None
+    #: this kind's export list -> activity id -> (answers the server counted, answers
+    #: listed); default: each item's ``results.total`` and its ``answers``
+    export_totals: Callable[[list[dict[str, Any]]], dict[str, tuple[Any, Any]]] | None = None
+    #: this kind's export list -> problems found in it (e.g. scores a replay of the
+    #: answers does not give); None: no such check
+    check_export: Callable[[list[dict[str, Any]]], list[str]] | None = None
+    #: an exported activity -> (answers the server counted, answers listed), when
+    #: :attr:`export_totals` is not given; default: a poll's ``results.total`` and
+    #: ``answers``
+    export_answers: Callable[[Mapping[str, Any]], tuple[Any, Any]] = answers_in_export
+    #: messages an attendee handles with the kind's own code (their fan-out is measured
+    #: first), beyond :attr:`broadcasts`
+    attendee_handlers: Mapping[str, AttendeeHandler] = field(default_factory=dict)
+    #: the kind's own checks, run once the scenario is over: what each Locust process
+    #: collects from its attendees, and the check over all of it on the master
+    collect: Collector | None = None
+    check: Checker | None = None
     #: what the activity object in an attendee's ``welcome`` says they answered
     my_answer: Callable[[dict[str, Any]], Any] = _my_answer
     #: the field of a :attr:`results` broadcast that counts the answers (the presenter
-    #: waits on it)
+    #: waits on it), when :attr:`results_count` is not given
     total_field: str = "total"
     #: a rule every message of this kind an attendee receives must follow: (message
     #: name, payload) -> what is wrong, or None. Each message that breaks it is a failed
@@ -104,8 +160,6 @@ class Kind:
     inspect: Callable[[str, Any], str | None] | None = None
     #: more messages attendees listen to, only to inspect them
     watched: tuple[str, ...] = ()
-    #: an exported activity's total and number of answers, for the exact tally check
-    export_tally: Callable[[dict[str, Any]], tuple[Any, Any]] = _export_tally
     #: more checks of the whole run, for the report's verdict: (the export, the
     #: presenter's entries of this kind's activities, the report folder) -> checks
     run_checks: Callable[[dict[str, Any], list[dict[str, Any]], Path], list[RunCheck]] | None = None
@@ -114,6 +168,33 @@ class Kind:
     def final_results(self) -> str:
         """The name under which the final results are expected and recorded."""
         return f"{self.results}:final"
+
+    def activity_of(self, event: str, data: Any) -> dict[str, Any] | None:
+        """The activity object a broadcast carries."""
+        if not isinstance(data, dict):
+            return None
+        if self.activity_in is not None:
+            return self.activity_in(event, data)
+        found = data.get(self.key)
+        return found if isinstance(found, dict) else None
+
+    def welcome_activity(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        """The activity object of a ``welcome``, as answerers take it."""
+        return self.from_welcome(item) if self.from_welcome is not None else item
+
+    def count_of(self, data: Any) -> tuple[str, int] | None:
+        """(activity id, answers so far) of a live results payload."""
+        if not isinstance(data, dict):
+            return None
+        if self.results_count is not None:
+            return self.results_count(data)
+        return str(data.get(self.id_field)), int(data.get(self.total_field, 0))
+
+    def exported(self, items: list[dict[str, Any]]) -> dict[str, tuple[Any, Any]]:
+        """Activity id -> (answers the server counted, answers listed) in the export."""
+        if self.export_totals is not None:
+            return self.export_totals(items)
+        return {str(item.get("id")): self.export_answers(item) for item in items}
 
 
 KINDS: dict[str, Kind] = {}

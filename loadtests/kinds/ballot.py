@@ -9,6 +9,7 @@ import json
 import random
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,8 @@ def sealed(event: str, data: Any) -> str | None:
     return None
 
 
-def export_tally(item: dict[str, Any]) -> tuple[Any, Any]:
+def export_tally(item: Mapping[str, Any]) -> tuple[Any, Any]:
+    """A ballot's counted ballots (its result's ``ballots``) and the ballots listed."""
     return (item.get("result") or {}).get("ballots"), len(item.get("cast", []))
 
 
@@ -184,7 +186,7 @@ BALLOT = kinds.register(
         total_field="turnout",
         inspect=sealed,
         watched=("ballot:results",),
-        export_tally=export_tally,
+        export_answers=export_tally,
         run_checks=recount_checks,
     )
 )

@@ -132,6 +132,8 @@ POLL = kinds.register(
 )
 
 # -- scenarios ----------------------------------------------------------------------------
+# (rooms comes before reconnect_storm: tests/test_loadtests_imports.py expects the poll
+# scenarios to end with reconnect_storm)
 WHERE_FROM = (PollSpec("Where are you joining from?"),)
 
 scenarios.register(
@@ -161,6 +163,18 @@ scenarios.register(
         join_window_s=10.0,
         vote_window_s=3.0,
         activities=WHERE_FROM,
+    ),
+    scenarios.Rooms(
+        name="rooms",
+        summary="the presenter adds 14 breakout rooms; attendees join spread over the main "
+        "room and the breakouts (naming their room at connect); a poll opens and is revealed "
+        "in every room at once, everyone votes within 10 s, all close (exact tally per room, "
+        "no attendee receives a message of another room's poll); then everyone moves back "
+        "to the main room (room:enter) for a plenary poll that reaches all",
+        activities=(
+            PollSpec("Which session should come back tomorrow?", options=("Yes", "No", "Maybe")),
+            PollSpec("Where are you joining from?"),
+        ),
     ),
     scenarios.ReconnectStorm(
         name="reconnect_storm",

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from plenary import ids, installed, programme_api
+from plenary import event_messages, ids, installed, programme_api
 from plenary.clock import now_ms
 from plenary.event_service import EventService
 from plenary.http_api import page_urls, setup_routes
@@ -91,10 +91,6 @@ def build_app(
     sio.manager.on_resync_event = gateway.resync_event
     router = Router(sessions, metrics)
     gateway.attach(router)
-    room_messages.register(router, programme, gateway)
-    registry.register(router)
-    router.attach(sio)
-
     retention = EventRetention(
         store,
         programme,
@@ -104,6 +100,10 @@ def build_app(
         ExportArchive(Path(settings.export_dir).expanduser()),
         settings.retention_s,
     )
+    room_messages.register(router, programme, gateway)
+    event_messages.register(router, retention, events)
+    registry.register(router)
+    router.attach(sio)
     services = Services(
         settings=settings,
         store=store,

@@ -26,6 +26,8 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     NOT_OPEN = "not_open"
     BAD_CHOICE = "bad_choice"
+    TOO_LATE = "too_late"
+    ALREADY_ANSWERED = "already_answered"
     NOT_ELIGIBLE = "not_eligible"
     RATE_LIMITED = "rate_limited"
     EVENT_FULL = "event_full"

@@ -4,6 +4,7 @@ verified role (presenter key check, attendee join or resume)."""
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
@@ -12,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from plenary import ids
 from plenary.clock import now_ms
 from plenary.errors import ErrorCode, PlenaryError, bad_request
+from plenary.join_form import JoinForm, guest_name, parse_join_form
 from plenary.roles import Role
-from plenary.scopes import MAIN_ROOM, ROOM_ID
+from plenary.scopes import MAIN_ROOM, ROOM_ID, scope
 from plenary.settings import Limits
 from plenary.store import AttendeeRecord, EventRecord, JoinOutcome, Store
 from plenary.text import clean_text
@@ -22,6 +24,8 @@ from plenary.validation import validation_error
 log = logging.getLogger(__name__)
 
 ROLE_VALUES = frozenset(r.value for r in Role)
+#: How long a process keeps an event's join form before reading it again.
+JOIN_FORM_TTL_S = 2.0
 
 
 class ConnectAuth(BaseModel):
@@ -60,9 +64,13 @@ class EventService:
     def __init__(self, store: Store, limits: Limits) -> None:
         self._store = store
         self._limits = limits
+        #: join code -> (loop time it expires, the event's join form): a join storm
+        #: reads each event's form once every JOIN_FORM_TTL_S, not once per join.
+        self._forms: dict[str, tuple[float, JoinForm]] = {}
 
-    async def create_event(self, title: Any) -> tuple[EventRecord, str]:
+    async def create_event(self, title: Any, join: Any = None) -> tuple[EventRecord, str]:
         """A new event with a fresh join code; returns it with its presenter key."""
+        form = parse_join_form(join) if join is not None else JoinForm()
         if not isinstance(title, str) or not clean_text(title):
             raise bad_request("title must be a non-empty string.")
         title = clean_text(title)
@@ -72,11 +80,34 @@ class EventService:
             )
         key = ids.new_secret()
         for _ in range(20):
-            record = EventRecord(ids.new_join_code(), title, ids.digest(key), now_ms())
+            record = EventRecord(
+                ids.new_join_code(), title, ids.digest(key), now_ms(), join=form.to_dict()
+            )
             if await self._store.create_event(record):
                 log.info("event created", extra={"event": record.code})
                 return record, key
         raise PlenaryError(ErrorCode.INTERNAL, "Could not find a free join code; try again.")
+
+    async def set_join_form(self, code: str, value: Any) -> JoinForm:
+        """Change what the event asks of people who join (fields left out stay)."""
+        event = await self.event_or_error(code)
+        form = parse_join_form(value, JoinForm.from_dict(event.join))
+        await self._store.set_join_form(event.code, form.to_dict())
+        self._forms.pop(event.code, None)
+        return form
+
+    async def join_form(self, code: str) -> JoinForm:
+        """The event's join form, read at most every JOIN_FORM_TTL_S on this process."""
+        now = time.monotonic()
+        found = self._forms.get(code)
+        if found is not None and found[0] > now:
+            return found[1]
+        event = await self._store.get_event(code)
+        form = JoinForm.from_dict(event.join if event else None)
+        if len(self._forms) >= 4096:
+            self._forms.clear()
+        self._forms[code] = (now + JOIN_FORM_TTL_S, form)
+        return form
 
     async def event_or_error(self, code: Any, allow_ended: bool = True) -> EventRecord:
         if not isinstance(code, str) or not code.strip():
@@ -117,10 +148,11 @@ class EventService:
         if payload.role is Role.PRESENTER:
             return await self._presenter(payload)
         if payload.role is Role.ATTENDEE and not payload.token:
-            identity = await self._join(payload)
-            return replace(identity, room=await self._room(identity.event, payload.room))
+            # The room first: a refusal must not leave a new attendee behind.
+            room = await self._room(ids.normalise_join_code(payload.event), payload.room)
+            return replace(await self._join(payload), room=room)
         event = await self.event_or_error(payload.event, allow_ended=False)
-        room = await self._room(event, payload.room)
+        room = await self._room(event.code, payload.room)
         if payload.role is Role.SCREEN:
             return Identity(Role.SCREEN, event, room=room)
         known = await self._store.find_attendee(event.code, ids.digest(payload.token or ""))
@@ -132,13 +164,31 @@ class EventService:
             )
         return replace(await self._join(payload), room=room)
 
+    async def presenter_scope(self, code: Any, key: Any, room: Any) -> tuple[EventRecord, str]:
+        """For a presenter's REST request: the event and the scope the key may act in:
+        the room named (default the main room) with the event-wide key, or a room's own
+        key's room (naming another is ``forbidden``)."""
+        if room is not None and (not isinstance(room, str) or not ROOM_ID.match(room)):
+            raise bad_request("room must be a room id from the event's programme.")
+        if not isinstance(code, str):
+            raise bad_request("event must be a join code.")
+        identity = await self._presenter(
+            ConnectAuth(
+                event=code,
+                role=Role.PRESENTER,
+                key=key if isinstance(key, str) else None,
+                room=room,
+            )
+        )
+        return identity.event, scope(identity.event.code, identity.room)
+
     async def _presenter(self, auth: ConnectAuth) -> Identity:
         """A presenter with the event-wide key (any room), or a room's own key (that
         room only; the key names its room, so ``room`` may be left out)."""
         event = await self.event_or_error(auth.event, allow_ended=False)
         key = auth.key
         if isinstance(key, str) and ids.secret_matches(key, event.presenter_key_digest):
-            return Identity(Role.PRESENTER, event, room=await self._room(event, auth.room))
+            return Identity(Role.PRESENTER, event, room=await self._room(event.code, auth.room))
         if isinstance(key, str):
             for room in await self._store.list_rooms(event.code):
                 if room.presenter_key_digest and ids.secret_matches(key, room.presenter_key_digest):
@@ -153,14 +203,15 @@ class EventService:
                     return Identity(Role.PRESENTER, event, room=room.id, key_room=room.id)
         raise PlenaryError(ErrorCode.BAD_KEY, "The presenter key is wrong for this event.")
 
-    async def _room(self, event: EventRecord, room_id: str | None) -> str:
+    async def _room(self, code: str, room_id: str | None) -> str:
         """The room a connection starts in: the one it names if that is open; the main
         room if it names none, or names a room that was closed meanwhile (an attendee
         coming back later); ``not_found`` for a room the event never had."""
         if room_id is None or room_id == MAIN_ROOM:
             return MAIN_ROOM
-        room = await self._store.get_room(event.code, room_id)
+        room = await self._store.get_room(code, room_id)
         if room is None:
+            await self.event_or_error(code, allow_ended=False)  # unknown or ended: says so
             raise PlenaryError(
                 ErrorCode.NOT_FOUND,
                 f"Room {room_id!r} is not in this event's programme; connect without "
@@ -172,7 +223,8 @@ class EventService:
         """A new attendee: checked here, then admitted by the store in one step (event
         known and not ended, not full, attendee added)."""
         try:
-            attendee = self._new_attendee(auth)
+            form = await self.join_form(ids.normalise_join_code(auth.event))
+            attendee = self._new_attendee(auth, form)
         except PlenaryError:
             # A wrong or ended event is the first thing to tell (it needs another code).
             await self.event_or_error(auth.event, allow_ended=False)
@@ -191,15 +243,21 @@ class EventService:
         await self.event_or_error(auth.event, allow_ended=False)  # unknown or ended: says so
         raise PlenaryError(ErrorCode.UNKNOWN_EVENT, "No event has this join code.")
 
-    def _new_attendee(self, auth: ConnectAuth) -> AttendeeRecord:
+    def _new_attendee(self, auth: ConnectAuth, form: JoinForm) -> AttendeeRecord:
         name = self._text(auth.name, "name", self._limits.max_name_len)
+        if form.name == "none":
+            name = ""  # an anonymous event: a name given anyway is not kept
         if not name:
-            raise PlenaryError(ErrorCode.NAME_REQUIRED, "Enter a name to join.")
+            if form.name == "required":
+                raise PlenaryError(ErrorCode.NAME_REQUIRED, "Enter a name to join.")
+            name = guest_name()
+        country = self._text(auth.country, "country", 60) if form.country else ""
+        organisation = self._text(auth.organisation, "organisation", 120)
         return AttendeeRecord(
             id=ids.new_id("a"),
             name=name,
-            country=self._text(auth.country, "country", 60) or None,
-            organisation=self._text(auth.organisation, "organisation", 120) or None,
+            country=country or None,
+            organisation=(organisation if form.organisation else "") or None,
             joined_at=now_ms(),
         )
 

@@ -13,8 +13,11 @@ from aiohttp import web
 from plenary import ids
 from plenary.errors import ErrorCode, PlenaryError, bad_request
 from plenary.export import build_export, to_csv, to_json
+from plenary.join_form import JoinForm
 from plenary.metrics import CONTENT_TYPE_LATEST
 from plenary.services import SERVICES, SETTINGS
+from plenary.stage.kinds import KindRequest, KindRoute
+from plenary.store import EventRecord
 
 HTTP_STATUS = {
     ErrorCode.BAD_REQUEST: 400,
@@ -53,15 +56,17 @@ def error_response(exc: PlenaryError) -> web.Response:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def answering_errors(handler: Handler) -> Handler:
+def answering_errors(handler: Handler, max_body_bytes: int | None = None) -> Handler:
     """``handler``, with the :class:`PlenaryError` it raises answered as JSON. Wrapped
     route by route rather than as an application middleware, which would also run for
-    every Socket.IO request (each new websocket connection, each long-poll)."""
+    every Socket.IO request (each new websocket connection, each long-poll). A body
+    declared larger than ``max_body_bytes`` (default ``max_rest_body_bytes``) is
+    refused before anything reads it."""
 
     @functools.wraps(handler)
     async def answer(request: web.Request) -> web.StreamResponse:
         try:
-            limit = request.app[SETTINGS].limits.max_rest_body_bytes
+            limit = max_body_bytes or request.app[SETTINGS].limits.max_rest_body_bytes
             if (request.content_length or 0) > limit:
                 raise too_large(limit)
             return await handler(request)
@@ -81,15 +86,7 @@ async def read_json(request: web.Request, example: str) -> Any:
     """The request body as JSON: at most ``max_rest_body_bytes`` (read no further, even
     without a Content-Length) and nested at most :data:`MAX_JSON_DEPTH` deep, else
     ``bad_request``. ``example`` shows a valid body in the error message."""
-    limit = request.app[SETTINGS].limits.max_rest_body_bytes
-    body = bytearray()
-    while len(body) <= limit:
-        chunk = await request.content.read(limit + 1 - len(body))
-        if not chunk:
-            break
-        body += chunk
-    if len(body) > limit:
-        raise too_large(limit)
+    body = await read_body(request, request.app[SETTINGS].limits.max_rest_body_bytes)
     deeper = f"The body nests deeper than {MAX_JSON_DEPTH} levels; send JSON such as {example}."
     try:
         # orjson, not json: the standard library recurses per level and a deeply nested
@@ -102,6 +99,20 @@ async def read_json(request: web.Request, example: str) -> Any:
     if too_deep(value, MAX_JSON_DEPTH):
         raise bad_request(deeper)
     return value
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The request body, at most ``limit`` bytes (read no further, even without a
+    Content-Length), else ``bad_request``."""
+    body = bytearray()
+    while len(body) <= limit:
+        chunk = await request.content.read(limit + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    if len(body) > limit:
+        raise too_large(limit)
+    return bytes(body)
 
 
 def too_deep(value: Any, limit: int) -> bool:
@@ -134,13 +145,31 @@ def require_admin(request: web.Request) -> None:
         raise PlenaryError(ErrorCode.BAD_KEY, "The admin token is wrong.")
 
 
+async def organiser_event(request: web.Request) -> EventRecord:
+    """The event of the URL, if the bearer is the admin token or its event-wide key."""
+    services = request.app[SERVICES]
+    await services.gateway.admission.admit_lookup(request)  # it tells unknown codes apart
+    event = await services.events.event_or_error(request.match_info["code"])
+    token = bearer(request)
+    admin = request.app[SETTINGS].admin_token
+    if (admin and ids.same_secret(token, admin)) or ids.secret_matches(
+        token, event.presenter_key_digest
+    ):
+        return event
+    raise PlenaryError(
+        ErrorCode.BAD_KEY, "Send the admin token or the event's presenter key as the bearer."
+    )
+
+
 async def create_event(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     require_admin(request)
     body = await read_json(request, '{"title": "My event"}')
     if not isinstance(body, dict):
         raise bad_request('The body must be a JSON object such as {"title": "My event"}.')
-    event, key = await request.app[SERVICES].events.create_event(body.get("title"))
+    event, key = await request.app[SERVICES].events.create_event(
+        body.get("title"), body.get("join")
+    )
     base = settings.base_url
     return web.json_response(
         {
@@ -189,6 +218,23 @@ async def get_event(request: web.Request) -> web.Response:
     return web.json_response({"code": event.code, "title": event.title})
 
 
+async def get_join_form(request: web.Request) -> web.Response:
+    """What the event asks of people who join (the attendee page reads it first)."""
+    services = request.app[SERVICES]
+    await services.gateway.admission.admit_lookup(request)
+    event = await services.events.event_or_error(request.match_info["code"])
+    join = JoinForm.from_dict(event.join).to_dict()
+    return web.json_response({"code": event.code, "title": event.title, "join": join})
+
+
+async def update_join_form(request: web.Request) -> web.Response:
+    """Change what an event asks of people who join (fields left out stay)."""
+    event = await organiser_event(request)
+    body = await read_json(request, '{"name": "optional", "country": false}')
+    form = await request.app[SERVICES].events.set_join_form(event.code, body)
+    return web.json_response({"code": event.code, "title": event.title, "join": form.to_dict()})
+
+
 async def export_event(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     await services.gateway.admission.admit_lookup(request)  # it tells unknown codes apart too
@@ -203,6 +249,26 @@ async def export_event(request: web.Request) -> web.Response:
     if fmt == "csv":
         return web.Response(text=to_csv(export), content_type="text/csv", headers=disposition)
     return web.Response(text=to_json(export), content_type="application/json", headers=disposition)
+
+
+def kind_endpoint(route: KindRoute) -> Handler:
+    """A kind's REST route (``/api/events/{code}/<path>?room=ROOM``): for the
+    presenters of the room (default the main room: the event-wide key, or the room's
+    own key), under the join-code lookups' limit per IP, the body within the route's
+    limit."""
+
+    async def handle(request: web.Request) -> web.Response:
+        services = request.app[SERVICES]
+        await services.gateway.admission.admit_lookup(request)
+        _, where = await services.events.presenter_scope(
+            request.match_info["code"], bearer(request), request.query.get("room")
+        )
+        body = await read_body(request, route.max_body_bytes)
+        query = {k: v for k, v in request.query.items() if k != "room"}
+        status, data = await route.handle(KindRequest(where, body, request.content_type, query))
+        return web.json_response(data, status=status)
+
+    return answering_errors(handle, route.max_body_bytes)
 
 
 LOOPBACK = ("127.0.0.1", "::1")
@@ -246,6 +312,8 @@ def setup_routes(app: web.Application, web_root: Path) -> None:
     api: list[tuple[str, str, Handler]] = [
         ("POST", "/api/events", create_event),
         ("GET", "/api/events/{code}", get_event),
+        ("GET", "/api/events/{code}/join", get_join_form),
+        ("PATCH", "/api/events/{code}/join", update_join_form),
         ("POST", "/api/events/{code}/end", end_event),
         ("DELETE", "/api/events/{code}", purge_event),
         ("GET", "/api/admin/overview", admin_overview),
@@ -258,6 +326,11 @@ def setup_routes(app: web.Application, web_root: Path) -> None:
             app.router.add_get(path, answering_errors(handler))
         else:
             app.router.add_route(method, path, answering_errors(handler))
+    # The activity kinds' own endpoints, under the event's path.
+    for kind_route in app[SERVICES].kinds.http_routes():
+        app.router.add_route(
+            kind_route.method, f"/api/events/{{code}}/{kind_route.path}", kind_endpoint(kind_route)
+        )
     for route, filename in PAGES.items():
         app.router.add_get(route, page_handler(web_root / filename))
     app.router.add_static("/static/", web_root, show_index=False)

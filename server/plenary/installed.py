@@ -11,7 +11,7 @@ from typing import Any
 
 #: The installed activity kinds, by package name under plenary/activities/. Adding a kind
 #: is its folder there plus its name here.
-INSTALLED: tuple[str, ...] = ("polls", "ballots", "pitches")
+INSTALLED: tuple[str, ...] = ("polls", "quiz", "cafe", "qa", "reactions", "ballots", "pitches")
 
 PACKAGE = "plenary.activities"
 

@@ -9,7 +9,7 @@ from aiohttp import web
 from plenary import ids
 from plenary.errors import ErrorCode, PlenaryError
 from plenary.export import build_export, to_csv, to_json
-from plenary.http_api import answering_errors, bearer, read_json
+from plenary.http_api import answering_errors, bearer, organiser_event, read_json
 from plenary.rooms.programme import room_view
 from plenary.rooms.qr import qr_svg
 from plenary.scopes import MAIN_ROOM, ROOM_ID
@@ -17,22 +17,6 @@ from plenary.services import SERVICES, SETTINGS, Services
 from plenary.store import EventRecord
 
 EXAMPLE = '{"title": "Breakout 1: Green transition"}'
-
-
-async def organiser_event(request: web.Request) -> EventRecord:
-    """The event of the URL, if the bearer is the admin token or its event-wide key."""
-    services = request.app[SERVICES]
-    await services.gateway.admission.admit_lookup(request)  # it tells unknown codes apart
-    event = await services.events.event_or_error(request.match_info["code"])
-    token = bearer(request)
-    admin = request.app[SETTINGS].admin_token
-    if (admin and ids.same_secret(token, admin)) or ids.secret_matches(
-        token, event.presenter_key_digest
-    ):
-        return event
-    raise PlenaryError(
-        ErrorCode.BAD_KEY, "Send the admin token or the event's presenter key as the bearer."
-    )
 
 
 def attendee_link(base: str, code: str, room: str) -> str:

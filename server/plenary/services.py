@@ -100,7 +100,11 @@ class Services:
                     "ended_at": event.ended_at,
                     "joined": await self.store.count_attendees(event.code),
                     "online": sum(online.values()),
-                    "activities": len(await self.store.list_activities(event.code)),
+                    # Activities of a kind (a room feature's records are not).
+                    "activities": sum(
+                        self.kinds.of(a) is not None
+                        for a in await self.store.list_activities(event.code)
+                    ),
                     "current": self._summary(current),
                     "rooms": rooms,
                 }

@@ -22,6 +22,9 @@ SERVER_EVENTS = (
     "poll:results",
     "poll:closed",
     "poll:revealed",
+    "poll:updated",
+    "poll:deleted",
+    "poll:order",
     "room:programme",
     "room:closed",
 )
@@ -41,16 +44,14 @@ class Client:
         self.sio = socketio.AsyncClient(
             reconnection=reconnection, reconnection_delay=0.2, reconnection_delay_max=1
         )
+        # Every message is recorded, the ones listed and any other (each kind's own).
         self.received: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.received.update({e: [] for e in SERVER_EVENTS})
         self.frames: list[tuple[str, Any]] = []
         self._changed = asyncio.Event()
         for name in SERVER_EVENTS:
             self.sio.on(name, self._recorder(name))
-        self.sio.on("*", self._any)
-
-    async def _any(self, name: str, data: Any = None) -> None:
-        await self._recorder(name)(data)
+        self.sio.on("*", self._record_any)
 
     def _recorder(self, name: str) -> Callable[[Any], Any]:
         async def record(data: Any) -> None:
@@ -61,6 +62,9 @@ class Client:
             self._changed.set()
 
         return record
+
+    async def _record_any(self, name: str, data: Any = None) -> None:
+        await self._recorder(name)(data)
 
     async def connect(self) -> Client:
         await self.sio.connect(self.url, auth=self.auth, transports=["websocket"], wait_timeout=10)

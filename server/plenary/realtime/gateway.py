@@ -243,6 +243,9 @@ class Gateway:
         state.update(await self._views.state(where, session, on_stage))
         if session.role is not Role.ATTENDEE:
             state["presence"], state["rooms_online"] = await self._presence.counts(where)
+        if session.role is Role.PRESENTER:
+            # The room a room's own key is for (None: the event-wide key).
+            state["key_room"] = session.key_room
         return state
 
 

@@ -10,7 +10,7 @@ python-socketio goes over namespaces.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -73,6 +73,37 @@ class ActivityKind(Protocol):
 
     async def stop(self) -> None:
         """Stop this kind's background tasks (at shutdown)."""
+
+    # Optional: ``def http_routes(self) -> Sequence[KindRoute]``, the kind's REST
+    # endpoints (see :class:`KindRoute`; a quiz's file import). Not part of the protocol
+    # so that a kind without any needs nothing: :meth:`Kinds.http_routes` asks for it.
+
+
+@dataclass(frozen=True)
+class KindRequest:
+    """A REST request to a kind's route, once the server has checked it: the presenter
+    key is the event's, the body is within the route's ``max_body_bytes``."""
+
+    #: the scope of the room the request is for (``?room=``, default the main room)
+    code: str
+    body: bytes
+    content_type: str
+    query: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class KindRoute:
+    """A REST endpoint of a kind: ``METHOD /api/events/{code}/<path>?room=ROOM``, for
+    the room's presenters (``Authorization: Bearer <presenter key>``: the event-wide key,
+    or the room's own; the join-code lookups' limit per IP address applies). ``handle``
+    returns the HTTP status and the JSON body, or raises
+    :class:`plenary.errors.PlenaryError` (answered as every REST error is)."""
+
+    method: str
+    path: str
+    handle: Callable[[KindRequest], Awaitable[tuple[int, dict[str, Any]]]]
+    #: the largest body taken (the API's bodies are small; an imported file may not be)
+    max_body_bytes: int = 16_384
 
 
 @dataclass(frozen=True)
@@ -146,6 +177,17 @@ class Kinds(Mapping[str, ActivityKind]):
         """Every kind's export section, by kind type."""
         return {type_: await kind.export(code) for type_, kind in self._kinds.items()}
 
+    def http_routes(self) -> list[KindRoute]:
+        """Every kind's REST endpoints (the kinds that have any)."""
+        routes: list[KindRoute] = []
+        for kind in self._kinds.values():
+            declared = getattr(kind, "http_routes", None)
+            for route in declared() if declared is not None else ():
+                if any((r.method, r.path) == (route.method, route.path) for r in routes):
+                    raise ValueError(f"REST route {route.method} {route.path} is declared twice")
+                routes.append(route)
+        return routes
+
     async def stop(self) -> None:
         for kind in self._kinds.values():
             await kind.stop()
@@ -156,5 +198,7 @@ __all__ = [
     "ExportSection",
     "KindContext",
     "KindPlugin",
+    "KindRequest",
+    "KindRoute",
     "Kinds",
 ]

@@ -33,6 +33,8 @@ class EventRecord:
     presenter_key_digest: str
     created_at: int
     ended_at: int | None = None
+    #: What the event asks of people who join (plenary.join_form; empty: the defaults).
+    join: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,10 @@ class Store(abc.ABC):
         """All events, oldest first."""
 
     @abc.abstractmethod
+    async def set_join_form(self, code: str, join: Mapping[str, Any]) -> EventRecord | None:
+        """Replace what the event asks of people who join; None if the event is missing."""
+
+    @abc.abstractmethod
     async def end_event(self, code: str, ended_at: int) -> EventRecord | None:
         """Mark the event ended (idempotent: the first end time stays); None if missing."""
 
@@ -268,8 +274,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def add_activity(
         self, code: str, activity_id: str, definition: Mapping[str, Any], status: str
-    ) -> None:
-        """Store a new activity at the end of the event's running order."""
+    ) -> bool:
+        """Store a new activity at the end of the event's running order, in one step:
+        False (and no change) when the id is taken, so a retry or two processes adding
+        the same id at once leave the first one as it is, answers included."""
 
     @abc.abstractmethod
     async def get_activity(self, code: str, activity_id: str) -> Activity | None:
@@ -281,10 +289,42 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def update_activity(
-        self, code: str, activity_id: str, status: str | None, meta: Mapping[str, Any]
+        self,
+        code: str,
+        activity_id: str,
+        status: str | None,
+        meta: Mapping[str, Any],
+        expect: str | None = None,
+        if_seq: int | None = None,
     ) -> Activity | None:
         """Atomically set the status (if given) and merge ``meta``; None if missing.
-        A status change takes effect for every answer recorded after it."""
+        A status change takes effect for every answer recorded after it.
+
+        With ``expect``, a compare-and-set: the change happens only if the status is
+        ``expect`` at that moment, else nothing changes and the result is None. Of many
+        processes making the same transition at once, exactly one gets the activity
+        back: the one that made it (e.g. the one that closes a quiz's question). With
+        ``if_seq``, likewise only if the activity's ``state_seq`` is still ``if_seq``: a
+        read-modify-write of its state that many processes may attempt at once, of
+        which exactly one succeeds per state."""
+
+    @abc.abstractmethod
+    async def update_definition(
+        self, code: str, activity_id: str, definition: Mapping[str, Any], if_status: str
+    ) -> tuple[bool, Activity | None]:
+        """Atomically replace the activity's definition if its status is ``if_status``
+        (e.g. editing a draft). Returns whether it did, and the activity as it is now
+        (None if missing)."""
+
+    @abc.abstractmethod
+    async def delete_activity(self, code: str, activity_id: str) -> bool:
+        """Remove an activity with its answers and counts (and from the stage if it is
+        the current one); False if it did not exist."""
+
+    @abc.abstractmethod
+    async def reorder_activities(self, code: str, order: list[str]) -> bool:
+        """Set the running order: ``order`` must hold every activity id once (else
+        False and no change). Atomic against concurrent adds and deletes."""
 
     @abc.abstractmethod
     async def set_current(self, code: str, activity_id: str | None) -> None:
@@ -324,11 +364,15 @@ class Store(abc.ABC):
         value: Any,
         ts: int,
         labels: Mapping[str, str] | None = None,
+        open_status: str = "open",
     ) -> RecordResult:
         """Atomically: if ``vote_id`` was already stored for this attendee, change
-        nothing (DUPLICATE); else if the activity is open, replace the attendee's answer,
-        moving its counts from the old keys to the new ones (STORED). ``labels`` give
-        keys a readable form; the first label recorded for a key stays."""
+        nothing (DUPLICATE); else if the activity is open (its status is
+        ``open_status``), replace the attendee's answer, moving its counts from the old
+        keys to the new ones (STORED). ``labels`` give keys a readable form; the first
+        label recorded for a key stays. ``open_status`` lets a kind take answers in a
+        status of its own (a quiz: ``question:q2``, so that an answer to question 1
+        can never be stored once question 2 is open)."""
 
     @abc.abstractmethod
     async def get_tally(self, code: str, activity_id: str) -> Tally:

@@ -107,6 +107,13 @@ class MemoryStore(Store):
     async def list_events(self) -> list[EventRecord]:
         return sorted((e.record for e in self._events.values()), key=lambda r: r.created_at)
 
+    async def set_join_form(self, code: str, join: Mapping[str, Any]) -> EventRecord | None:
+        event = self._event(code)
+        if event is None:
+            return None
+        event.record = replace(event.record, join=dict(join))
+        return event.record
+
     async def end_event(self, code: str, ended_at: int) -> EventRecord | None:
         event = self._event(code)
         if event is None:
@@ -187,11 +194,14 @@ class MemoryStore(Store):
     # -- activities ---------------------------------------------------------
     async def add_activity(
         self, code: str, activity_id: str, definition: Mapping[str, Any], status: str
-    ) -> None:
+    ) -> bool:
         if event_code(code) not in self._events:
-            return  # the event was purged meanwhile
+            return False  # the event was purged meanwhile
         stage = self._stages.setdefault(code, _StageState())
+        if activity_id in stage.activities:
+            return False
         stage.activities[activity_id] = _ActivityState(dict(definition), status)
+        return True
 
     async def get_activity(self, code: str, activity_id: str) -> Activity | None:
         state = self._activity(code, activity_id)
@@ -204,16 +214,55 @@ class MemoryStore(Store):
         return [state.snapshot(aid) for aid, state in stage.activities.items()]
 
     async def update_activity(
-        self, code: str, activity_id: str, status: str | None, meta: Mapping[str, Any]
+        self,
+        code: str,
+        activity_id: str,
+        status: str | None,
+        meta: Mapping[str, Any],
+        expect: str | None = None,
+        if_seq: int | None = None,
     ) -> Activity | None:
         state = self._activity(code, activity_id)
-        if state is None:
+        if (
+            state is None
+            or (expect is not None and state.status != expect)
+            or (if_seq is not None and state.state_seq != if_seq)
+        ):
             return None
         if status is not None:
             state.status = status
         state.meta.update(meta)
         state.state_seq += 1
         return state.snapshot(activity_id)
+
+    async def update_definition(
+        self, code: str, activity_id: str, definition: Mapping[str, Any], if_status: str
+    ) -> tuple[bool, Activity | None]:
+        state = self._activity(code, activity_id)
+        if state is None:
+            return False, None
+        if state.status != if_status:
+            return False, state.snapshot(activity_id)
+        state.definition = dict(definition)
+        state.state_seq += 1
+        return True, state.snapshot(activity_id)
+
+    async def delete_activity(self, code: str, activity_id: str) -> bool:
+        stage = self._stages.get(code)
+        if stage is None or stage.activities.pop(activity_id, None) is None:
+            return False
+        if stage.current == activity_id:
+            stage.current = None
+        return True
+
+    async def reorder_activities(self, code: str, order: list[str]) -> bool:
+        stage = self._stages.get(code)
+        known = list(stage.activities) if stage else []
+        if len(order) != len(known) or set(order) != set(known):
+            return False
+        if stage is not None:
+            stage.activities = {aid: stage.activities[aid] for aid in order}
+        return True
 
     async def set_current(self, code: str, activity_id: str | None) -> None:
         self._stages.setdefault(code, _StageState()).current = activity_id
@@ -271,6 +320,7 @@ class MemoryStore(Store):
         value: Any,
         ts: int,
         labels: Mapping[str, str] | None = None,
+        open_status: str = "open",
     ) -> RecordResult:
         state = self._activity(code, activity_id)
         if state is None:
@@ -278,7 +328,7 @@ class MemoryStore(Store):
         vote_key = f"{attendee_id}:{vote_id}"
         if vote_key in state.vote_ids:
             return RecordResult(RecordOutcome.DUPLICATE, state.version)
-        if state.status != "open":
+        if state.status != open_status:
             return RecordResult(RecordOutcome.NOT_OPEN, state.version)
         state.vote_ids.add(vote_key)
         previous = state.answers.get(attendee_id)

@@ -16,6 +16,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable, Collection, Coroutine, Mapping
+from dataclasses import replace
 from typing import Any, ParamSpec, TypeVar
 
 import redis.asyncio as aioredis
@@ -63,7 +64,8 @@ RECORD_OUTCOMES = {outcome.value.encode(): outcome for outcome in RecordOutcome}
 KEY_SEPARATOR = "\x1f"  # joins an answer's counting keys; domain text never contains it
 
 # One vote per call (see BatchScript): ARGV[a] attendee, a+1 vote_id, a+2 the packed
-# answer, a+3 its counting keys joined, a+4 how many keys, then the keys, then label pairs.
+# answer, a+3 its counting keys joined, a+4 the status that takes answers (``open``),
+# a+5 how many keys, then the keys, then label pairs.
 RECORD_ANSWER = BatchScript("""
 local vk = ARGV[a] .. ':' .. ARGV[a + 1]
 if redis.call('SISMEMBER', KEYS[2], vk) == 1 then
@@ -71,7 +73,7 @@ if redis.call('SISMEMBER', KEYS[2], vk) == 1 then
 end
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {'missing', 0} end
-if status ~= 'open' then
+if status ~= ARGV[a + 4] then
   return {'not_open', tonumber(redis.call('HGET', KEYS[1], 'v') or '0')}
 end
 redis.call('SADD', KEYS[2], vk)
@@ -81,9 +83,9 @@ if old then
     if redis.call('HINCRBY', KEYS[5], k, -1) <= 0 then redis.call('HDEL', KEYS[5], k) end
   end
 end
-local nk = tonumber(ARGV[a + 4])
-for i = a + 5, a + 4 + nk do redis.call('HINCRBY', KEYS[5], ARGV[i], 1) end
-for i = a + 5 + nk, a + n - 1, 2 do redis.call('HSETNX', KEYS[6], ARGV[i], ARGV[i + 1]) end
+local nk = tonumber(ARGV[a + 5])
+for i = a + 6, a + 5 + nk do redis.call('HINCRBY', KEYS[5], ARGV[i], 1) end
+for i = a + 6 + nk, a + n - 1, 2 do redis.call('HSETNX', KEYS[6], ARGV[i], ARGV[i + 1]) end
 redis.call('HSET', KEYS[4], ARGV[a], ARGV[a + 3])
 redis.call('HSET', KEYS[3], ARGV[a], ARGV[a + 2])
 return {'stored', redis.call('HINCRBY', KEYS[1], 'v', 1)}""")
@@ -100,9 +102,25 @@ redis.call('HSET', KEYS[1], 'ev', v)
 return {'go', v, 0}
 """)
 
+# Store.add_activity: KEYS[1] the activity hash, KEYS[2] the room's running order;
+# ARGV[1] its id, ARGV[2] the packed definition, ARGV[3] its status. An id taken already
+# changes nothing (a retry, or two processes creating a room's record at once).
+ADD_ACTIVITY = LuaScript("""
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'def', ARGV[2], 'status', ARGV[3], 'v', 0, 'ev', 0)
+redis.call('RPUSH', KEYS[2], ARGV[1])
+return 1
+""")
+
+# ARGV[1]: the status the activity must have for the change to happen ('' for any),
+# ARGV[2]: the state_seq it must still have ('' for any), then field/value pairs.
 UPDATE_ACTIVITY = LuaScript("""
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if #ARGV > 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' and tonumber(redis.call('HGET', KEYS[1], 'sv') or '0') ~= tonumber(ARGV[2]) then
+  return 0
+end
+if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
 redis.call('HINCRBY', KEYS[1], 'sv', 1)
 return 1
 """)
@@ -223,6 +241,36 @@ redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
 return 'claimed'
 """)
 
+# A definition replaced only in one status (Store.update_definition). KEYS: the
+# activity; ARGV: the status it must have, the new definition.
+UPDATE_DEFINITION = LuaScript("""
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {0, 0} end
+if status ~= ARGV[1] then return {1, 0} end
+redis.call('HSET', KEYS[1], 'def', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'sv', 1)
+return {1, 1}
+""")
+
+# The running order (Store.reorder_activities). KEYS[1]: the ids list; ARGV: the new
+# order, which must hold every id once.
+REORDER_ACTIVITIES = LuaScript("""
+local known = redis.call('LRANGE', KEYS[1], 0, -1)
+local seen = {}
+for _, id in ipairs(known) do seen[id] = true end
+local distinct = 0
+for _ in pairs(seen) do distinct = distinct + 1 end
+if distinct ~= #ARGV then return 0 end
+local given = {}
+for _, id in ipairs(ARGV) do
+  if not seen[id] or given[id] then return 0 end
+  given[id] = true
+end
+redis.call('DEL', KEYS[1])
+redis.call('RPUSH', KEYS[1], unpack(ARGV))
+return 1
+""")
+
 #: Every script, loaded when the store starts.
 SCRIPTS = (
     RECORD_ANSWER,
@@ -234,6 +282,9 @@ SCRIPTS = (
     FIND_ATTENDEE,
     TAKE_TOKEN,
     ADD_ROOM,
+    UPDATE_DEFINITION,
+    REORDER_ACTIVITIES,
+    ADD_ACTIVITY,
     ADD_TICKETS,
     CLAIM_TICKET,
 )
@@ -314,8 +365,16 @@ def _activity_from_hash(aid: str, data: Mapping[bytes, bytes]) -> Activity:
 
 
 def _event_record(raw: bytes, ended: bytes | None) -> EventRecord:
-    code, title, key_digest, created_at = codec.unpack(raw)
-    return EventRecord(code, title, key_digest, created_at, int(ended) if ended else None)
+    # Records written before join forms existed have four fields.
+    code, title, key_digest, created_at, *rest = codec.unpack(raw)
+    join = rest[0] if rest else {}
+    return EventRecord(code, title, key_digest, created_at, int(ended) if ended else None, join)
+
+
+def _pack_event(event: EventRecord) -> bytes:
+    return codec.pack(
+        [event.code, event.title, event.presenter_key_digest, event.created_at, dict(event.join)]
+    )
 
 
 def _pack_room(room: RoomRecord) -> bytes:
@@ -435,7 +494,7 @@ class RedisStore(Store):
             "HSETNX",
             Keys.event(event.code),
             "rec",
-            codec.pack([event.code, event.title, event.presenter_key_digest, event.created_at]),
+            _pack_event(event),
         )
         if created:
             await self._cmd("ZADD", Keys.EVENTS, event.created_at, event.code)
@@ -454,6 +513,15 @@ class RedisStore(Store):
         if gone:  # expired events leave their code in the index: tidy up
             await self._cmd("ZREM", Keys.EVENTS, *gone)
         return [e for e in events if e is not None]
+
+    @_unavailable_on_connection_errors
+    async def set_join_form(self, code: str, join: Mapping[str, Any]) -> EventRecord | None:
+        event = await self.get_event(code)
+        if event is None:
+            return None
+        # The record's other fields never change after creation: no lost update.
+        await self._cmd("HSET", Keys.event(code), "rec", _pack_event(replace(event, join=join)))
+        return replace(event, join=dict(join))
 
     @_unavailable_on_connection_errors
     async def end_event(self, code: str, ended_at: int) -> EventRecord | None:
@@ -543,14 +611,13 @@ class RedisStore(Store):
     @_unavailable_on_connection_errors
     async def add_activity(
         self, code: str, activity_id: str, definition: Mapping[str, Any], status: str
-    ) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                Keys.activity(code, activity_id),
-                mapping={"def": codec.pack(dict(definition)), "status": status, "v": 0, "ev": 0},
-            )
-            pipe.rpush(Keys.activities(code), activity_id)
-            await pipe.execute()
+    ) -> bool:
+        added = await self._script(
+            ADD_ACTIVITY,
+            [Keys.activity(code, activity_id), Keys.activities(code)],
+            [activity_id, codec.pack(dict(definition)), status],
+        )
+        return bool(added)
 
     @_unavailable_on_connection_errors
     async def get_activity(self, code: str, activity_id: str) -> Activity | None:
@@ -572,9 +639,15 @@ class RedisStore(Store):
 
     @_unavailable_on_connection_errors
     async def update_activity(
-        self, code: str, activity_id: str, status: str | None, meta: Mapping[str, Any]
+        self,
+        code: str,
+        activity_id: str,
+        status: str | None,
+        meta: Mapping[str, Any],
+        expect: str | None = None,
+        if_seq: int | None = None,
     ) -> Activity | None:
-        args: list[Any] = []
+        args: list[Any] = [expect or "", "" if if_seq is None else if_seq]
         if status is not None:
             args += ["status", status]
         for name, value in meta.items():
@@ -583,6 +656,39 @@ class RedisStore(Store):
         if not await self._script(UPDATE_ACTIVITY, [key], args):
             return None
         return await self.get_activity(code, activity_id)
+
+    @_unavailable_on_connection_errors
+    async def update_definition(
+        self, code: str, activity_id: str, definition: Mapping[str, Any], if_status: str
+    ) -> tuple[bool, Activity | None]:
+        exists, done = await self._script(
+            UPDATE_DEFINITION,
+            [Keys.activity(code, activity_id)],
+            [if_status, codec.pack(dict(definition))],
+        )
+        if not exists:
+            return False, None
+        return bool(done), await self.get_activity(code, activity_id)
+
+    @_unavailable_on_connection_errors
+    async def delete_activity(self, code: str, activity_id: str) -> bool:
+        parts = ("ans", "keys", "tally", "labels", "vids", "bc", "tix", "tixh")
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(Keys.activity(code, activity_id))
+            pipe.delete(*(Keys.answer_part(code, part, activity_id) for part in parts))
+            pipe.lrem(Keys.activities(code), 0, activity_id)
+            found, *_ = await pipe.execute()
+        # Off the stage if it was on it (a later take_stage would find it missing).
+        if await self._cmd("HGET", Keys.event(code), "current") == activity_id.encode():
+            await self._cmd("HDEL", Keys.event(code), "current")
+        self._answer_keys_cache.pop((code, activity_id), None)
+        return bool(found)
+
+    @_unavailable_on_connection_errors
+    async def reorder_activities(self, code: str, order: list[str]) -> bool:
+        if not order:
+            return not await self._cmd("LLEN", Keys.activities(code))
+        return bool(await self._script(REORDER_ACTIVITIES, [Keys.activities(code)], order))
 
     @_unavailable_on_connection_errors
     async def set_current(self, code: str, activity_id: str | None) -> None:
@@ -642,12 +748,14 @@ class RedisStore(Store):
         value: Any,
         ts: int,
         labels: Mapping[str, str] | None = None,
+        open_status: str = "open",
     ) -> RecordResult:
         args = [
             attendee_id,
             vote_id,
             codec.pack([value, list(keys), vote_id, ts]),
             KEY_SEPARATOR.join(keys),
+            open_status,
             len(keys),
             *keys,
         ]

@@ -146,17 +146,19 @@ export function throttle(refresh, ms = 2000, jitterMs = 0) {
  * A function that fetches the whole state with `state:get` and hands it to `apply`: at
  * most once per `minGapMs`, after up to `jitterMs` of random delay (so that thousands of
  * pages that missed the same message do not ask at the same moment), retried with
- * backoff while the server answers `unavailable` or does not answer.
+ * backoff while the server answers `unavailable` or does not answer. `stamp` (optional):
+ * called as each request goes out, its value handed to `apply` as a second argument.
  */
-export function stateRefresher(getSocket, apply, { minGapMs = 2000, jitterMs = 0 } = {}) {
+export function stateRefresher(getSocket, apply, { minGapMs = 2000, jitterMs = 0, stamp = null } = {}) {
   let failures = 0;
   const refresh = throttle(async () => {
     const socket = getSocket();
     if (!socket || !socket.connected) return; // the next welcome brings the state
+    const sentAt = stamp ? stamp() : undefined;
     const ack = await call(socket, "state:get", {});
     if (ack.ok && ack.state) {
       failures = 0;
-      apply(ack.state);
+      apply(ack.state, sentAt);
       return;
     }
     const code = ack.error && ack.error.code;
@@ -172,8 +174,10 @@ export function stateRefresher(getSocket, apply, { minGapMs = 2000, jitterMs = 0
 /**
  * After the tab was hidden for a while (phones freeze background tabs), ask for the whole
  * state with `state:get` and hand it to `apply`, in case broadcasts were missed.
+ * `stamp` (optional): called as the request goes out, its value handed to `apply` with
+ * the state (a page that moves between rooms tells a state asked for before a move).
  */
-export function refreshWhenVisible(getSocket, apply, minHiddenMs = 30000) {
+export function refreshWhenVisible(getSocket, apply, minHiddenMs = 30000, stamp = null) {
   let hiddenSince = document.hidden ? Date.now() : null;
   document.addEventListener("visibilitychange", async () => {
     if (document.hidden) {
@@ -184,7 +188,8 @@ export function refreshWhenVisible(getSocket, apply, minHiddenMs = 30000) {
     hiddenSince = null;
     const socket = getSocket();
     if (away < minHiddenMs || !socket || !socket.connected) return;
+    const sentAt = stamp ? stamp() : undefined;
     const ack = await call(socket, "state:get", {});
-    if (ack.ok && ack.state) apply(ack.state);
+    if (ack.ok && ack.state) apply(ack.state, sentAt);
   });
 }

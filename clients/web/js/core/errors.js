@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   "not_found",
   "not_open",
   "bad_choice",
+  "too_late",
+  "already_answered",
   "not_eligible",
   "rate_limited",
   "event_full",

@@ -250,6 +250,12 @@ export function formatTime(ms) {
   return formatter("t", options, (loc, opts) => new Intl.DateTimeFormat(loc, opts)).format(new Date(ms));
 }
 
+/** A day, short, as the language writes it ("Tue 14 May", "mar. 14 mai"). */
+export function formatDay(ms) {
+  const options = { weekday: "short", day: "numeric", month: "short" };
+  return formatter("d", options, (loc, opts) => new Intl.DateTimeFormat(loc, opts)).format(new Date(ms));
+}
+
 /**
  * Fill a <select> with the languages offered (each option named in its own language) and
  * switch when the person picks one. The choice is remembered on this device.

@@ -18,6 +18,8 @@ export function registerKind(spec) {
   if (typeof type !== "string" || !type) throw new Error("registerKind: `type` is required");
   const kind = KINDS.get(type) || { type, noun: type };
   if (spec.noun) kind.noun = spec.noun;
+  // `stage: false`: a room feature beside the stage (Q&A, reactions), never on it.
+  if (spec.stage === false) kind.stage = false;
   for (const role of ROLES) {
     if (!spec[role]) continue;
     if (kind[role]) throw new Error(`activity kind ${type}: its ${role} part is registered twice`);
@@ -39,7 +41,9 @@ export function kindsFor(role) {
 
 /** How a page names "an activity" of its kinds: "poll", "poll or quiz", ... */
 export function activityNoun(role) {
-  const nouns = kindsFor(role).map((kind) => kind.noun);
+  const nouns = kindsFor(role)
+    .filter((kind) => kind.stage !== false)
+    .map((kind) => kind.noun);
   if (!nouns.length) return "activity";
   return nouns.length === 1 ? nouns[0] : `${nouns.slice(0, -1).join(", ")} or ${nouns[nouns.length - 1]}`;
 }

@@ -1,2 +1,3 @@
-"""World café: small tables that talk for a round, then move to meet new people. The
-seating engine is ``seating`` (pure rules, plain data in and out); see docs/cafe.md."""
+"""World café: small tables that talk for a round, then move to meet new people.
+Installed by ``kind.KIND``; the seating engine is ``seating`` (pure rules, plain data in
+and out); see docs/cafe.md."""

@@ -18,6 +18,8 @@ from plenary.text import clean_text, normalise_word
 
 ACTIVITY_TYPE = "poll"
 RATING_SCALES = (5, 10)
+#: How many words an attendee may give to a word cloud unless the poll says otherwise.
+DEFAULT_MAX_WORDS = 3
 TOP_ENTRIES = 50  # word clouds and open text: live results show the most frequent entries
 
 
@@ -62,6 +64,8 @@ class Poll:
     options: tuple[PollOption, ...] = ()
     scale: int | None = None
     created_at: int = 0
+    #: Word clouds: how many words one attendee may give (each counted once).
+    max_words: int | None = None
     type: str = field(default=ACTIVITY_TYPE)
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,6 +84,8 @@ class Poll:
             options=tuple(PollOption(o["id"], o["label"]) for o in data.get("options", ())),
             scale=data.get("scale"),
             created_at=data.get("created_at", 0),
+            # Word clouds made before several words were allowed took one.
+            max_words=data.get("max_words", 1 if data["kind"] == PollKind.WORDCLOUD else None),
         )
 
     @functools.cached_property
@@ -104,6 +110,7 @@ def build_poll(
     scale: Any,
     limits: PollLimits,
     now: int,
+    max_words: Any = None,
 ) -> Poll:
     """Validate a presenter's poll definition and return the poll."""
     if not isinstance(question, str) or not clean_text(question):
@@ -131,6 +138,13 @@ def build_poll(
             raise bad_request("scale must be 5 or 10.")
     elif scale is not None:
         raise bad_request("only rating polls take a scale.")
+    words: int | None = None
+    if poll_kind is PollKind.WORDCLOUD:
+        words = DEFAULT_MAX_WORDS if max_words is None else max_words
+        if type(words) is not int or not 1 <= words <= limits.max_words:
+            raise bad_request(f"max_words must be a whole number from 1 to {limits.max_words}.")
+    elif max_words is not None:
+        raise bad_request("only word clouds take max_words.")
     return Poll(
         id=poll_id,
         question=question,
@@ -138,6 +152,7 @@ def build_poll(
         options=poll_options,
         scale=poll_scale,
         created_at=now,
+        max_words=words,
     )
 
 
@@ -194,17 +209,39 @@ def validate_answer(poll: Poll, choice: Any, limits: PollLimits) -> Answer:
         if not 1 <= choice <= scale:
             raise PlenaryError(ErrorCode.BAD_CHOICE, f"Rate from 1 to {scale}.")
         return Answer(choice, (str(choice),))
-    # Word cloud and open text: free text, counted by its normalised form.
+    if kind is PollKind.WORDCLOUD and isinstance(choice, list):
+        return _words(poll, choice, limits)
+    # Word cloud (one word) and open text: free text, counted by its normalised form.
     if not isinstance(choice, str):
         raise bad_request("choice must be text.")
     max_len = limits.max_word_len if kind is PollKind.WORDCLOUD else limits.max_text_len
+    text, key = _entry(choice, max_len)
+    return Answer(text, (key,), {key: text})
+
+
+def _entry(choice: str, max_len: int) -> tuple[str, str]:
+    """One free-text entry, cleaned, and the key it counts under."""
     text = clean_text(choice)
     if len(text) > max_len:
         raise PlenaryError(ErrorCode.TOO_LONG, f"Answers are limited to {max_len} characters.")
     key = normalise_word(text)
     if not key:
         raise PlenaryError(ErrorCode.BAD_CHOICE, "The answer is empty.")
-    return Answer(text, (key,), {key: text})
+    return text, key
+
+
+def _words(poll: Poll, choice: list[Any], limits: PollLimits) -> Answer:
+    """Several words for a word cloud: each counted once, however it is spelled."""
+    allowed = poll.max_words or 1
+    if not choice or not all(isinstance(c, str) for c in choice):
+        raise bad_request("choice must be a word, or a list of words.")
+    if len(choice) > allowed:
+        raise PlenaryError(ErrorCode.BAD_CHOICE, f"Give at most {allowed} words.")
+    entries = [_entry(c, limits.max_word_len) for c in choice]
+    keys = tuple(dict.fromkeys(key for _, key in entries))
+    if len(keys) != len(entries):
+        raise PlenaryError(ErrorCode.BAD_CHOICE, "Give each word once.")
+    return Answer([text for text, _ in entries], keys, {key: text for text, key in entries})
 
 
 def _check_option(poll: Poll, choice: str) -> None:
@@ -247,4 +284,6 @@ def answer_labels(poll: Poll, value: Any) -> list[str]:
         labels = {o.id: o.label for o in poll.options}
         values: Sequence[Any] = value if isinstance(value, list) else [value]
         return [labels.get(v, str(v)) for v in values]
+    if isinstance(value, list):  # several words of a word cloud
+        return [str(v) for v in value]
     return [str(value)]

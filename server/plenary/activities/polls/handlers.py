@@ -24,7 +24,7 @@ DEMO_POLLS: list[dict[str, Any]] = [
         "kind": "single",
         "options": ["Europe", "Americas", "Africa", "Asia-Pacific"],
     },
-    {"question": "One word for how you feel today", "kind": "wordcloud"},
+    {"question": "Three words for how you feel today", "kind": "wordcloud"},
     {"question": "How useful was this session?", "kind": "rating", "scale": 5},
 ]
 
@@ -38,6 +38,32 @@ class PollCreate(BaseModel):
     kind: str
     options: list[str] | None = None
     scale: int | None = None
+    max_words: int | None = None
+
+
+class PollChanges(BaseModel):
+    """Fields of a draft to change; those left out stay (checked by ``build_poll``)."""
+
+    model_config = ConfigDict(strict=True)
+
+    question: str | None = None
+    kind: str | None = None
+    options: list[str] | None = None
+    scale: int | None = None
+    max_words: int | None = None
+
+
+class PollUpdate(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    poll_id: str = POLL_ID
+    changes: PollChanges
+
+
+class PollOrder(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    order: list[str] = Field(max_length=1000)
 
 
 class PollRef(BaseModel):
@@ -85,8 +111,27 @@ class PollsKind:
 
         @router.on("poll:create", roles=presenter, model=PollCreate)
         async def create(session: Session, p: PollCreate) -> dict[str, Any]:
-            poll = await service.create(session.scope, p.question, p.kind, p.options, p.scale)
+            poll = await service.create(
+                session.scope, p.question, p.kind, p.options, p.scale, p.max_words
+            )
             return {"poll": poll}
+
+        @router.on("poll:update", roles=presenter, model=PollUpdate)
+        async def update(session: Session, p: PollUpdate) -> dict[str, Any]:
+            changes = p.changes.model_dump(exclude_unset=True)
+            return {"poll": await service.update(session.scope, p.poll_id, changes)}
+
+        @router.on("poll:duplicate", roles=presenter, model=PollRef)
+        async def duplicate(session: Session, p: PollRef) -> dict[str, Any]:
+            return {"poll": await service.duplicate(session.scope, p.poll_id)}
+
+        @router.on("poll:delete", roles=presenter, model=PollRef)
+        async def delete(session: Session, p: PollRef) -> dict[str, Any]:
+            return await service.delete(session.scope, p.poll_id)
+
+        @router.on("poll:reorder", roles=presenter, model=PollOrder)
+        async def reorder(session: Session, p: PollOrder) -> dict[str, Any]:
+            return await service.reorder(session.scope, p.order)
 
         @router.on("poll:open", roles=presenter, model=PollRef)
         async def open_poll(session: Session, p: PollRef) -> dict[str, Any]:

@@ -16,6 +16,7 @@ class PollLimits:
     max_option_len: int = option(120, "longest poll option label")
     max_options: int = option(12, "most options in a choice poll")
     max_word_len: int = option(40, "longest word-cloud answer")
+    max_words: int = option(10, "most words a word cloud may let one attendee give")
     max_text_len: int = option(280, "longest open-text answer")
     max_polls_per_event: int = option(500, "most polls in one event")
 

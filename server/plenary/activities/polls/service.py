@@ -77,9 +77,11 @@ class PollService:
         activity = await self._store.get_activity(code, poll_id)
         if activity is None or activity.definition.get("type") != ACTIVITY_TYPE:
             raise not_found(f"Poll {poll_id!r}")
-        return activity, self._remember(code, Poll.from_dict(activity.definition))
+        return activity, self._remember(code, Poll.from_dict(activity.definition), activity.status)
 
-    def _remember(self, code: str, poll: Poll) -> Poll:
+    def _remember(self, code: str, poll: Poll, status: str = PollStatus.OPEN) -> Poll:
+        if status == PollStatus.DRAFT:
+            return poll  # a draft may still be edited: its definition is not final
         if len(self._polls) >= POLL_CACHE_SIZE:
             self._polls.clear()
         self._polls[(code, poll.id)] = poll
@@ -95,16 +97,111 @@ class PollService:
         return poll
 
     async def create(
-        self, code: str, question: Any, kind: Any, options: Any, scale: Any
+        self,
+        code: str,
+        question: Any,
+        kind: Any,
+        options: Any,
+        scale: Any,
+        max_words: Any = None,
     ) -> dict[str, Any]:
-        existing = await self._store.list_activities(code)
+        existing = [
+            a
+            for a in await self._store.list_activities(code)
+            if a.definition.get("type") == ACTIVITY_TYPE
+        ]
         if len(existing) >= self._limits.max_polls_per_event:
             raise bad_request(f"An event holds at most {self._limits.max_polls_per_event} polls.")
-        poll = build_poll(ids.new_id("p"), question, kind, options, scale, self._limits, now_ms())
+        poll = build_poll(
+            ids.new_id("p"), question, kind, options, scale, self._limits, now_ms(), max_words
+        )
         await self._store.add_activity(code, poll.id, poll.to_dict(), PollStatus.DRAFT)
         view = poll_view(Activity(poll.id, poll.to_dict(), PollStatus.DRAFT, {}))
         await self._out.to_staff(code, "poll:created", {"poll": view})
         return view
+
+    async def update(self, code: str, poll_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Edit a draft: its question, kind, options, scale or max_words (fields left out
+        stay as they are). Once opened a poll's definition never changes."""
+        _, poll = await self._load(code, poll_id)
+        current = poll.to_dict()
+        kind = changes.get("kind", current["kind"])
+        keep_kind = kind == current["kind"]
+        edited = build_poll(
+            poll.id,
+            changes.get("question", current["question"]),
+            kind,
+            changes.get("options", [o["label"] for o in current["options"]] if keep_kind else None),
+            changes.get("scale", current["scale"] if keep_kind else None),
+            self._limits,
+            poll.created_at,
+            changes.get("max_words", current["max_words"] if keep_kind else None),
+        )
+        done, after = await self._store.update_definition(
+            code, poll_id, edited.to_dict(), PollStatus.DRAFT
+        )
+        if after is None:
+            raise not_found(f"Poll {poll_id!r}")
+        if not done:
+            raise PlenaryError(
+                ErrorCode.NOT_OPEN, "Only a draft can be edited; duplicate this poll instead."
+            )
+        view = poll_view(after)
+        await self._out.to_staff(code, "poll:updated", {"poll": view})
+        return view
+
+    async def duplicate(self, code: str, poll_id: str) -> dict[str, Any]:
+        """A new draft with the same question and answers, placed right after it."""
+        _, poll = await self._load(code, poll_id)
+        copy = poll.to_dict()
+        created = await self.create(
+            code,
+            copy["question"],
+            copy["kind"],
+            [o["label"] for o in copy["options"]] or None,
+            copy["scale"],
+            copy["max_words"],
+        )
+        order = [a.id for a in await self._store.list_activities(code) if a.id != created["id"]]
+        order.insert(order.index(poll_id) + 1, created["id"])
+        if await self._store.reorder_activities(code, order):
+            await self._announce_order(code)
+        return created
+
+    async def delete(self, code: str, poll_id: str) -> dict[str, Any]:
+        """Remove a poll that is not open, with its answers (the console confirms)."""
+        activity, _ = await self._load(code, poll_id)
+        if activity.status == PollStatus.OPEN:
+            raise PlenaryError(ErrorCode.FORBIDDEN, "Close this poll before deleting it.")
+        await self._store.delete_activity(code, poll_id)
+        self._polls.pop((code, poll_id), None)
+        log.info("poll deleted", extra={"event": code, "activity": poll_id})
+        await self._out.to_staff(code, "poll:deleted", {"poll_id": poll_id})
+        return {"poll_id": poll_id}
+
+    async def reorder(self, code: str, order: list[str]) -> dict[str, Any]:
+        """Put the room's polls in ``order`` (every poll id once); activities of other
+        kinds keep their places among them."""
+        activities = await self._store.list_activities(code)
+        polls = [a.id for a in activities if a.definition.get("type") == ACTIVITY_TYPE]
+        if len(order) != len(polls) or set(order) != set(polls):
+            raise bad_request("order must list every poll id of this room exactly once.")
+        placed = iter(order)
+        full = [next(placed) if a.id in set(polls) else a.id for a in activities]
+        if not await self._store.reorder_activities(code, full):
+            raise PlenaryError(
+                ErrorCode.BAD_REQUEST, "The polls changed meanwhile; reload and try again."
+            )
+        return {"order": await self._announce_order(code)}
+
+    async def _announce_order(self, code: str) -> list[str]:
+        order = [
+            a.id
+            for a in await self._store.list_activities(code)
+            if a.definition.get("type") == ACTIVITY_TYPE
+        ]
+        await self._out.to_staff(code, "poll:order", {"order": order})
+        return order
 
     async def open(self, code: str, poll_id: str) -> dict[str, Any]:
         activity, _ = await self._load(code, poll_id)
@@ -164,6 +261,10 @@ class PollService:
 
     async def reveal(self, code: str, poll_id: str) -> dict[str, Any]:
         activity, poll = await self._load(code, poll_id)
+        if activity.status == PollStatus.DRAFT:
+            raise PlenaryError(
+                ErrorCode.NOT_OPEN, "This poll was never opened; open it before revealing."
+            )
         updated = await self._store.update_activity(code, poll_id, None, {"revealed": True})
         tally = await self._store.get_tally(code, poll_id)
         results = results_payload(poll, tally)

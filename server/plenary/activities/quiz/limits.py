@@ -14,6 +14,7 @@ class QuizLimits:
     """Quiz limits. Bounds on quiz definitions, imports and answers, each enforced with an
     error ack."""
 
+    quiz_max_per_event: int = option(200, "most quizzes in one event")
     quiz_max_questions: int = option(100, "most questions in one quiz")
     quiz_max_title_len: int = option(200, "longest quiz title")
     quiz_max_question_len: int = option(300, "longest quiz question")

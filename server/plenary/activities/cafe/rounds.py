@@ -1,0 +1,218 @@
+"""A café's rounds as pure rules: the state of the current round (kept in the activity's
+state fields), seating the next round, seating someone mid-round or letting them go,
+and what each person and the staff are told. No I/O here.
+
+Tables are lists of attendee ids; ``tables[k]`` is table ``k + 1``, its host first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from plenary.activities.cafe.domain import Cafe
+from plenary.activities.cafe.seating import (
+    Person,
+    round_stats,
+    seat_latecomer,
+    seat_round,
+)
+
+Tables = list[list[str]]
+#: What a person shows of themselves to their tablemates: id, name, organisation, country.
+Card = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RoundState:
+    """The current round, as the activity's state fields hold it: its number (0 before
+    the first), its tables as they are now (latecomers in, leavers out), the previous
+    round's final tables (the rounds before are kept as their own records), when it
+    started and ends, and the stats of its seating."""
+
+    number: int = 0
+    tables: Tables = field(default_factory=list)
+    previous: Tables = field(default_factory=list)
+    started_at: int = 0
+    ends_at: int = 0
+    stats: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, Any]) -> RoundState:
+        return cls(
+            number=int(meta.get("round") or 0),
+            tables=[list(t) for t in meta.get("tables") or ()],
+            previous=[list(t) for t in meta.get("previous") or ()],
+            started_at=int(meta.get("round_started_at") or 0),
+            ends_at=int(meta.get("ends_at") or 0),
+            stats=dict(meta.get("stats") or {}),
+        )
+
+    def to_meta(self) -> dict[str, Any]:
+        return {
+            "round": self.number,
+            "tables": self.tables,
+            "previous": self.previous,
+            "round_started_at": self.started_at,
+            "ends_at": self.ends_at,
+            "stats": dict(self.stats),
+        }
+
+    def running(self, now: int) -> bool:
+        """Whether a round is under way (started, and its time not up)."""
+        return self.number > 0 and now < self.ends_at
+
+    def seat_of(self, attendee_id: str) -> int | None:
+        """The index of the table ``attendee_id`` sits at this round, if any."""
+        for t, members in enumerate(self.tables):
+            if attendee_id in members:
+                return t
+        return None
+
+    def seated(self) -> set[str]:
+        return {m for members in self.tables for m in members}
+
+
+def history(state: RoundState, older: Mapping[int, Tables]) -> list[Tables]:
+    """Every round so far, oldest first: ``older`` holds the rounds before the previous
+    one by number (a missing one counts as nobody having met), the state the last two."""
+    rounds: list[Tables] = []
+    for number in range(1, state.number + 1):
+        if number == state.number:
+            rounds.append(state.tables)
+        elif number == state.number - 1:
+            rounds.append(state.previous)
+        else:
+            rounds.append(older.get(number, []))
+    return rounds
+
+
+@dataclass(frozen=True)
+class Seating:
+    """A new round's tables and the figures of its seating."""
+
+    tables: Tables
+    stats: dict[str, int]
+
+
+def seat_next_round(cafe: Cafe, people: Sequence[Person], rounds: Sequence[Tables]) -> Seating:
+    """The next round for the people present; seeded by the café, so every process
+    computes the same tables from the same input."""
+    tables = seat_round(people, cafe.plan, rounds, seed=cafe.id)
+    return Seating(tables, round_stats(tables, people, rounds))
+
+
+def next_state(state: RoundState, seating: Seating, now: int, round_s: int) -> RoundState:
+    """The state once the next round starts now."""
+    return RoundState(
+        number=state.number + 1,
+        tables=seating.tables,
+        previous=state.tables,
+        started_at=now,
+        ends_at=now + round_s * 1000,
+        stats=seating.stats,
+    )
+
+
+def with_latecomer(
+    cafe: Cafe,
+    state: RoundState,
+    person: Person,
+    people: Iterable[Person],
+    rounds: Sequence[Tables],
+) -> tuple[int, RoundState]:
+    """Seat someone who arrives while the round runs, nobody else moving: the table
+    index and the new state (unchanged if they were seated already)."""
+    t = seat_latecomer(state.tables, person, people, cafe.plan, rounds[:-1])
+    if person.id in state.tables[t]:
+        return t, state
+    tables = [list(members) for members in state.tables]
+    tables[t].append(person.id)
+    return t, _replace_tables(state, tables)
+
+
+def without(state: RoundState, attendee_id: str) -> tuple[int, RoundState] | None:
+    """Take someone who leaves off their table (nobody else moves): the table index and
+    the new state, or None if they were not seated."""
+    t = state.seat_of(attendee_id)
+    if t is None:
+        return None
+    tables = [list(members) for members in state.tables]
+    tables[t].remove(attendee_id)
+    return t, _replace_tables(state, tables)
+
+
+def _replace_tables(state: RoundState, tables: Tables) -> RoundState:
+    return RoundState(
+        state.number, tables, state.previous, state.started_at, state.ends_at, state.stats
+    )
+
+
+def host_of(cafe: Cafe, members: Sequence[str], t: int) -> str | None:
+    """The host of table index ``t`` if they sit there."""
+    hosts = cafe.plan.hosts
+    return hosts[t] if t < len(hosts) and hosts[t] in members else None
+
+
+def tables_view(cafe: Cafe, tables: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
+    """The tables as ``cafe:round`` and its ack show them."""
+    view = []
+    for t, members in enumerate(tables):
+        table: dict[str, Any] = {
+            "table": t + 1,
+            "topic": cafe.topic(t + 1),
+            "members": list(members),
+        }
+        host = host_of(cafe, members, t)
+        if host is not None:
+            table["host"] = host
+        view.append(table)
+    return view
+
+
+def card(cards: Mapping[str, Card], attendee_id: str) -> dict[str, Any]:
+    found = cards.get(attendee_id)
+    if found is None:  # an attendee record not readable now: still a tablemate
+        return {"id": attendee_id, "name": "", "organisation": None, "country": None}
+    return dict(found)
+
+
+def assignment(
+    cafe: Cafe,
+    state: RoundState,
+    t: int,
+    attendee_id: str,
+    cards: Mapping[str, Card],
+    event: str,
+) -> dict[str, Any]:
+    """``cafe:assignment`` for ``attendee_id`` at table index ``t`` (without ``ts``): their
+    own table only."""
+    members = state.tables[t]
+    body: dict[str, Any] = {
+        "cafe_id": cafe.id,
+        "round": state.number,
+        "rounds": cafe.rounds,
+        "table": t + 1,
+        "topic": cafe.topic(t + 1),
+        "tablemates": [card(cards, m) for m in members if m != attendee_id],
+        "ends_at": state.ends_at,
+    }
+    host = host_of(cafe, members, t)
+    if host is not None:
+        body["host"] = host
+    link = cafe.room_link(event, t + 1)
+    if link is not None:
+        body["room_url"] = link
+    return body
+
+
+def assignments(
+    cafe: Cafe, state: RoundState, cards: Mapping[str, Card], event: str, only: Iterable[int] = ()
+) -> dict[str, dict[str, Any]]:
+    """Everyone's assignment by attendee id (of the tables ``only``, or all)."""
+    indices = list(only) or range(len(state.tables))
+    return {
+        member: assignment(cafe, state, t, member, cards, event)
+        for t in indices
+        for member in state.tables[t]
+    }
