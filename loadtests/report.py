@@ -71,10 +71,13 @@ def _tallies(
         items.update((item["id"], item) for item in section)
     # activity id -> room -> its item in that room's export
     by_room: dict[str, dict[str, Any]] = defaultdict(dict)
+    # activity id -> its answer total in its room's export (read as its kind reads it)
+    room_totals: dict[str, dict[str, Any]] = defaultdict(dict)
     for room, room_export in (room_exports or {}).items():
         for kind in catalog.all_kinds():
             for item in (room_export or {}).get(kind.export_key, []):
                 by_room[item["id"]][room] = item
+                room_totals[item["id"]][room] = kind.export_answers(item)[0]
     out = []
     for activity in results["presenter"].get("activities", []):
         activity_id = activity["id"]
@@ -96,7 +99,7 @@ def _tallies(
         room_total = None
         if room_exports is not None:
             held = by_room.get(activity_id, {})
-            room_total = ((held.get(room) or {}).get("results") or {}).get("total")
+            room_total = room_totals[activity_id].get(room)
             match = (
                 match
                 and set(held) == {room}
@@ -252,8 +255,12 @@ def build(out: Path, meta: dict[str, Any], slo: Slo) -> dict[str, Any]:
         "worker_examples": [w.get("examples", []) for w in workers],
         "slo": asdict(slo),
     }
-    summary["kind_checks"] = (results or {}).get("kind_checks", [])
-    summary["checks"] = checks(summary, slo) + summary["kind_checks"]
+    # The kinds' checks: those each Locust process collected (the master ran them) and
+    # those of the whole run given the export (e.g. a recount); checks() lists them all.
+    summary["kind_checks"] = list((results or {}).get("kind_checks", [])) + kind_checks(
+        out, export, presenter.get("activities", [])
+    )
+    summary["checks"] = checks(summary, slo)
     summary["verdict"] = "PASS" if all(c["ok"] for c in summary["checks"]) else "FAIL"
     return summary
 
@@ -275,6 +282,23 @@ def _isolation(workers: list[dict[str, Any]]) -> dict[str, int] | None:
 
 def _check(name: str, target: str, actual: Any, ok: bool) -> dict[str, Any]:
     return {"name": name, "target": target, "actual": actual, "ok": bool(ok)}
+
+
+def kind_checks(
+    out: Path, export: dict[str, Any] | None, activities: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each kind's own checks of the run (:attr:`loadtests.kinds.Kind.run_checks`), for
+    the kinds whose activities the scenario ran."""
+    found = []
+    for kind in catalog.all_kinds():
+        mine = [a for a in activities if a.get("type") == kind.type]
+        if kind.run_checks is None or not mine:
+            continue
+        if export is None:
+            found.append(_check(f"{kind.type}: export", "fetched", "no export", False))
+            continue
+        found.extend(_check(*check) for check in kind.run_checks(export, mine, out))
+    return found
 
 
 def checks(s: dict[str, Any], slo: Slo) -> list[dict[str, Any]]:
@@ -388,6 +412,7 @@ def checks(s: dict[str, Any], slo: Slo) -> list[dict[str, Any]]:
                 lat["reconnect"]["count"] > 0 and lat["reconnect"]["max"] <= slo.reconnect_max_ms,
             )
         )
+    out.extend(s.get("kind_checks", []))
     return out
 
 

@@ -119,6 +119,9 @@ class Scenario:
     vote_window_s: float = 10.0
     #: after a reconnect, re-send the last answer with the same vote_id (must be a duplicate)
     revote_after_resume: bool = False
+    #: the share of attendees who change their mind once: a second answer (a new
+    #: vote_id) at a random moment within the vote window after the first is acked
+    change_share: float = 0.0
     #: extra seconds the scenario may need beyond joining and voting (for the time limit)
     extra_s: float = 30.0
     #: rooms the presenter adds to the programme before anyone joins (0: none, everyone

@@ -370,15 +370,36 @@ class Attendee(PlenaryUser):
             for event in kind.broadcasts:
                 self.sio.on(event, self._tracker(kind, event))
             self.sio.on(kind.results, self._results_tracker(kind))
+            for event in kind.watched:
+                self.sio.on(event, self._watcher(kind, event))
             for event, handler in kind.attendee_handlers.items():
                 self.sio.on(event, self._kind_handler(event, handler))
         self.sio.on("disconnect", self._on_disconnect)
         STATE.attendees.append(self)
 
     # -- Socket.IO handlers (reader greenlets: keep them short) ---------------------
+    def inspect(self, kind: Kind, event: str, data: Any) -> None:
+        """Hold a message to its kind's rule (:attr:`Kind.inspect`): a failed ``CHECK``
+        when it breaks it."""
+        if kind.inspect is None:
+            return
+        STATE.counters[f"{kind.type} messages inspected"] += 1
+        wrong = kind.inspect(event, data)
+        if wrong is not None:
+            self.fire(names.CHECK, f"{kind.type} rules", 0, wrong)
+            coordination.example(f"attendee {self.attendee_id}: {event}: {wrong}")
+
+    def _watcher(self, kind: Kind, event: str) -> Callable[[Any], None]:
+        def handle(data: Any) -> None:
+            self.fanout(event, data)
+            self.inspect(kind, event, data)
+
+        return handle
+
     def _tracker(self, kind: Kind, event: str) -> Callable[[Any], None]:
         def handle(data: Any) -> None:
             received = self.fanout(event, data)
+            self.inspect(kind, event, data)
             activity = kind.activity_of(event, data)
             if activity is not None:
                 self.hear(str(activity.get("id")))
@@ -448,6 +469,7 @@ class Attendee(PlenaryUser):
     def _results_tracker(self, kind: Kind) -> Callable[[Any], None]:
         def handle(data: Any) -> None:
             received = self.fanout(kind.results, data)
+            self.inspect(kind, kind.results, data)
             if isinstance(data, dict) and kind.id_field in data:
                 self.hear(str(data[kind.id_field]))
             if isinstance(data, dict) and data.get("final"):
@@ -466,6 +488,7 @@ class Attendee(PlenaryUser):
         found = on_stage(self.welcome_data.get("activity"))
         if found is not None:
             self.follow_state_seq(*found, None)
+            self.inspect(found[0], "welcome", self.welcome_data)
 
     def _on_disconnect(self, reason: Any = None, *_: Any) -> None:
         when = now_ms()
@@ -569,16 +592,16 @@ class Attendee(PlenaryUser):
         if mine is not None:
             if not resumed:
                 return
-            kept = activity.get("my_answer") == mine.stored
+            kept = kind.my_answer(activity) == mine.stored
             self.fire(names.CHECK, "resume keeps answer", 0, None if kept else "answer changed")
             if not kept:
                 coordination.example(
                     f"attendee {self.attendee_id}: acked {mine.stored!r}, welcome says "
-                    f"{activity.get('my_answer')!r}"
+                    f"{kind.my_answer(activity)!r}"
                 )
             if self.scenario.revote_after_resume and activity.get("status") == "open":
                 self.jobs.put(lambda: self.send_answer(activity_id, mine, retry=True))
-        elif activity.get("status") == "open" and activity.get("my_answer") is None:
+        elif activity.get("status") == "open" and kind.my_answer(activity) is None:
             self.plan_answer(kind, activity)
 
     def plan_answer(self, kind: Kind, activity: dict[str, Any]) -> None:
@@ -589,9 +612,17 @@ class Attendee(PlenaryUser):
             return
         self.planned.add(activity_id)
         payload = kind.answer(activity, self.rng)
-        due = now_ms() + self.rng.uniform(0, self.scenario.vote_window_s) * 1000
+        window_ends = now_ms() + self.scenario.vote_window_s * 1000
+        due = self.rng.uniform(now_ms(), window_ends)
         answer = Answer(uuid.uuid4().hex, kind, payload, None)
         self.jobs.put(lambda: self.send_answer(activity_id, answer, due=due))
+        if self.rng.random() < self.scenario.change_share:
+            # A change of mind: a second answer (a new vote_id) later in the window; the
+            # last acked one is what counts.
+            again = Answer(uuid.uuid4().hex, kind, kind.answer(activity, self.rng), None)
+            later = self.rng.uniform(due, window_ends)
+            self.jobs.put(lambda: self.send_answer(activity_id, again, due=later))
+            STATE.counters["changes_of_mind"] += 1
 
     def send_answer(
         self, activity_id: str, answer: Answer, due: float | None = None, retry: bool = False

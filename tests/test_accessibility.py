@@ -5,17 +5,19 @@ finds no serious or critical violation; on the attendee page every control is at
 prefers-reduced-motion; a new poll is announced in a live region.
 
 States: join (empty and with an error), waiting, each poll kind live and answered, its
-results revealed, the event ended; the presenter's setup form, console, live results and
-end, its "Big screen and moderation" card; the big screen's join screen, a poll before
-its results, live bars, ratings, word cloud, hidden results and end; the admin view's
-login and overview. With rooms: the attendee's programme, a
-breakout, a room that closed; the presenter's rooms card, a room being edited, a new
-room's key, a close to confirm, the QR code for slides; a room's big screen with its QR
-code, alone and next to a poll. Q&A and reactions: the attendee's Q&A card and reaction
-bar (no question, its own question waiting, the public list, an upvote pressed, an
-answered question with a reply), the presenter's moderation queue, list with a
-highlight and reply form, the big screen's highlighted question with floating reactions
-and, under reduced motion, the reaction tally instead. The keyboard-only test is
+results revealed, the event ended; the presenter's setup form, console, live results, an
+award ballot open, in a staged reveal and revealed, and end, its "Big screen and
+moderation" card; the big screen's join screen, a poll before its results, live bars,
+ratings, word cloud, hidden results, an award ballot's turnout, its second place and
+winner, and end; the admin view's login and overview. With rooms: the attendee's
+programme, a breakout, a room that closed; the presenter's rooms card, a room being
+edited, a new room's key, a close to confirm, the QR code for slides; a room's big screen
+with its QR code, alone and next to a poll. Q&A and reactions: the attendee's Q&A card
+and reaction bar (no question, its own question waiting, the public list, an upvote
+pressed, an answered question with a reply), the presenter's moderation queue, list with
+a highlight and reply form, the big screen's highlighted question with floating
+reactions and, under reduced motion, the reaction tally instead. (The attendee's award
+ballot states are checked in tests/test_browser_ballots.py.) The keyboard-only test is
 tests/test_keyboard.py.
 """
 
@@ -201,6 +203,30 @@ async def test_presenter_screen_and_admin_in_every_state(browser: Browser, tmp_p
                 await expect(hidden.locator("#chart")).to_be_visible()
                 await assert_accessible(presenter, f"presenter, {spec['kind']} revealed")
                 await assert_accessible(hidden, f"hidden screen, {spec['kind']} revealed")
+
+            # An award ballot: open (turnout only), a staged reveal, the winner.
+            spec = {
+                "title": "Cluster Manager of the Year",
+                "method": "irv",
+                "candidates": [{"name": "Ana"}, {"name": "Jonas"}, {"name": "Marta"}],
+            }
+            ballot_id = (await boss.call("ballot:create", spec))["ballot"]["id"]
+            assert (await boss.call("ballot:open", {"ballot_id": ballot_id}))["ok"]
+            for voter, ranking in zip(voters, (["c2"], ["c2", "c1"], ["c3"]), strict=True):
+                cast = {"ballot_id": ballot_id, "vote_id": "v1", "choice": ranking}
+                assert (await voter.call("ballot:cast", cast))["ok"]
+            await expect(screen.locator("#screen-ballot-turnout")).to_have_text("3 ballots cast")
+            await assert_accessible(presenter, "presenter, ballot open")
+            await assert_accessible(screen, "screen, ballot open")
+            assert (await boss.call("ballot:close", {"ballot_id": ballot_id}))["ok"]
+            await boss.call("ballot:reveal", {"ballot_id": ballot_id, "places": 2})
+            await expect(screen.locator("#screen-ballot-places")).to_be_visible()
+            await assert_accessible(screen, "screen, ballot second place")
+            await assert_accessible(presenter, "presenter, ballot staged reveal")
+            await boss.call("ballot:reveal", {"ballot_id": ballot_id})
+            await expect(screen.locator(".screen-ballot-winner-name")).to_have_text("Jonas")
+            await assert_accessible(screen, "screen, ballot winner")
+            await assert_accessible(presenter, "presenter, ballot revealed")
 
             await admin.fill("#token-input", ADMIN_TOKEN)
             await admin.click("#login-button")

@@ -230,9 +230,11 @@ class TestInstantRunoff:
         ]
         assert (result["winners"], result["tie"], result["ballots"]) == (["a"], False, 10)
 
-    def test_backwards_tie_breaking(self) -> None:
-        # Round 3 ties x and y on 6; round 2 had x 5, y 6 (x goes); round 1 had x 5,
-        # y 4, so forwards tie-breaking would drop y instead and elect a.
+    def test_forwards_tie_breaking(self) -> None:
+        # Round 3 ties x and y on 6. The earliest round where they differ is round 1
+        # (x 5, y 4), so y goes out (issue 18's rule), and a wins 7 to 6 on the 13
+        # ballots left. (Backwards tie-breaking would look at round 2 first, x 5, y 6,
+        # drop x instead and elect y 12 to 7.)
         ballots = [
             *times(7, ["a"]),
             *times(5, ["x", "y"]),
@@ -245,10 +247,32 @@ class TestInstantRunoff:
         assert result["rounds"] == [
             {"totals": {"a": 7, "x": 5, "y": 4, "z": 3, "w": 2}, "eliminated": ["w"]},
             {"totals": {"a": 7, "x": 5, "y": 6, "z": 3}, "eliminated": ["z"]},
-            {"totals": {"a": 7, "x": 6, "y": 6}, "eliminated": ["x"]},
-            {"totals": {"a": 7, "y": 12}, "eliminated": []},
+            {"totals": {"a": 7, "x": 6, "y": 6}, "eliminated": ["y"]},
+            {"totals": {"a": 7, "x": 6}, "eliminated": []},
         ]
-        assert (result["winners"], result["tie"]) == (["y"], False)
+        assert (result["winners"], result["tie"], result["ballots"]) == (["a"], False, 21)
+
+    def test_forwards_tie_breaking_narrows_round_by_round(self) -> None:
+        # Round 3 ties x, y and z on 4. Round 1 (x 3, y 3, z 4) leaves x and y tied;
+        # round 2 (x 3, y 4) separates them: x goes out, and its ballots go to y.
+        ballots = [
+            *times(10, ["a"]),
+            *times(3, ["x", "y"]),
+            *times(3, ["y"]),
+            *times(4, ["z"]),
+            ["p", "y"],
+            ["q", "x"],
+            ["q"],
+        ]
+        result = count("irv", ["a", "x", "y", "z", "p", "q"], ballots)
+        assert result["rounds"] == [
+            {"totals": {"a": 10, "x": 3, "y": 3, "z": 4, "p": 1, "q": 2}, "eliminated": ["p"]},
+            {"totals": {"a": 10, "x": 3, "y": 4, "z": 4, "q": 2}, "eliminated": ["q"]},
+            {"totals": {"a": 10, "x": 4, "y": 4, "z": 4}, "eliminated": ["x"]},
+            {"totals": {"a": 10, "y": 7, "z": 4}, "eliminated": ["z"]},
+            {"totals": {"a": 10, "y": 7}, "eliminated": []},
+        ]
+        assert (result["winners"], result["tie"]) == (["a"], False)
 
     def test_zero_vote_candidates_go_together_and_a_final_tie_looks_back(self) -> None:
         ballots = [*times(3, ["a"]), *times(2, ["b"]), ["c", "b"]]
@@ -256,7 +280,7 @@ class TestInstantRunoff:
         assert result["rounds"] == [
             {"totals": {"a": 3, "b": 2, "c": 1, "d": 0, "e": 0}, "eliminated": ["d", "e"]},
             {"totals": {"a": 3, "b": 2, "c": 1}, "eliminated": ["c"]},
-            {"totals": {"a": 3, "b": 3}, "eliminated": ["b"]},  # b had fewer in round 2
+            {"totals": {"a": 3, "b": 3}, "eliminated": ["b"]},  # b had fewer in round 1
             {"totals": {"a": 3}, "eliminated": []},
         ]
         assert (result["winners"], result["tie"]) == (["a"], False)

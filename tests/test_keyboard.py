@@ -143,6 +143,63 @@ async def test_keyboard_only_join_and_answer_every_poll_kind(
     log.assert_clean()
 
 
+async def test_keyboard_only_rank_review_and_cast_an_award_ballot(
+    server: RunningServer, browser: Browser
+) -> None:
+    """Rank with Enter (each candidate in turn), reorder with the arrow buttons, remove
+    one, review, cast: the focus follows every step (the next candidate to rank, the
+    moved row's arrow, the review heading, the receipt), never lost on <body>."""
+    event = await create_event(server.url, "Keyboard awards")
+    code = event["code"]
+    page, _, log = await open_page(browser, f"{server.url}/?event={code}", width=390, height=844)
+    await expect(page.locator("#name")).to_be_focused()
+    await page.keyboard.type("Kim")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#attendee-name")).to_have_text("Kim")
+    boss = await clients.presenter(server.url, code, event["presenter_key"])
+    try:
+        spec = {
+            "title": "Best pitch",
+            "method": "borda",
+            "candidates": [{"name": "Alpha"}, {"name": "Beta"}, {"name": "Gamma"}],
+        }
+        ballot_id = (await boss.call("ballot:create", spec))["ballot"]["id"]
+        assert (await boss.call("ballot:open", {"ballot_id": ballot_id}))["ok"]
+        await expect(page.locator("#ballot-title")).to_be_focused()
+        # Enter on Gamma ranks it first; the focus goes on to the next candidate (Alpha).
+        await tab_to(page, '#ballot-pool [data-candidate="c3"]')
+        await page.keyboard.press("Enter")
+        assert await focused(page, '#ballot-pool [data-candidate="c1"]')
+        await page.keyboard.press("Enter")
+        await page.keyboard.press("Enter")  # Beta, the last one
+        names = page.locator("#ballot-ranking .ballot-name")
+        await expect(names).to_have_text(["Gamma", "Alpha", "Beta"])
+        # Beta up one place with its arrow: the focus stays on that arrow of its row.
+        await tab_to(page, '#ballot-ranking [data-candidate="c2"] [data-move="up"]', 20)
+        await page.keyboard.press("Enter")
+        await expect(names).to_have_text(["Gamma", "Beta", "Alpha"])
+        assert await focused(page, '#ballot-ranking [data-candidate="c2"] [data-move="up"]')
+        await tab_to(page, '#ballot-ranking [data-candidate="c1"] [data-remove]')
+        await page.keyboard.press("Enter")
+        await expect(names).to_have_text(["Gamma", "Beta"])
+        await tab_to(page, "#ballot-review", 20)
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#ballot-review-heading")).to_be_focused()
+        await expect(page.locator("#ballot-summary")).to_have_text("1. Gamma, 2. Beta")
+        await tab_to(page, "#ballot-submit")
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#ballot-receipt-heading")).to_be_focused()
+        await assert_accessible(page, "attendee, ballot cast with the keyboard")
+        listed = (await boss.call("ballot:list"))["ballots"]
+        assert listed[0]["turnout"] == 1
+    finally:
+        await boss.disconnect()
+    service = server.services.kinds["ballot"].service  # type: ignore[attr-defined]
+    cast = await service.cast_list(code, ballot_id)
+    assert [c["choice"] for c in cast] == [["c3", "c2"]]
+    log.assert_clean()
+
+
 async def test_keyboard_only_move_between_rooms(server: RunningServer, browser: Browser) -> None:
     """The programme with the keyboard alone: Tab to a room, Enter moves there; the focus
     goes on from the new room's view, and Tab reaches the way back."""

@@ -296,3 +296,38 @@ def test_qa_storm_smoke_on_two_processes(tmp_path: Path) -> None:
     rates = [c for name, c in checks.items() if name.endswith("per second per room")]
     assert len(rates) == 5 and all(c["ok"] for c in rates), rates
     assert summary["latency"]["ack_by_name"]["qa:upvote"]["failures"] == 0
+
+
+@pytest.mark.timeout(120)
+def test_ballot_smoke(tmp_path: Path) -> None:
+    """The award ballot scenario with 50 attendees (votes within 3 s, some changed
+    once): every ballot acked, no count before the reveal (every attendee inspects
+    every ballot message), and the revealed result equals ``plenary recount`` of the
+    export."""
+    out = tmp_path / "ballot"
+    attendees = 50
+    status, summary, output = run_loadtest(
+        out,
+        "--scenario",
+        "ballot_irv",
+        "--users",
+        str(attendees),
+        "--vote-window",
+        "3",
+        "--locust-processes",
+        "0",
+        timeout=110,
+    )
+    failed = [c for c in summary["checks"] if not c["ok"]]
+    assert status == 0 and summary["verdict"] == "PASS", f"{failed}\n{output}"
+    assert summary["failures"]["total"] == 0 and summary["missed"]["total"] == 0
+    # ballot:opened, ballot:closed and the three ballot:revealed reached everyone.
+    assert summary["missed"]["checked"] == 5 * attendees
+    [tally] = summary["tally"]
+    assert tally["match"] and tally["server_total"] == tally["export_total"] == attendees
+    changes = summary["counters"].get("changes_of_mind", 0)
+    assert summary["latency"]["ack_vote"]["count"] == attendees + changes
+    # opened, closed, three reveal steps and at least one turnout, for every attendee
+    assert summary["counters"]["ballot messages inspected"] >= 6 * attendees
+    [recount] = [c for c in summary["checks"] if "plenary recount" in c["name"]]
+    assert recount["ok"] and "equal" in str(recount["actual"])

@@ -96,14 +96,19 @@ async def test_drafts_are_edited_duplicated_deleted_and_reordered(
     deleted = await host.call("poll:delete", {"poll_id": first["id"]})
     assert deleted == {"ok": True, "poll_id": first["id"]}
     await screen.wait_for("poll:deleted", lambda m: m["poll_id"] == first["id"])
+    # It was the poll on stage (closed): attendees are told it is gone too.
+    await ada.wait_for("poll:deleted", lambda m: m["poll_id"] == first["id"])
     assert [p for p, _ in await listing(host)] == [second["id"], copy["poll"]["id"]]
     assert await server.services.store.list_answers(event["code"], first["id"]) == {}
     assert (await ada.vote(first["id"], "a"))["error"]["code"] == "not_found"
     assert (await host.call("poll:delete", {"poll_id": first["id"]}))["error"][
         "code"
     ] == "not_found"
-    # Attendees never hear about drafts and edits.
+    # Attendees never hear about drafts and edits, nor of deleting a poll not shown.
     assert ada.received["poll:created"] == []
+    assert (await host.call("poll:delete", {"poll_id": copy["poll"]["id"]}))["ok"]
+    await screen.wait_for("poll:deleted", lambda m: m["poll_id"] == copy["poll"]["id"])
+    assert [m["poll_id"] for m in ada.received["poll:deleted"]] == [first["id"]]
     for c in (host, screen, ada):
         await c.disconnect()
 

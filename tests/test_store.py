@@ -21,6 +21,7 @@ from plenary.store import (
     RecordOutcome,
     Store,
     Tally,
+    TicketOutcome,
     store_for,
 )
 from plenary.store.base import PRESENCE_TTL_MS
@@ -353,6 +354,44 @@ async def test_end_expire_and_purge_events(store: Store) -> None:
     assert [e.code for e in await store.list_events()] == ["OTHER2"]
     await store.purge_event("OTHER2")
     assert await store.list_events() == []
+
+
+async def test_tickets_are_held_once(store: Store) -> None:
+    await store.add_activity(CODE, "b_1", {"type": "ballot"}, "draft")
+    assert await store.add_tickets(CODE, "b_1", ["t1", "t2"], 3) == 2
+    assert await store.add_tickets(CODE, "b_1", ["t2", "t3"], 3) == 3  # t2 is there already
+    assert await store.add_tickets(CODE, "b_1", ["t4"], 3) is None  # over the maximum
+    assert await store.add_tickets(CODE, "b_9", ["t1"], 3) is None  # no such activity
+    assert await store.claim_ticket(CODE, "b_1", "t1", "ada") is TicketOutcome.CLAIMED
+    assert await store.claim_ticket(CODE, "b_1", "t1", "ada") is TicketOutcome.HELD
+    assert await store.claim_ticket(CODE, "b_1", "t1", "bob") is TicketOutcome.TAKEN
+    assert await store.claim_ticket(CODE, "b_1", "t2", "ada") is TicketOutcome.OTHER
+    assert await store.claim_ticket(CODE, "b_1", "t9", "bob") is TicketOutcome.UNKNOWN
+    assert await store.claim_ticket(CODE, "b_9", "t1", "bob") is TicketOutcome.UNKNOWN
+    assert await store.add_tickets(CODE, "b_1", ["t1"], 3) == 3  # a held ticket stays held
+    assert await store.ticket_of(CODE, "b_1", "ada") == "t1"
+    assert await store.ticket_of(CODE, "b_1", "bob") is None
+    assert await store.count_tickets(CODE, "b_1") == (3, 1)
+    assert await store.count_tickets(CODE, "b_9") == (0, 0)
+
+
+async def test_concurrent_claims_give_each_ticket_to_one_holder(store: Store) -> None:
+    await store.add_activity(CODE, "b_1", {"type": "ballot"}, "open")
+    assert await store.add_tickets(CODE, "b_1", [f"t{i}" for i in range(20)], 100) == 20
+    # 100 holders each try 3 tickets, all at once: 20 claims succeed, one per ticket,
+    # and nobody gets two.
+    tries = [(f"h{h}", f"t{(h + k) % 20}") for h in range(100) for k in range(3)]
+    random.Random(7).shuffle(tries)
+    outcomes = await asyncio.gather(
+        *(store.claim_ticket(CODE, "b_1", ticket, holder) for holder, ticket in tries)
+    )
+    won = [try_ for try_, o in zip(tries, outcomes, strict=True) if o is TicketOutcome.CLAIMED]
+    assert len(won) == 20
+    assert len({ticket for _, ticket in won}) == 20
+    assert len({holder for holder, _ in won}) == 20
+    for holder, ticket in won:
+        assert await store.ticket_of(CODE, "b_1", holder) == ticket
+    assert await store.count_tickets(CODE, "b_1") == (20, 20)
 
 
 async def test_list_presence(store: Store) -> None:

@@ -169,11 +169,11 @@ async def test_a_second_kind_plugs_into_the_presenter_console(
     # Its card next to the poll's, and the stage names both kinds.
     await expect(presenter.locator("#quizzes")).to_be_visible()
     await expect(presenter.locator("#polls")).to_be_attached()
-    # (in the order the kinds registered: here the quiz's module ran first; other
-    # installed kinds, such as the world café, are named too)
+    # (in the order the kinds registered: here the quiz's module ran first; the other
+    # installed kinds are named too, e.g. "No quiz, poll, world café or award ballot")
     both = r"(?=.*\bpoll\b)(?=.*\bquiz\b)[a-zé ,]+"
     await expect(presenter.locator("#stage-meta")).to_have_text(re.compile(f"^No {both} selected$"))
     await expect(presenter.locator("#stage-question")).to_have_text(
-        re.compile(f"^Create a {both} to get started$")
+        re.compile(f"^Create an? {both} to get started$")
     )
     log.assert_clean()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from loadtests.scenarios import Activity, ActivitySpec
@@ -110,6 +111,14 @@ Creator = Callable[[Staff, ActivitySpec], Activity]
 Verb = Callable[..., dict[str, Any]]
 
 
+#: one more check of the run for the report: (name, target, actual, ok)
+RunCheck = tuple[str, str, Any, bool]
+
+
+def _my_answer(activity: dict[str, Any]) -> Any:
+    return activity.get("my_answer")
+
+
 @dataclass(frozen=True)
 class Kind:
     """An activity kind, as the load tests see it."""
@@ -153,7 +162,7 @@ class Kind:
     #: activity: each receipt is a ``CHECK``, a second one a failure
     once: tuple[str, ...] = ()
     #: a live results payload -> (activity id, answers so far), or None; default: its
-    #: :attr:`id_field` and ``total``
+    #: :attr:`id_field` and :attr:`total_field`
     results_count: Callable[[dict[str, Any]], tuple[str, int] | None] | None = None
     #: this kind's export list -> activity id -> (answers the server counted, answers
     #: listed); default: each item's ``results.total`` and its ``answers``
@@ -179,6 +188,20 @@ class Kind:
     #: messages the presenter handles with the kind's own code (their fan-out is measured
     #: first, as the presenter's); what they keep is the kind's, read back by its verbs
     staff_handlers: Mapping[str, StaffHandler] = field(default_factory=dict)
+    #: what the activity object in an attendee's ``welcome`` says they answered
+    my_answer: Callable[[dict[str, Any]], Any] = _my_answer
+    #: the field of a :attr:`results` broadcast that counts the answers (the presenter
+    #: waits on it), when :attr:`results_count` is not given
+    total_field: str = "total"
+    #: a rule every message of this kind an attendee receives must follow: (message
+    #: name, payload) -> what is wrong, or None. Each message that breaks it is a failed
+    #: ``CHECK`` (e.g. a sealed ballot: nothing shows a count before the reveal)
+    inspect: Callable[[str, Any], str | None] | None = None
+    #: more messages attendees listen to, only to inspect them
+    watched: tuple[str, ...] = ()
+    #: more checks of the whole run, for the report's verdict: (the export, the
+    #: presenter's entries of this kind's activities, the report folder) -> checks
+    run_checks: Callable[[dict[str, Any], list[dict[str, Any]], Path], list[RunCheck]] | None = None
 
     @property
     def final_results(self) -> str:
@@ -204,7 +227,7 @@ class Kind:
             return None
         if self.results_count is not None:
             return self.results_count(data)
-        return str(data.get(self.id_field)), int(data.get("total", 0))
+        return str(data.get(self.id_field)), int(data.get(self.total_field, 0))
 
     def exported(self, items: list[dict[str, Any]]) -> dict[str, tuple[Any, Any]]:
         """Activity id -> (answers the server counted, answers listed) in the export."""

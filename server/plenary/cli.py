@@ -1,4 +1,5 @@
-"""The ``plenary`` command: ``serve`` runs the server, ``create-event`` makes an event."""
+"""The ``plenary`` command: ``serve`` runs the server, ``create-event`` makes an event,
+and the installed activity kinds add their own (``recount``: see docs/ballots.md)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from plenary import __version__, ids
+from plenary import __version__, ids, installed
 from plenary.services import Services
 from plenary.settings import Settings, build_settings, options
 
@@ -72,6 +73,8 @@ def make_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_parser(sub)
     _create_event_parser(sub)
+    for command in installed.commands():  # the kinds' own (plenary recount, ...)
+        command.configure(sub.add_parser(command.name, help=command.help))
     return parser
 
 
@@ -238,7 +241,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
-    return create_event(args)
+    if args.command == "create-event":
+        return create_event(args)
+    for command in installed.commands():
+        if command.name == args.command:
+            status: int = command.run(args)
+            return status
+    raise AssertionError(f"unknown command {args.command}")  # argparse refused it before
 
 
 if __name__ == "__main__":

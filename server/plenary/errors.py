@@ -28,6 +28,7 @@ class ErrorCode(StrEnum):
     BAD_CHOICE = "bad_choice"
     TOO_LATE = "too_late"
     ALREADY_ANSWERED = "already_answered"
+    NOT_ELIGIBLE = "not_eligible"
     RATE_LIMITED = "rate_limited"
     EVENT_FULL = "event_full"
     EVENT_ENDED = "event_ended"

@@ -11,7 +11,7 @@ from typing import Any
 
 #: The installed activity kinds, by package name under plenary/activities/. Adding a kind
 #: is its folder there plus its name here.
-INSTALLED: tuple[str, ...] = ("polls", "quiz", "cafe", "qa", "reactions")
+INSTALLED: tuple[str, ...] = ("polls", "quiz", "cafe", "qa", "reactions", "ballots", "pitches")
 
 PACKAGE = "plenary.activities"
 
@@ -33,6 +33,17 @@ def limit_classes(installed: tuple[str, ...] = INSTALLED) -> list[type]:
         if module is not None:
             classes.append(module.LIMITS)
     return classes
+
+
+def commands(installed: tuple[str, ...] = INSTALLED) -> list[Any]:
+    """Each installed kind's command-line commands (its ``commands.COMMANDS``, a list of
+    :class:`plenary.commands.Command`)."""
+    found: list[Any] = []
+    for kind in installed:
+        module = _module(kind, "commands")
+        if module is not None:
+            found.extend(module.COMMANDS)
+    return found
 
 
 def plugins(installed: tuple[str, ...] = INSTALLED) -> list[Any]:

@@ -33,7 +33,8 @@ _names = itertools.count(1)
 
 
 class Client:
-    """One connection with an inbox per event name."""
+    """One connection with an inbox per message name (those of ``SERVER_EVENTS`` and
+    any other the server sends), and ``frames``: every message in the order received."""
 
     def __init__(self, url: str, auth: dict[str, Any], reconnection: bool = False) -> None:
         self.url = url
@@ -46,6 +47,7 @@ class Client:
         # Every message is recorded, the ones listed and any other (each kind's own).
         self.received: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.received.update({e: [] for e in SERVER_EVENTS})
+        self.frames: list[tuple[str, Any]] = []
         self._changed = asyncio.Event()
         for name in SERVER_EVENTS:
             self.sio.on(name, self._recorder(name))
@@ -56,13 +58,13 @@ class Client:
             if name == "welcome" and isinstance(data, dict) and "token" in data:
                 self.auth["token"] = data["token"]
             self.received[name].append(data)
+            self.frames.append((name, data))
             self._changed.set()
 
         return record
 
-    async def _record_any(self, name: str, data: Any) -> None:
-        self.received[name].append(data)
-        self._changed.set()
+    async def _record_any(self, name: str, data: Any = None) -> None:
+        await self._recorder(name)(data)
 
     async def connect(self) -> Client:
         await self.sio.connect(self.url, auth=self.auth, transports=["websocket"], wait_timeout=10)

@@ -2,9 +2,9 @@
 :mod:`plenary.rooms`, which they serve). Every socket is in its scope's ``everyone``
 audience and in one of ``staff`` (presenters and screens) or ``attendees``; staff are
 also in ``presenters`` or ``screens``, so that what only presenters see (live results
-before the reveal, entries waiting for moderation) can be told apart from what a big
-screen shows. A scope is one room of an event (:mod:`plenary.scopes`), so a room's
-broadcasts reach that room's people only."""
+before the reveal, entries waiting for moderation, a sealed ballot's live count) can be
+told apart from what a big screen shows. A scope is one room of an event
+(:mod:`plenary.scopes`), so a room's broadcasts reach that room's people only."""
 
 from __future__ import annotations
 

@@ -38,6 +38,7 @@ class Broadcaster:
         await self._emit(event, data, audiences.attendees(code))
 
     async def to_presenters(self, code: str, event: str, data: dict[str, Any]) -> None:
+        """To the presenters' consoles only (not the big screens)."""
         await self._emit(event, data, audiences.presenters(code))
 
     async def to_screens(self, code: str, event: str, data: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ from plenary.store.base import (
     StageChange,
     Store,
     Tally,
+    TicketOutcome,
 )
 
 
@@ -47,5 +48,6 @@ __all__ = [
     "StageChange",
     "Store",
     "Tally",
+    "TicketOutcome",
     "store_for",
 ]

@@ -13,7 +13,7 @@ shape, so new activity kinds need no new store methods for answering and countin
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -132,6 +132,16 @@ class Tally:
     version: int
     #: counting key -> readable form, as first recorded (free-text answers only)
     labels: dict[str, str] = field(default_factory=dict)
+
+
+class TicketOutcome(StrEnum):
+    """What :meth:`Store.claim_ticket` did."""
+
+    CLAIMED = "claimed"  # the ticket was free: it is the holder's now
+    HELD = "held"  # the ticket was already this holder's: no change
+    TAKEN = "taken"  # another holder has the ticket: no change
+    OTHER = "other"  # this holder has another ticket of the activity: no change
+    UNKNOWN = "unknown"  # no such ticket (or no such activity): no change
 
 
 class JoinOutcome(StrEnum):
@@ -384,6 +394,33 @@ class Store(abc.ABC):
     ) -> Claim:
         """Coalesce result broadcasts across processes: at most one GO per window per
         activity, and a GO or DONE eventually for every version anyone asks about."""
+
+    # -- tickets ------------------------------------------------------------
+    # One-use tickets of an activity (a ballot's personal voting codes): each is held by
+    # at most one holder, and each holder holds at most one ticket of the activity.
+    @abc.abstractmethod
+    async def add_tickets(
+        self, code: str, activity_id: str, tickets: Collection[str], max_tickets: int
+    ) -> int | None:
+        """Add free ``tickets`` to the activity in one step (one already there keeps its
+        holder): the activity's number of tickets afterwards, or None (and no change)
+        when the activity does not exist or would then hold more than ``max_tickets``."""
+
+    @abc.abstractmethod
+    async def claim_ticket(
+        self, code: str, activity_id: str, ticket: str, holder: str
+    ) -> TicketOutcome:
+        """Atomically give ``ticket`` to ``holder`` if it is free and ``holder`` holds no
+        other ticket of the activity. However many processes claim it at once, one
+        holder gets it."""
+
+    @abc.abstractmethod
+    async def ticket_of(self, code: str, activity_id: str, holder: str) -> str | None:
+        """The ticket ``holder`` holds on the activity, if any."""
+
+    @abc.abstractmethod
+    async def count_tickets(self, code: str, activity_id: str) -> tuple[int, int]:
+        """How many tickets the activity has, and how many of them are held."""
 
     # -- rate limits --------------------------------------------------------
     @abc.abstractmethod

@@ -3,7 +3,7 @@ no method awaits between reading and writing, which makes each call atomic."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -25,6 +25,7 @@ from plenary.store.base import (
     StageChange,
     Store,
     Tally,
+    TicketOutcome,
     online_by_room,
 )
 
@@ -42,6 +43,9 @@ class _ActivityState:
     emitted_version: int = 0
     window_until_ms: int = 0
     state_seq: int = 0
+    #: ticket -> holder ("" while free), and holder -> ticket
+    tickets: dict[str, str] = field(default_factory=dict)
+    holders: dict[str, str] = field(default_factory=dict)
 
     def snapshot(self, activity_id: str) -> Activity:
         return Activity(activity_id, self.definition, self.status, dict(self.meta), self.state_seq)
@@ -371,6 +375,44 @@ class MemoryStore(Store):
         state.window_until_ms = now + window_ms
         state.emitted_version = state.version
         return Claim(ClaimKind.GO, version=state.version)
+
+    # -- tickets ------------------------------------------------------------
+    async def add_tickets(
+        self, code: str, activity_id: str, tickets: Collection[str], max_tickets: int
+    ) -> int | None:
+        state = self._activity(code, activity_id)
+        if state is None:
+            return None
+        new = {t for t in tickets if t not in state.tickets}
+        if len(state.tickets) + len(new) > max_tickets:
+            return None
+        state.tickets.update(dict.fromkeys(new, ""))
+        return len(state.tickets)
+
+    async def claim_ticket(
+        self, code: str, activity_id: str, ticket: str, holder: str
+    ) -> TicketOutcome:
+        state = self._activity(code, activity_id)
+        if state is None or ticket not in state.tickets:
+            return TicketOutcome.UNKNOWN
+        owner = state.tickets[ticket]
+        if owner == holder:
+            return TicketOutcome.HELD
+        if owner:
+            return TicketOutcome.TAKEN
+        if holder in state.holders:
+            return TicketOutcome.OTHER
+        state.tickets[ticket] = holder
+        state.holders[holder] = ticket
+        return TicketOutcome.CLAIMED
+
+    async def ticket_of(self, code: str, activity_id: str, holder: str) -> str | None:
+        state = self._activity(code, activity_id)
+        return state.holders.get(holder) if state else None
+
+    async def count_tickets(self, code: str, activity_id: str) -> tuple[int, int]:
+        state = self._activity(code, activity_id)
+        return (len(state.tickets), len(state.holders)) if state else (0, 0)
 
     # -- rate limits --------------------------------------------------------
     async def take_token(self, bucket: str, rate: float, burst: int) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import replace
 from typing import Any, ParamSpec, TypeVar
 
@@ -46,6 +46,7 @@ from plenary.store.base import (
     StageChange,
     Store,
     Tally,
+    TicketOutcome,
     online_by_room,
 )
 from plenary.store.packing import with_hiredis_packing
@@ -212,6 +213,34 @@ if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[3]) then return 0 end
 return redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
 """)
 
+# Tickets (Store.add_tickets). KEYS: the activity hash, its tickets hash (ticket ->
+# holder, '' while free); ARGV[1]: the most tickets it may hold, then the tickets. Adds
+# all or none.
+ADD_TICKETS = LuaScript("""
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local new = 0
+for i = 2, #ARGV do
+  if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 0 then new = new + 1 end
+end
+local have = redis.call('HLEN', KEYS[2])
+if have + new > tonumber(ARGV[1]) then return -1 end
+for i = 2, #ARGV do redis.call('HSETNX', KEYS[2], ARGV[i], '') end
+return redis.call('HLEN', KEYS[2])
+""")
+
+# Store.claim_ticket. KEYS: the tickets hash, the holders hash (holder -> ticket); ARGV:
+# the ticket, the holder.
+CLAIM_TICKET = LuaScript("""
+local owner = redis.call('HGET', KEYS[1], ARGV[1])
+if not owner then return 'unknown' end
+if owner == ARGV[2] then return 'held' end
+if owner ~= '' then return 'taken' end
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 'other' end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+return 'claimed'
+""")
+
 # A definition replaced only in one status (Store.update_definition). KEYS: the
 # activity; ARGV: the status it must have, the new definition.
 UPDATE_DEFINITION = LuaScript("""
@@ -256,6 +285,8 @@ SCRIPTS = (
     UPDATE_DEFINITION,
     REORDER_ACTIVITIES,
     ADD_ACTIVITY,
+    ADD_TICKETS,
+    CLAIM_TICKET,
 )
 
 
@@ -318,7 +349,7 @@ class Keys:
     @staticmethod
     def answer_part(code: str, part: str, aid: str) -> str:
         """``ans`` (answers), ``keys`` (their counting keys), ``tally``, ``labels``,
-        ``vids``, ``bc``."""
+        ``vids``, ``bc``, ``tix`` (tickets), ``tixh`` (their holders)."""
         return f"pl:{{{code}}}:{part}:{aid}"
 
 
@@ -641,7 +672,7 @@ class RedisStore(Store):
 
     @_unavailable_on_connection_errors
     async def delete_activity(self, code: str, activity_id: str) -> bool:
-        parts = ("ans", "keys", "tally", "labels", "vids", "bc")
+        parts = ("ans", "keys", "tally", "labels", "vids", "bc", "tix", "tixh")
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(Keys.activity(code, activity_id))
             pipe.delete(*(Keys.answer_part(code, part, activity_id) for part in parts))
@@ -795,6 +826,38 @@ class RedisStore(Store):
             [version, window_ms],
         )
         return Claim(ClaimKind(kind.decode()), int(claimed), int(wait_ms))
+
+    # -- tickets ------------------------------------------------------------
+    @_unavailable_on_connection_errors
+    async def add_tickets(
+        self, code: str, activity_id: str, tickets: Collection[str], max_tickets: int
+    ) -> int | None:
+        keys = [Keys.activity(code, activity_id), Keys.answer_part(code, "tix", activity_id)]
+        count = int(await self._script(ADD_TICKETS, keys, [max_tickets, *tickets]))
+        return None if count < 0 else count
+
+    @_unavailable_on_connection_errors
+    async def claim_ticket(
+        self, code: str, activity_id: str, ticket: str, holder: str
+    ) -> TicketOutcome:
+        keys = [
+            Keys.answer_part(code, "tix", activity_id),
+            Keys.answer_part(code, "tixh", activity_id),
+        ]
+        return TicketOutcome((await self._script(CLAIM_TICKET, keys, [ticket, holder])).decode())
+
+    @_unavailable_on_connection_errors
+    async def ticket_of(self, code: str, activity_id: str, holder: str) -> str | None:
+        raw = await self._cmd("HGET", Keys.answer_part(code, "tixh", activity_id), holder)
+        return raw.decode() if raw else None
+
+    @_unavailable_on_connection_errors
+    async def count_tickets(self, code: str, activity_id: str) -> tuple[int, int]:
+        tickets, held = await asyncio.gather(
+            self._cmd("HLEN", Keys.answer_part(code, "tix", activity_id)),
+            self._cmd("HLEN", Keys.answer_part(code, "tixh", activity_id)),
+        )
+        return int(tickets), int(held)
 
     # -- rate limits --------------------------------------------------------
     @_unavailable_on_connection_errors

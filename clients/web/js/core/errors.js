@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   "bad_choice",
   "too_late",
   "already_answered",
+  "not_eligible",
   "rate_limited",
   "event_full",
   "event_ended",

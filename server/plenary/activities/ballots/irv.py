@@ -3,8 +3,9 @@
 Each round gives every ballot to its highest-ranked continuing candidate (a ballot naming
 none is exhausted). A candidate with more than half of the round's continuing ballots
 wins. Otherwise the candidate with the fewest votes is eliminated; a tie for fewest is
-broken backwards (fewest in the previous round, then the round before, ...). When no
-earlier round separates them, tied candidates who together have fewer votes than every
+broken forwards, as issue 18 states the rule: the tied candidate with fewer first
+preferences in the earliest round where they differ goes out. When no round separates
+them, tied candidates who together have fewer votes than every
 other continuing candidate are eliminated together (no order of eliminating them could
 matter); otherwise the count stops at that round, every way of choosing is followed, and
 the winners are every candidate some choice elects: a tie is reported, never drawn.
@@ -116,14 +117,17 @@ class _Count:
 
 
 def _lowest(continuing: list[str], history: list[dict[str, int]]) -> list[str]:
-    """The candidates with the fewest votes now, narrowed by the earlier rounds from the
-    most recent back (backwards tie-breaking)."""
-    tied = list(continuing)
-    for totals in reversed(history):
-        fewest = min(totals[c] for c in tied)
-        tied = [c for c in tied if totals[c] == fewest]
+    """The candidates with the fewest votes now, narrowed by the rounds from the first on
+    (forwards tie-breaking): in the earliest round where the tied candidates' votes
+    differ, those with the fewest stay tied, and so on with the later rounds."""
+    now = history[-1]
+    fewest = min(now[c] for c in continuing)
+    tied = [c for c in continuing if now[c] == fewest]
+    for totals in history[:-1]:
         if len(tied) == 1:
             break
+        least = min(totals[c] for c in tied)
+        tied = [c for c in tied if totals[c] == least]
     return tied
 
 

@@ -266,10 +266,13 @@ class PollService:
         activity, _ = await self._load(code, poll_id)
         if activity.status == PollStatus.OPEN:
             raise PlenaryError(ErrorCode.FORBIDDEN, "Close this poll before deleting it.")
+        on_stage = await self._store.get_current(code) == poll_id
         await self._store.delete_activity(code, poll_id)
         self._polls.pop((code, poll_id), None)
         log.info("poll deleted", extra={"event": code, "activity": poll_id})
-        await self._out.to_staff(code, "poll:deleted", {"poll_id": poll_id})
+        # Attendees hear of it only when it was the one shown to them (closed on stage).
+        send = self._out.to_everyone if on_stage else self._out.to_staff
+        await send(code, "poll:deleted", {"poll_id": poll_id})
         return {"poll_id": poll_id}
 
     async def reorder(self, code: str, order: list[str]) -> dict[str, Any]:

@@ -171,6 +171,12 @@ function onUpdated(msg) {
   state.poll = mergeActivity(state.poll, msg.poll);
 }
 
+/** The presenter deleted a poll: if it is the one shown, nothing is on stage now. */
+function onDeleted(msg) {
+  if (!msg || !state.poll || msg.poll_id !== state.poll.id) return;
+  setPoll(null);
+}
+
 function onResults(results) {
   if (!state.poll || !results || results.poll_id !== state.poll.id) return;
   state.poll.results = newerResults(state.poll.results, results);
@@ -399,6 +405,7 @@ registerKind({
       "poll:revealed": onRevealed,
       "poll:results": onResults,
       "poll:updated": onUpdated,
+      "poll:deleted": onDeleted,
     },
   },
 });
