@@ -42,6 +42,7 @@ import sys
 import time
 import urllib.request
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -213,13 +214,16 @@ class Presenter:
 
 # -- client processes --------------------------------------------------------------------
 class Clients:
-    def __init__(self, count: int) -> None:
+    """Client processes, each running ``worker`` (this benchmark's by default; the quiz
+    and café benchmarks pass theirs), driven over a pipe each."""
+
+    def __init__(self, count: int, worker: Callable[[Any, dict[str, Any]], None] = worker_main):
         ctx = multiprocessing.get_context("spawn")
-        self.pipes = []
-        self.procs = []
+        self.pipes: list[Any] = []
+        self.procs: list[Any] = []
         for _ in range(count):
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=worker_main, args=(child, {}), daemon=True)
+            proc = ctx.Process(target=worker, args=(child, {}), daemon=True)
             proc.start()
             self.pipes.append(parent)
             self.procs.append(proc)
@@ -250,6 +254,17 @@ class Clients:
 
     async def all(self, command: str, **kwargs: Any) -> list[Any]:
         return await self.each(command, [kwargs] * len(self.pipes))
+
+    async def one(self, worker: int, command: str, **kwargs: Any) -> Any:
+        """``command`` to one client process."""
+        loop = asyncio.get_running_loop()
+        pipe = self.pipes[worker]
+
+        def ask() -> Any:
+            pipe.send((command, kwargs))
+            return pipe.recv()
+
+        return await loop.run_in_executor(None, ask)
 
     async def stop(self) -> None:
         with contextlib.suppress(Exception):

@@ -44,7 +44,6 @@ import asyncio
 import contextlib
 import json
 import math
-import multiprocessing
 import os
 import platform
 import statistics
@@ -55,10 +54,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import psutil
 from loadtests.servers import Deployment
 
-from bench.fanout import BENCH_ENV, Presenter, pct, proc_cpu, wait_for_quiet
+from bench.fanout import BENCH_ENV, Clients, Presenter, pct, proc_cpu, wait_for_quiet
 from bench.quiz_fanout_clients import choice_of, worker_main
 
 MODES = ("embedded", "redis")
@@ -116,56 +114,6 @@ def expected_ranks(players: dict[str, tuple[int, int]]) -> dict[str, int]:
 
 
 # -- the client processes -----------------------------------------------------------------------
-class QuizClients:
-    """The client processes, each running ``bench.quiz_fanout_clients``."""
-
-    def __init__(self, count: int) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self.pipes: list[Any] = []
-        self.procs: list[Any] = []
-        for _ in range(count):
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=worker_main, args=(child, {}), daemon=True)
-            proc.start()
-            self.pipes.append(parent)
-            self.procs.append(proc)
-
-    async def each(self, command: str, per_worker: list[dict[str, Any]]) -> list[Any]:
-        loop = asyncio.get_running_loop()
-
-        def ask(pipe: Any, kwargs: dict[str, Any]) -> Any:
-            pipe.send((command, kwargs))
-            return pipe.recv()
-
-        return list(
-            await asyncio.gather(
-                *(
-                    loop.run_in_executor(None, ask, pipe, kw)
-                    for pipe, kw in zip(self.pipes, per_worker, strict=True)
-                )
-            )
-        )
-
-    async def all(self, command: str, **kwargs: Any) -> list[Any]:
-        return await self.each(command, [kwargs] * len(self.pipes))
-
-    def cpu_s(self) -> float:
-        total = 0.0
-        for proc in self.procs:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                t = psutil.Process(proc.pid).cpu_times()
-                total += t.user + t.system
-        return total
-
-    async def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            await self.all("stop")
-        for proc in self.procs:
-            proc.join(5)
-            if proc.is_alive():
-                proc.kill()
-
-
 # -- figures -------------------------------------------------------------------------------
 def receipts(results: list[dict[str, Any]], name: str) -> tuple[list[float], set[float], int]:
     """(latencies recv - ts in ms, the ts values, the largest frame) of ``name``."""
@@ -226,7 +174,7 @@ class Run:
             log_level="WARNING",
             env=BENCH_ENV,
         )
-        self.clients: QuizClients | None = None
+        self.clients: Clients | None = None
         self.presenter: Presenter | None = None
         self.shares: list[list[int]] = []
         self.ids: dict[int, str] = {}
@@ -242,7 +190,7 @@ class Run:
         f = self.figures
         f["load_before"] = round(os.getloadavg()[0], 2)
         self.deployment.start(say=say)
-        self.clients = QuizClients(self.args.client_procs)
+        self.clients = Clients(self.args.client_procs, worker_main)
         try:
             await self.setup()
             await self.measure()
