@@ -21,8 +21,9 @@ from plenary.realtime import audiences
 from plenary.realtime.wire.engine import DirectSocket, EngineServer, is_new_websocket_query
 from plenary.realtime.wire.frames import (
     PlenaryPacket,
-    default_namespace_event_frame,
+    event_packet,
     message_frame,
+    packet_frame,
     text_frame,
 )
 from plenary.realtime.wire.manager import LocalManager
@@ -359,19 +360,22 @@ def test_fast_packets_encode_like_python_socketio() -> None:
 
 
 def test_a_personal_message_frame_is_the_packet_s_frame() -> None:
-    """default_namespace_event_frame (personal messages, the welcome) makes the bytes
-    that PlenaryPacket and message_frame make, and declines what orjson cannot encode."""
+    """event_packet and packet_frame (personal messages, the welcome) make the bytes that
+    PlenaryPacket and message_frame make, also for what orjson cannot encode, and refuse
+    binary parts."""
     from socketio import packet
 
     for data in (
         {"quiz": {"score": 3, "rank": 12}, "ts": 1},
         {"name": "Zoë ✓", "nested": [1, 2.5, None, True], 7: "int key"},
         {"text": "x" * 70_000},  # a 64-bit length frame
+        {"big": 2**70},  # beyond orjson: the standard library's way
     ):
         fast = PlenaryPacket(packet.EVENT, data=["quiz:result", data]).encode()
-        assert default_namespace_event_frame("quiz:result", data) == message_frame(fast)
-    assert default_namespace_event_frame("x", {"blob": b"\x00"}) is None
-    assert default_namespace_event_frame("x", {"big": 2**70}) is None
+        assert event_packet("quiz:result", data) == fast.encode()
+        assert packet_frame(event_packet("quiz:result", data)) == message_frame(fast)
+    with pytest.raises(TypeError, match="binary"):
+        event_packet("x", {"blob": b"\x00"})
 
 
 def test_text_frames_are_valid_websocket_frames() -> None:

@@ -34,7 +34,7 @@ class Process:
         self.manager.on_resync_event = self._on_resync_event
         self.manager.on_resubscribe = self._on_resubscribe
 
-    async def _on_each(self, code: str, event: str, items: Any, ts: int) -> int:
+    async def _on_each(self, code: str, event: str, items: Any) -> int:
         self.delivered.append((code, event, items))
         self._arrived.set()
         return len(items)
@@ -51,7 +51,7 @@ class Process:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
-            await sender.manager.publish_each(code, tag, {"a_1": {"n": 1}}, 1)
+            await sender.manager.publish_each(code, tag, {"a_1": b'2["n",1]'})
             self._arrived.clear()
             try:
                 await asyncio.wait_for(self._arrived.wait(), 0.2)

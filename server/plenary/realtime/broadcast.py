@@ -11,7 +11,7 @@ from plenary.clock import now_ms
 from plenary.metrics import Metrics
 from plenary.realtime import audiences
 from plenary.realtime.session import Sessions
-from plenary.realtime.wire import ClientManager, SocketServer
+from plenary.realtime.wire import ClientManager, SocketServer, event_packet
 
 NAMESPACE = "/"
 
@@ -47,8 +47,8 @@ class Broadcaster:
     async def to_socket(self, sid: str, event: str, data: dict[str, Any]) -> None:
         """A personal message to a socket of this process: delivered directly, without a
         round trip through the cross-process queue."""
-        payload = {**data, "ts": now_ms()}
-        await self._manager.emit_each(event, ((sid, payload),), NAMESPACE)
+        packet = event_packet(event, {**data, "ts": now_ms()})
+        await self._manager.emit_packets(((sid, packet),), NAMESPACE)
         self._metrics.add(self._metrics.messages_out, 1, event)
 
     async def to_each(
@@ -58,36 +58,38 @@ class Broadcaster:
         (attendee id -> payload; a quiz result, a cafe table), wherever they are
         connected. All carry the same ``ts``, the time sending began, like a broadcast.
 
-        Attendees connected to this process get theirs at once, each encoded once and
-        written straight to its socket (no task, no Redis round trip per message); in
-        scaled mode the batch crosses Redis once, in a few large messages on the event's
-        channel, and every other process delivers to its own attendees. Returns how many
-        were delivered by this process."""
+        Each message is encoded once, here. In scaled mode the batch crosses Redis
+        first, encoded, in a few large messages on the event's channel, so that the
+        other processes write their attendees' messages while this one writes its own;
+        then the attendees connected here get theirs, written straight to their sockets
+        (no task, no Redis round trip per message). Returns how many were delivered by
+        this process."""
         ts = now_ms()
         with self._metrics.timed(self._metrics.broadcast_seconds, event):
-            sent = await self.deliver_each(code, event, per_attendee, ts)
-            await self._manager.publish_each(code, event, per_attendee, ts)
+            packets = {
+                attendee_id: event_packet(event, {**data, "ts": ts})
+                for attendee_id, data in per_attendee.items()
+            }
+            await self._manager.publish_each(code, event, packets)
+            sent = await self.deliver_each(code, event, packets)
         self._metrics.add(self._metrics.messages_out, sent, event)
         return sent
 
-    async def deliver_each(
-        self, code: str, event: str, per_attendee: Mapping[str, dict[str, Any]], ts: int
-    ) -> int:
+    async def deliver_each(self, code: str, event: str, packets: Mapping[str, bytes]) -> int:
         """This process's part of :meth:`to_each` (also called for batches that come
-        from other processes through Redis)."""
-        items = self._local_items(code, per_attendee, ts)
-        return await self._manager.emit_each(event, items, NAMESPACE)
+        from other processes through Redis): the packets of the attendees of ``code``
+        connected here, on each of their sockets."""
+        items = self._local_items(code, packets)
+        return await self._manager.emit_packets(items, NAMESPACE)
 
-    def _local_items(
-        self, code: str, per_attendee: Mapping[str, dict[str, Any]], ts: int
-    ) -> Iterator[tuple[str, dict[str, Any]]]:
+    def _local_items(self, code: str, packets: Mapping[str, bytes]) -> Iterator[tuple[str, bytes]]:
         for sid, _ in self._manager.get_participants(NAMESPACE, audiences.attendees(code)):
             session = self._sessions.get(sid)
             if session is None or session.attendee is None:
                 continue
-            data = per_attendee.get(session.attendee.id)
-            if data is not None:
-                yield sid, {**data, "ts": ts}
+            packet = packets.get(session.attendee.id)
+            if packet is not None:
+                yield sid, packet
 
     async def _emit(self, event: str, data: dict[str, Any], room: str) -> None:
         # No callback: a room emit with a callback would encode one packet per recipient.

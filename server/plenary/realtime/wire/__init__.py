@@ -9,9 +9,10 @@ the server reaches it only through what this module exports:
 * :class:`SocketServer` -- that server: python-socketio's ``AsyncServer`` API (``on``,
   ``emit``, ``attach``, ``manager``...) plus :meth:`SocketServer.after_connect`;
 * :class:`ClientManager` -- its client manager: rooms, personal messages
-  (``emit_each``, ``publish_each``), and the events a process follows (``follow``,
-  ``unfollow``: in scaled mode, the event's Redis channel), with hooks for resyncing
-  clients. Both modes have the same interface: nothing outside tests which one it is.
+  (``emit_packets``, ``publish_each``; each encoded once by :func:`event_packet`), and
+  the events a process follows (``follow``, ``unfollow``: in scaled mode, the event's
+  Redis channel), with hooks for resyncing clients. Both modes have the same
+  interface: nothing outside tests which one it is.
 
 Inside: ``engine.py`` and ``socket.py`` (engine.io server and socket, packets written
 straight to the websocket), ``server.py`` (the Socket.IO server), ``manager.py`` (one
@@ -27,7 +28,7 @@ from typing import Any
 
 from plenary.metrics import Metrics
 from plenary.realtime.wire.engine import SessionAdmission
-from plenary.realtime.wire.frames import PlenaryPacket
+from plenary.realtime.wire.frames import PlenaryPacket, event_packet
 from plenary.realtime.wire.manager import LocalManager as ClientManager
 from plenary.realtime.wire.packet_json import PacketJson
 from plenary.realtime.wire.redis_manager import RedisManager
@@ -40,6 +41,7 @@ __all__ = [
     "SocketServer",
     "attach_services",
     "create_socket_server",
+    "event_packet",
 ]
 
 

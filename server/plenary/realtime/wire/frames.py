@@ -86,13 +86,23 @@ def message_frame(encoded_sio_packet: str) -> bytes:
     return text_frame(("4" + encoded_sio_packet).encode())
 
 
-def default_namespace_event_frame(event: str, data: Any) -> bytes | None:
-    """The websocket frame of ``["event", data]`` on the default namespace, straight from
-    orjson's bytes: the same bytes as :class:`PlenaryPacket` and :func:`message_frame` make,
-    without the packet object (a personal message is encoded once per recipient). None
-    when orjson cannot encode ``data``: the caller then takes the packet's way."""
+def event_packet(event: str, data: Any) -> bytes:
+    """The Socket.IO packet of ``["event", data]`` on the default namespace, as bytes: the
+    same as :class:`PlenaryPacket` encodes, without the packet object (a personal message
+    is encoded once per recipient). Values orjson cannot encode take the packet's way;
+    a payload with binary parts (never sent to clients here) is refused."""
     body = compact_json([event, data])
-    return text_frame(b"42" + body) if body is not None else None
+    if body is not None:
+        return b"2" + body
+    encoded = PlenaryPacket(sio_packet.EVENT, data=[event, data]).encode()
+    if not isinstance(encoded, str):
+        raise TypeError(f"personal message {event!r} has binary parts; send JSON values")
+    return encoded.encode()
+
+
+def packet_frame(packet: bytes) -> bytes:
+    """The websocket frame of an engine.io MESSAGE carrying an encoded Socket.IO packet."""
+    return text_frame(b"4" + packet)
 
 
 def binary_frame(payload: bytes) -> bytes:

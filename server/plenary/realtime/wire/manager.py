@@ -10,7 +10,7 @@ which the socket's own writer task takes it and writes it to the websocket
   :class:`plenary.realtime.wire.redis_manager.RedisManager` builds on) encodes a room emit
   once into a complete websocket frame and writes those same bytes to every local
   recipient's transport, in one synchronous loop: no task, no queue, no per-recipient
-  encoding. Personal messages (:meth:`LocalManager.emit_each`) go the same way, one
+  encoding. Personal messages (:meth:`LocalManager.emit_packets`) go the same way, one
   encoding each.
 * :mod:`plenary.realtime.wire.engine`: engineio's socket and server, writing every packet of
   a websocket straight to its transport, reading without a task per message, pinging
@@ -32,11 +32,12 @@ from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
 from plenary.metrics import Metrics
-from plenary.realtime.wire.frames import default_namespace_event_frame, message_frame
+from plenary.realtime.wire.frames import message_frame, packet_frame
 from plenary.realtime.wire.socket import DirectSocket
 
-#: Delivers a batch of personal messages to this process's attendees (see ``on_each``).
-DeliverEach = Callable[[str, str, Mapping[str, dict[str, Any]], int], Coroutine[Any, Any, int]]
+#: Delivers a batch of personal messages to this process's attendees (see ``on_each``):
+#: (scope, message name, attendee id -> encoded Socket.IO packet) -> how many were sent.
+DeliverEach = Callable[[str, str, Mapping[str, bytes]], Coroutine[Any, Any, int]]
 
 
 class RoomMembers(dict[str, Any]):
@@ -71,16 +72,14 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
 
     #: Hooks the app sets; the Redis manager calls them (one process never needs to).
     #: ``on_resubscribe()``: resend every local client its state; ``on_resync_event(code)``:
-    #: the same for one event's; ``on_each(code, message, per_attendee, ts)``: deliver a
-    #: batch of personal messages that came from another process.
+    #: the same for one event's; ``on_each(code, message, packets)``: deliver a batch of
+    #: personal messages, encoded by the process that sent it, that came from another.
     on_resubscribe: Callable[[], Coroutine[Any, Any, None]] | None = None
     on_resync_event: Callable[[str], Coroutine[Any, Any, None]] | None = None
     on_each: DeliverEach | None = None
     metrics: Metrics | None = None
 
-    async def publish_each(
-        self, code: str, event: str, per_attendee: Mapping[str, dict[str, Any]], ts: int
-    ) -> None:
+    async def publish_each(self, code: str, event: str, packets: Mapping[str, bytes]) -> None:
         """Send a batch of personal messages to the other processes (none here: the
         Redis manager publishes it)."""
 
@@ -182,36 +181,27 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
         if queued:
             await self._queue_send(queued, encoded)
 
-    async def emit_each(
-        self, event: str, items: Iterable[tuple[str, Any]], namespace: str = "/"
-    ) -> int:
-        """Send each socket id its own ``data`` as ``event``: the personal counterpart of
-        a room emit (one encoding per message, no task). Returns how many were sent."""
+    async def emit_packets(self, items: Iterable[tuple[str, bytes]], namespace: str = "/") -> int:
+        """Send each socket id its own encoded Socket.IO packet (:func:`event_packet`):
+        the personal counterpart of a room emit (no task per message), written at once
+        rather than when the event loop next gets a turn, since the service that sends a
+        batch of personal messages usually goes on working without yielding. Returns
+        how many were sent."""
         connected = self.rooms.get(namespace, {}).get(None)
         if connected is None:
             return 0
         sockets = self.server.eio.sockets
-        packet_class = self.server.packet_class
         sent = 0
-        for sid, data in items:
+        for sid, packet in items:
             eio_sid = connected.get(sid)
             socket = sockets.get(eio_sid) if eio_sid is not None else None
             if socket is None:
                 continue
-            frame = default_namespace_event_frame(event, data) if namespace == "/" else None
-            if frame is not None and isinstance(socket, DirectSocket) and socket.write_frame(frame):
-                sent += 1
-                continue
-            encoded = packet_class(
-                sio_packet.EVENT, namespace=namespace, data=[event, data]
-            ).encode()
-            if not isinstance(encoded, str):  # binary attachments: python-socketio's way
-                await socketio.AsyncManager.emit(self, event, data, namespace, room=sid)
-            elif not (
-                isinstance(socket, DirectSocket) and socket.write_frame(message_frame(encoded))
-            ):
-                await self._queue_send([socket], encoded)
+            if not (isinstance(socket, DirectSocket) and socket.write_frame(packet_frame(packet))):
+                await self._queue_send([socket], packet.decode())
             sent += 1
+        if sent:
+            self.server.eio.flush()
         return sent
 
     @staticmethod
