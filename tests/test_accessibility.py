@@ -449,7 +449,8 @@ async def test_qa_and_reactions_in_every_state(browser: Browser, tmp_path: Path)
 
 async def test_cafe_pages_in_every_state(browser: Browser) -> None:
     """The world café (issue 17): the attendee's café card waiting for a table, seated
-    (tablemates, video room, the harvest box with a takeaway of their own), warned
+    (tablemates, video room, the harvest box with a takeaway of their own and one a
+    tablemate wrote, arrived live), warned
     before the round ends, once its time is up, after leaving the café and once it is
     over, with 200 % text on a phone; the presenter's form with the attendee list for
     hosts, the café's stage with its grid of tables and a harvest on the big screen; the
@@ -522,9 +523,19 @@ async def test_cafe_pages_in_every_state(browser: Browser) -> None:
                 await page.fill("#cafe-harvest-text", "Storage is the bottleneck")
                 await page.click("#cafe-harvest-send")
                 await expect(page.locator("#cafe-harvests li")).to_have_count(1)
-                await check_attendee(page, "café, seated with a takeaway")
-                harvest = presenter.locator(".cafe-stage-harvest")
-                await expect(harvest).to_have_count(1)
+                # A tablemate's takeaway arrives live (cafe:table_harvests), announced.
+                store = server.services.store
+                ada = next(a.id for a in await store.list_attendees(code) if a.name == "Ada")
+                seated = await store.get_activity(code, cafe_id)
+                assert seated is not None
+                table = next(t for t in seated.meta["tables"] if ada in t)
+                mate = next(g for g in guests if g.welcome["attendee"]["id"] in table)
+                harvest_of_mate = {"cafe_id": cafe_id, "harvest_id": "m1", "text": "Ask the grid"}
+                assert (await mate.call("cafe:harvest", harvest_of_mate))["ok"]
+                await expect(page.locator("#cafe-harvests li")).to_have_count(2)
+                await check_attendee(page, "café, seated with a takeaway and a tablemate's")
+                await expect(presenter.locator(".cafe-stage-harvest")).to_have_count(2)
+                harvest = presenter.locator(".cafe-stage-harvest", has_text="Storage")
                 await harvest.get_by_role("button", name="Show on the big screen").click()
                 await expect(screen.locator("#screen-cafe-harvests li")).to_have_count(1)
                 await assert_accessible(presenter, "presenter, café round with a harvest on screen")

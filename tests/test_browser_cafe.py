@@ -3,7 +3,8 @@ presenter sets a café up with the console's form (a host picked from the attend
 two attendees on phone-sized screens (390 x 844) see exactly the table the server seated
 them at, with their tablemates and organisations, the video room and the time left; one
 writes a harvest that the presenter sees live, edits it, and the presenter puts it on
-the big screen, which shows it with its table and topic. Every page stays accessible
+the big screen, which shows it with its table and topic; tablemates see each other's
+harvests without reloading. Every page stays accessible
 (axe-core) and free of errors. Six more attendees take part through Socket.IO clients.
 """
 
@@ -311,6 +312,64 @@ async def test_a_phone_that_reloads_mid_round_finds_its_table(
         await boss.disconnect()
         await guest.disconnect()
     assert_clean(ada)
+
+
+async def test_tablemates_see_a_takeaway_without_reloading(
+    server: RunningServer, browser: Browser
+) -> None:
+    """Two phones at one table: what one adds, edits and removes shows on the other at
+    once (cafe:table_harvests), announced once, with no buttons for someone else's."""
+    event = await create_event(server.url, "Café notepad")
+    code = event["code"]
+    ada = await open_phone(browser, server, code, "Ada", "Engines", "GB")
+    bo = await open_phone(browser, server, code, "Bo", "Globex", "KE")
+    ids = sorted([await attendee_id(server, code, "Ada"), await attendee_id(server, code, "Bo")])
+    boss = await clients.presenter(server.url, code, event["presenter_key"])
+    try:
+        created = await boss.call(
+            "cafe:create", {"rounds": 1, "round_s": 600, "topics": ["Energy"], "tables": 1}
+        )
+        cafe_id = created["cafe"]["id"]
+        assert (await boss.call("cafe:start", {"cafe_id": cafe_id}))["ok"]
+
+        async def joined() -> list[str]:
+            return sorted(checked_in(await server.services.store.list_answers(code, cafe_id)))
+
+        await eventually_async(joined, ids)
+        assert (await boss.call("cafe:round", {"cafe_id": cafe_id, "round": 1}))["ok"]
+        for phone in (ada, bo):
+            await expect(phone.locator("#cafe")).to_have_attribute("data-table", "1")
+
+        await ada.fill("#cafe-harvest-text", "Storage is the bottleneck")
+        await ada.click("#cafe-harvest-send")
+        theirs = bo.locator("#cafe-harvests li")
+        await expect(theirs.locator(".cafe-harvest-text")).to_have_text(
+            ["Storage is the bottleneck"]
+        )
+        await expect(theirs.locator(".cafe-harvest-meta")).to_have_text("by Ada")
+        await expect(theirs.get_by_role("button")).to_have_count(0)
+        await expect(bo.locator("#announcer")).to_have_text("1 new takeaway from your table.")
+        await expect(bo.locator("#cafe-harvests-empty")).to_be_hidden()
+        await check_phone(bo, "seated with a tablemate's takeaway")
+
+        mine = ada.locator("#cafe-harvests li")
+        await mine.get_by_role("button", name="Edit").click()
+        await ada.fill("#cafe-harvest-text", "Storage, not panels, is the bottleneck")
+        await ada.click("#cafe-harvest-send")
+        await expect(theirs.locator(".cafe-harvest-text")).to_have_text(
+            ["Storage, not panels, is the bottleneck"]
+        )
+        await mine.get_by_role("button", name="Remove").click()
+        await expect(theirs).to_have_count(0)
+        await expect(bo.locator("#cafe-harvests-empty")).to_be_visible()
+        # Bo writes back: Ada sees it, and Bo's own stays his to change.
+        await bo.fill("#cafe-harvest-text", "Ask the grid operator")
+        await bo.click("#cafe-harvest-send")
+        await expect(mine.locator(".cafe-harvest-meta")).to_have_text("by Bo")
+        await expect(theirs.get_by_role("button", name="Edit")).to_have_count(1)
+    finally:
+        await boss.disconnect()
+    assert_clean(ada, bo)
 
 
 async def test_leaving_the_cafe_checks_out_and_joining_again_checks_in(

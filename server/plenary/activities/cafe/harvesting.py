@@ -1,5 +1,6 @@
 """Harvests: each table's takeaways of a round, written by the people seated there,
-seen live by the presenters, some put on the big screen.
+seen live by the presenters and by the table's members (:mod:`.table_feed`), some put
+on the big screen.
 
 A harvest is a record of its own (slot ``h:<author>:<harvest_id>``), so that two
 tablemates writing at once never overwrite each other. Its author adds it with a new
@@ -13,7 +14,7 @@ same instant could each pass the last free place)."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from plenary.activities.cafe.domain import Cafe
 from plenary.activities.cafe.harvest import (
@@ -33,6 +34,9 @@ from plenary.realtime.broadcast import Broadcaster
 from plenary.scopes import event_code
 from plenary.store import AnswerRecord, RecordOutcome
 
+if TYPE_CHECKING:  # built by the service: the feed lists harvests with live_harvests
+    from plenary.activities.cafe.table_feed import TableHarvestFeed
+
 
 def live_harvests(answers: dict[str, AnswerRecord]) -> list[Harvest]:
     """Every harvest not removed, oldest first (then by author and id: several may come
@@ -51,13 +55,19 @@ class Harvests:
     """Add, edit, remove and list harvests; the big screen's selection."""
 
     def __init__(
-        self, records: CafeRecords, roster: Roster, broadcaster: Broadcaster, limits: CafeLimits
+        self,
+        records: CafeRecords,
+        roster: Roster,
+        broadcaster: Broadcaster,
+        limits: CafeLimits,
+        feed: TableHarvestFeed,
     ) -> None:
         self._records = records
         self._store = records.store
         self._roster = roster
         self._out = broadcaster
         self._limits = limits
+        self._feed = feed
 
     async def _mine(self, code: str, cafe_id: str, author: str, harvest_id: str) -> Harvest | None:
         record = await self._store.get_answer(code, cafe_id, harvest_slot(author, harvest_id))
@@ -103,9 +113,11 @@ class Harvests:
             return {"harvest": (again or harvest).view(names), "duplicate": True}
         view = harvest.view(names)
         await self._out.to_staff(code, "cafe:harvested", {"cafe_id": cafe_id, "harvest": view})
+        self._feed.changed(code, cafe_id, harvest.round, harvest.table, stored.version)
         if existing is not None:
             await self._respot(code, cafe_id, harvest, names)
-        return {"harvest": view}
+        # ``version``: where this change stands among the table's cafe:table_harvests.
+        return {"harvest": view, "version": stored.version}
 
     def _new(
         self, cafe: Cafe, state: RoundState, author: str, harvest_id: str, text: str, now: int
@@ -149,14 +161,14 @@ class Harvests:
         )
         if stored.outcome is RecordOutcome.NOT_OPEN:
             raise PlenaryError(ErrorCode.NOT_OPEN, "This café is over.")
-        if stored.outcome is RecordOutcome.STORED:
-            await self._out.to_staff(
-                code,
-                "cafe:harvest_removed",
-                {**body, "round": existing.round, "table": existing.table},
-            )
-            await self._respot(code, cafe_id, existing.gone(now_ms()), {})
-        return {**body, "removed": True}
+        if stored.outcome is not RecordOutcome.STORED:
+            return {**body, "removed": True}
+        await self._out.to_staff(
+            code, "cafe:harvest_removed", {**body, "round": existing.round, "table": existing.table}
+        )
+        self._feed.changed(code, cafe_id, existing.round, existing.table, stored.version)
+        await self._respot(code, cafe_id, existing.gone(now_ms()), {})
+        return {**body, "removed": True, "version": stored.version}
 
     async def listing(self, code: str, cafe_id: str, attendee: str | None) -> list[dict[str, Any]]:
         """Every live harvest (staff), or those of the attendee's table this round."""

@@ -27,6 +27,9 @@ class CafeLimits:
     cafe_max_harvest_len: int = option(500, "longest world-café harvest (a table's takeaway)")
     cafe_max_harvests: int = option(10, "most harvests one attendee keeps in one world-café round")
     cafe_max_spotlight: int = option(6, "most harvests on the big screen at once")
+    cafe_harvest_update_ms: int = option(
+        250, "a world-café table's harvests go to its members at most once per this many ms"
+    )
 
 
 #: This kind's limits, read by the settings (see plenary/installed.py).

@@ -17,6 +17,7 @@ from plenary.activities.cafe.records import CafeRecords, checked_in
 from plenary.activities.cafe.roster import Roster, card_of
 from plenary.activities.cafe.rounds import RoundState, assignment, tables_view
 from plenary.activities.cafe.seats import Seats
+from plenary.activities.cafe.table_feed import TableHarvestFeed
 from plenary.clock import now_ms
 from plenary.errors import ErrorCode, PlenaryError, bad_request
 from plenary.realtime.broadcast import Broadcaster
@@ -56,10 +57,14 @@ class CafeService:
         self.records = CafeRecords(store)
         self.roster = Roster(store)
         self.seats = Seats(self.records, self.roster, broadcaster, limits)
-        self.harvests = Harvests(self.records, self.roster, broadcaster, limits)
+        self.table_feed = TableHarvestFeed(
+            self.records, self.roster, broadcaster, limits.cafe_harvest_update_ms
+        )
+        self.harvests = Harvests(self.records, self.roster, broadcaster, limits, self.table_feed)
 
     async def stop(self) -> None:
         await self.seats.clocks.stop()
+        await self.table_feed.stop()
 
     async def create(self, code: str, values: Mapping[str, Any]) -> dict[str, Any]:
         if len(await self.records.cafes(code)) >= self._limits.cafe_max_per_event:

@@ -1,7 +1,8 @@
 // World cafés on the attendee page: "Round 2 of 4 – Table 37 – Green transition", the
 // time left on the server's clock, the warning before the round ends, the tablemates
 // with their organisations, the table's video room, and the harvest box (add, edit and
-// remove one's own takeaways while the round is the current one).
+// remove one's own takeaways while the round is the current one), live like a shared
+// notepad: what a tablemate adds, edits or removes shows at once (`cafe:table_harvests`).
 //
 // Taking part: the page checks its person in (`cafe:join`) when the café comes on stage
 // (`cafe:started`) and after every `welcome` that shows it, and checks them out
@@ -34,6 +35,9 @@ const state = {
   left: new Set(), // ids of the cafés this person left
   joining: false,
   harvests: [], // this round's harvests of the attendee's table that the page knows
+  harvestsVersion: 0, // the `version` of the newest table list (or own change) shown
+  heard: 0, // tablemates' new takeaways not announced yet
+  heardTimer: null,
   editing: null, // the harvest_id in the form, or null for a new takeaway
   sending: null, // {cafe_id, harvest_id, text}: waiting for its ack
   note: null, // () => the harvest box's status text
@@ -120,6 +124,7 @@ function forget(code) {
 function reset() {
   stopTimer();
   clearTimeout(state.listTimer);
+  clearTimeout(state.heardTimer);
   Object.assign(state, {
     cafe: null,
     assignment: null,
@@ -128,6 +133,9 @@ function reset() {
     left: new Set(),
     joining: false,
     harvests: [],
+    harvestsVersion: 0,
+    heard: 0,
+    heardTimer: null,
     editing: null,
     sending: null,
     note: null,
@@ -138,7 +146,8 @@ function reset() {
 function stop() {
   stopTimer();
   clearTimeout(state.listTimer);
-  state.sending = null;
+  clearTimeout(state.heardTimer);
+  Object.assign(state, { sending: null, heard: 0, heardTimer: null });
 }
 
 /** `welcome` (and `state:get`): the café on stage, with the attendee's table while a
@@ -204,6 +213,7 @@ function setAssignment(incoming) {
   if (!fresh) return;
   state.warning = null;
   state.over = null;
+  state.harvestsVersion = 0; // another table: its lists count afresh
   if (!before || before.round !== incoming.round) {
     state.harvests = [];
     state.editing = null;
@@ -224,6 +234,7 @@ function dropAssignment() {
   state.warning = null;
   state.over = null;
   state.harvests = [];
+  state.harvestsVersion = 0;
   state.editing = null;
 }
 
@@ -314,6 +325,7 @@ async function join() {
       setAssignment(ack.assignment);
       render();
       focusIfLost($("cafe-heading"));
+      listHarvestsSoon(); // a latecomer: what the table wrote before they sat down
     }
     sendHarvest(); // a takeaway that waited for the connection
     return;
@@ -392,6 +404,7 @@ async function sendHarvest() {
   if (ack.ok) {
     state.sending = null;
     upsertHarvest(ack.harvest);
+    ownChange(ack);
     const wasEditing = state.editing !== null;
     state.editing = null;
     $("cafe-harvest-text").value = "";
@@ -437,6 +450,7 @@ async function onHarvestClick(evt) {
   const ack = await call(ctx.socket, "cafe:harvest_remove", { cafe_id: state.cafe.id, harvest_id: id });
   if (ack.ok || (ack.error && ack.error.code === "not_found")) {
     state.harvests = state.harvests.filter((h) => !(h.harvest_id === id && h.author === state.me));
+    ownChange(ack);
     if (state.editing === id) cancelEdit();
     showNote(() => t("cafe.harvest_removed"));
     renderHarvests();
@@ -466,10 +480,52 @@ async function listHarvests() {
   if (!seated()) return;
   const cafeId = state.cafe.id;
   const round = state.assignment.round;
+  const version = state.harvestsVersion;
   const ack = await call(ctx.socket, "cafe:harvests", { cafe_id: cafeId });
   if (!ack.ok || !seated() || state.cafe.id !== cafeId || state.assignment.round !== round) return;
+  if (state.harvestsVersion !== version) return; // a live list came meanwhile: newer
   state.harvests = (ack.harvests || []).filter((h) => h.round === round);
   renderHarvests();
+}
+
+/** An own change acknowledged: a table list older than it (sent before it, arriving
+ *  after) would take it away again; the list that has it comes with its own version. */
+function ownChange(ack) {
+  if (Number.isInteger(ack.version)) state.harvestsVersion = Math.max(state.harvestsVersion, ack.version);
+}
+
+/** A tablemate (or this person) added, edited or removed a takeaway: the table's list as
+ *  it is now. The newest `version` wins: two server processes may send out of order. */
+function onTableHarvests(msg) {
+  if (!ours(msg) || !seated() || !Array.isArray(msg.harvests)) return;
+  const a = state.assignment;
+  if (msg.round !== a.round || msg.table !== a.table || msg.version < state.harvestsVersion) return;
+  clock.learn(msg.ts);
+  state.harvestsVersion = msg.version;
+  const known = new Set(state.harvests.map((h) => `${h.author}:${h.harvest_id}`));
+  const added = msg.harvests.filter((h) => h.author !== state.me && !known.has(`${h.author}:${h.harvest_id}`));
+  state.harvests = msg.harvests.slice();
+  renderHarvests();
+  if (added.length) heard(added.length);
+}
+
+// Tablemates' new takeaways are said to screen readers at most once in QUIET_MS (a busy
+// table would talk over the conversation): the first at once, the next ones added up.
+// Edits and removals are not announced; the list shows them.
+const QUIET_MS = 10000;
+
+function heard(count) {
+  state.heard += count;
+  if (state.heardTimer === null) sayHeard();
+}
+
+function sayHeard() {
+  state.heardTimer = null;
+  const count = state.heard;
+  state.heard = 0;
+  if (!count || !seated()) return;
+  announce(t("cafe.announce_harvests", { count }));
+  state.heardTimer = setTimeout(sayHeard, QUIET_MS);
 }
 
 function showNote(parts) {
@@ -637,8 +693,22 @@ function renderHarvests() {
     }
     return item;
   });
-  $("cafe-harvests").replaceChildren(...items);
+  const list = $("cafe-harvests");
+  // A tablemate's change redraws the list: the focus stays on the button that had it.
+  const active = document.activeElement;
+  const hadFocus = list.contains(active) ? active : null;
+  const focusedId = hadFocus && hadFocus.closest("[data-harvest-id]")?.dataset.harvestId;
+  const focusedAction = hadFocus && hadFocus.dataset.harvestAction;
+  list.replaceChildren(...items);
   $("cafe-harvests-empty").hidden = items.length > 0;
+  if (hadFocus) {
+    const again =
+      focusedId && focusedAction
+        ? list.querySelector(`[data-harvest-id="${CSS.escape(focusedId)}"] [data-harvest-action="${focusedAction}"]`)
+        : null;
+    if (again) again.focus();
+    else focusIfLost($("cafe-harvest-title"));
+  }
   renderNote();
 }
 
@@ -674,6 +744,7 @@ registerKind({
       "cafe:started": onStarted,
       "cafe:assignment": onAssignment,
       "cafe:table": onTable,
+      "cafe:table_harvests": onTableHarvests,
       "cafe:warning": onWarning,
       "cafe:round_ended": onRoundEnded,
       "cafe:ended": onEnded,
