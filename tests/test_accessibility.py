@@ -228,6 +228,19 @@ async def test_presenter_screen_and_admin_in_every_state(browser: Browser, tmp_p
             await assert_accessible(screen, "screen, ballot winner")
             await assert_accessible(presenter, "presenter, ballot revealed")
 
+            # A pitch session: a pitch on now with its timer (the attendee's pitch states
+            # are checked in tests/test_browser_pitches.py).
+            pitches = [{"title": "Solar roofs", "organisation": "SunCo", "speaker": "Ana"}]
+            spec = {"title": "Pitch night", "pitches": pitches, "criteria": ["Impact"]}
+            session_id = (await boss.call("pitch:create", spec))["session"]["id"]
+            assert (await boss.call("pitch:open", {"session_id": session_id}))["ok"]
+            now = {"session_id": session_id, "pitch_id": "p1", "timer_s": 120}
+            assert (await boss.call("pitch:now", now))["ok"]
+            await expect(screen.locator("#screen-pitch-timer")).to_be_visible()
+            await assert_accessible(screen, "screen, pitch on now with its timer")
+            await expect(presenter.locator("#pitch-stage-now")).to_contain_text("Solar roofs")
+            await assert_accessible(presenter, "presenter, pitch on now")
+
             await admin.fill("#token-input", ADMIN_TOKEN)
             await admin.click("#login-button")
             await expect(admin.locator(f'tr[data-event="{code}"]')).to_be_visible()

@@ -171,3 +171,43 @@ async def test_a_session_makes_way_for_another_activity(
     ] == "forbidden"
     for c in (presenter, ada):
         await c.disconnect()
+
+
+async def test_the_pitch_timer_restarts_and_stops(
+    server: RunningServer, event: dict[str, str]
+) -> None:
+    code = event["code"]
+    presenter = await clients.presenter(server.url, code, event["presenter_key"])
+    screen = await clients.screen(server.url, code)
+    ada = await clients.attendee(server.url, code, "Ada")
+    sid = (await presenter.call("pitch:create", {"title": "T", "pitches": PITCHES[:2]}))["session"][
+        "id"
+    ]
+    early = await presenter.call("pitch:timer", {"session_id": sid, "timer_s": 60})
+    assert early["ok"] is False and early["error"]["code"] == "not_open"
+    await presenter.call("pitch:open", {"session_id": sid})
+    no_pitch = await presenter.call("pitch:timer", {"session_id": sid, "timer_s": 60})
+    assert no_pitch["error"]["code"] == "not_open"  # no pitch is on yet
+    on = await presenter.call("pitch:now", {"session_id": sid, "pitch_id": "p1"})
+    assert on["session"]["now_timer_s"] is None  # the session has no timer of its own
+    started = await presenter.call("pitch:timer", {"session_id": sid, "timer_s": 90})
+    assert started["session"]["now"] == "p1" and started["session"]["now_timer_s"] == 90
+    assert started["session"]["now_at"] >= on["session"]["now_at"]
+    pushed = await screen.wait_for("pitch:timer")
+    assert pushed["session"]["now_timer_s"] == 90 and "ratings" not in pushed["session"]
+    stopped = await presenter.call("pitch:timer", {"session_id": sid, "timer_s": None})
+    assert stopped["session"]["now_timer_s"] is None
+    await ada.wait_for("pitch:timer", lambda m: m["session"]["now_timer_s"] is None)
+    for bad in (0, 3601, "60"):
+        ack = await presenter.call("pitch:timer", {"session_id": sid, "timer_s": bad})
+        assert ack["ok"] is False and ack["error"]["code"] == "bad_request", ack
+    assert (await ada.call("pitch:timer", {"session_id": sid, "timer_s": 5}))["error"][
+        "code"
+    ] == "forbidden"
+    # The attendees, to name jurors from.
+    listed = await presenter.call("pitch:attendees")
+    assert listed["attendees"] == [
+        {"id": ada.welcome["attendee"]["id"], "name": "Ada", "organisation": None, "country": None}
+    ]
+    for c in (presenter, screen, ada):
+        await c.disconnect()

@@ -46,6 +46,10 @@ class PitchNow(PitchRef):
     timer_s: int | None = None
 
 
+class PitchTimer(SessionRef):
+    timer_s: int | None
+
+
 class Jurors(SessionRef):
     jurors: list[str] = Field(max_length=1000)
 
@@ -114,6 +118,14 @@ class PitchesKind:
         async def now(session: Session, p: PitchNow) -> dict[str, Any]:
             view = await service.now(session.scope, p.session_id, p.pitch_id, p.timer_s)
             return {"session": view}
+
+        @router.on("pitch:timer", roles=presenter, model=PitchTimer)
+        async def timer(session: Session, p: PitchTimer) -> dict[str, Any]:
+            return {"session": await service.timer(session.scope, p.session_id, p.timer_s)}
+
+        @router.on("pitch:attendees", roles=presenter, model=EmptyPayload)
+        async def attendees(session: Session, _: EmptyPayload) -> dict[str, Any]:
+            return {"attendees": await service.attendees(session.scope)}
 
         @router.on("pitch:jurors", roles=presenter, model=Jurors)
         async def jurors(session: Session, p: Jurors) -> dict[str, Any]:

@@ -110,6 +110,26 @@ class PitchService:
         await self._out.to_everyone(code, "pitch:now", {"session": view})
         return await self.presenter_view(code, updated or activity, session)
 
+    async def timer(self, code: str, session_id: str, timer_s: int | None) -> dict[str, Any]:
+        """Start the pitch on now's timer again from now (``timer_s`` seconds), or stop it
+        (None): the screens count down from ``now_at``."""
+        activity, session = await self.load(code, session_id)
+        if activity.status != SessionStatus.OPEN or activity.meta.get("now") is None:
+            raise PlenaryError(ErrorCode.NOT_OPEN, "Put a pitch on before timing it.")
+        meta = {"now_at": now_ms(), "now_timer_s": domain.timer(timer_s)}
+        updated = await self._store.update_activity(code, session_id, None, meta)
+        view = public_view(session, updated or activity)
+        await self._out.to_everyone(code, "pitch:timer", {"session": view})
+        return await self.presenter_view(code, updated or activity, session)
+
+    async def attendees(self, code: str) -> list[dict[str, Any]]:
+        """The event's attendees, for naming jurors."""
+        records = await self._store.list_attendees(event_code(code))
+        return [
+            {"id": r.id, "name": r.name, "organisation": r.organisation, "country": r.country}
+            for r in records
+        ]
+
     async def set_jurors(self, code: str, session_id: str, jurors: list[str]) -> dict[str, Any]:
         activity, session = await self.load(code, session_id)
         if len(set(jurors)) > self._limits.pitch_max_jurors:
