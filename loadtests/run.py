@@ -40,7 +40,7 @@ from loadtests.common import ROOT, say
 from loadtests.monitor import ResourceMonitor, server_view, wait_until_quiet, with_children
 from loadtests.report import Slo
 from loadtests.servers import Deployment, export_ref, free_port, source_info
-from loadtests.settings import DEFAULT_DEADLINE_S, with_rooms
+from loadtests.settings import CLIENT_CHOICES, DEFAULT_DEADLINE_S, with_rooms
 
 LOCUSTFILE = ROOT / "loadtests" / "locustfile.py"
 #: Every simulated attendee connects from 127.0.0.1, so the server's per-IP join limit
@@ -155,6 +155,13 @@ def parser() -> argparse.ArgumentParser:
         "into the output directory) instead of the working tree",
     )
     p.add_argument("--sweep", action="store_true", help="run the capacity sweep instead")
+    p.add_argument(
+        "--client",
+        choices=CLIENT_CHOICES,
+        default=CLIENT_CHOICES[0],
+        help="the users' Socket.IO client: lean (default; measures at the wire, see "
+        "docs/loadtest.md) or socketio (python-socketio's client)",
+    )
     return p
 
 
@@ -203,6 +210,7 @@ def locust_command(
     cmd += [f"--plenary-key={event['presenter_key']}", "--plenary-scenario", scenario.name]
     cmd += ["--plenary-users", str(users), "--plenary-deadline", str(args.deadline)]
     cmd += ["--plenary-out", str(out), "--plenary-time-limit", str(time_limit(args, scenario))]
+    cmd += ["--plenary-client", args.client]
     if args.vote_window is not None:
         cmd += ["--plenary-vote-window", str(args.vote_window)]
     if args.join_rate is not None:
@@ -359,6 +367,8 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
             meta["locust_desc"] = f"Locust --processes {args.locust_processes} (+ master)"
         else:
             meta["locust_desc"] = "Locust in one process"
+        meta["client"] = args.client
+        meta["locust_desc"] += f", {args.client} Socket.IO client"
         say(
             f"running Locust: {args.users} attendees + 1 presenter, joins at "
             f"{scenario.spawn_rate(args.users + 1):.0f}/s, {meta['locust_desc']}, "

@@ -10,6 +10,8 @@ from loadtests import catalog
 from loadtests.scenarios import Scenario
 
 DEFAULT_DEADLINE_S = 5.0
+#: the users' Socket.IO clients (loadtests/users.py ``CLIENTS``); the first is the default
+CLIENT_CHOICES = ("lean", "socketio")
 
 
 def add_arguments(parser: Any) -> None:
@@ -50,6 +52,13 @@ def add_arguments(parser: Any) -> None:
         "--plenary-time-limit", type=float, default=0.0, help="hard limit, seconds (0: auto)"
     )
     group.add_argument("--plenary-out", default=".", help="directory for plenary_*.json")
+    group.add_argument(
+        "--plenary-client",
+        choices=CLIENT_CHOICES,
+        default=CLIENT_CHOICES[0],
+        help="the users' Socket.IO client: lean (frames read and written on the socket, "
+        "receipt time taken as the frame is read) or socketio (python-socketio's client)",
+    )
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,8 @@ class RunSettings:
     deadline_ms: float
     time_limit_s: float
     out: str
+    #: the users' Socket.IO client (:data:`CLIENT_CHOICES`)
+    client: str = CLIENT_CHOICES[0]
 
     @property
     def attendees(self) -> int:
@@ -103,4 +114,5 @@ def from_options(options: Any, host: str | None = None) -> RunSettings:
         deadline_ms=float(options.plenary_deadline) * 1000.0,
         time_limit_s=limit,
         out=options.plenary_out,
+        client=getattr(options, "plenary_client", CLIENT_CHOICES[0]),
     )

@@ -1,13 +1,15 @@
 """The Locust users: attendees and the one presenter, speaking Socket.IO over real
-websockets with python-socketio's synchronous client (``locust.contrib.socketio``),
-which runs on gevent like the rest of Locust.
+websockets on gevent, like the rest of Locust: with the lean client of
+:mod:`loadtests.wire` (the default), or python-socketio's synchronous client
+(``--plenary-client socketio``, :class:`MeasuredClient`).
 
 Every measurement is a Locust request event:
 
 * ``JOIN attendee`` / ``JOIN attendee (resume)`` / ``JOIN presenter``: connect -> ``welcome``;
 * ``RECONNECT attendee``: connection dropped -> ``welcome`` again (the attendee's outage);
 * ``FANOUT <event>``: receipt time minus the broadcast's ``ts`` (same clock: same host,
-  or NTP-synchronised hosts);
+  or NTP-synchronised hosts); the lean client takes the receipt time where the frame is
+  read, python-socketio's when its handler is called;
 * ``ACK <event>``: emit -> ack, failed when the ack is an error or does not come;
 * ``CHECK ...``: resume kept the identity and the answer, a retried vote counted once,
   the welcome and ``room:enter`` put the attendee in its room;
@@ -37,7 +39,7 @@ import urllib.error
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import Any
 
 import engineio
 import engineio.packet
@@ -46,7 +48,6 @@ import gevent.event
 import gevent.queue
 import socketio
 from locust import User, constant, task
-from locust.contrib.socketio import SocketIOClient, SocketIOUser
 from locust.env import Environment
 
 from loadtests import catalog, coordination, names
@@ -56,6 +57,7 @@ from loadtests.people import identity
 from loadtests.scenarios import MAIN_ROOM, Activity, ActivitySpec, ScenarioError
 from loadtests.servers import http_json
 from loadtests.settings import RunSettings, from_options
+from loadtests.wire import REFUSED, LeanClient, PlenaryClient
 
 log = logging.getLogger("plenary.loadtest")
 
@@ -109,48 +111,66 @@ class InlineEngineIOClient(engineio.Client):
         super()._receive_packet(pkt)
 
 
-class MeasuredClient(SocketIOClient):
-    """Locust's :class:`SocketIOClient` (the synchronous python-socketio client) without
-    its automatic entries: it records every emit and received message with a response
-    time of 0 and times connects up to the namespace CONNECT. The users measure what
-    matters themselves (join to ``welcome``, fan-out from ``ts``, emit to ack).
+class MeasuredClient(socketio.Client):
+    """python-socketio's synchronous client (``--plenary-client socketio``) as a
+    :class:`~loadtests.wire.PlenaryClient`: handlers get the receipt time (``now_ms()``
+    when python-socketio calls them) after the data, websocket transport only, our own
+    bounded reconnection (python-socketio's is off).
 
     Messages are dispatched inline (:class:`InlineEngineIOClient`), and websocket-client
     does not re-validate the UTF-8 of every text frame in pure Python (the server's JSON
     is checked by the JSON parser anyway): together about 3x less CPU per message."""
 
+    def __init__(self) -> None:
+        super().__init__(
+            reconnection=False,
+            handle_sigint=False,
+            websocket_extra_options={"skip_utf8_validation": True},
+        )
+
     def _engineio_client_class(self) -> type[engineio.Client]:
         return InlineEngineIOClient
 
-    def connect(self, *args: Any, **kwargs: Any) -> None:
-        socketio.Client.connect(self, *args, **kwargs)
+    def on(self, event: str, handler: Callable[..., None]) -> None:
+        if event == "*":
 
-    def emit(self, *args: Any, **kwargs: Any) -> None:
-        socketio.Client.emit(self, *args, **kwargs)
+            def catch_all(name: str, data: Any = None, *_: Any) -> None:
+                handler(name, data, now_ms())
 
-    def call(self, *args: Any, **kwargs: Any) -> Any:
-        return socketio.Client.call(self, *args, **kwargs)
+            super().on(event, catch_all)
+        else:
+            super().on(event, lambda data=None, *_: handler(data, now_ms()))
+
+    @property
+    def closed(self) -> bool:
+        # After a dropped transport, python-socketio resets its state a moment later.
+        return bool(self.eio.state == "disconnected" and not self.connected)
+
+    def sever(self) -> None:
+        sock = getattr(getattr(self.eio, "ws", None), "sock", None)
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
 
 
-class PlenaryUser(SocketIOUser):
-    """Shared plumbing: one python-socketio client per user, websocket transport only,
-    our own bounded reconnection (python-socketio's is off), measurements."""
+#: ``--plenary-client``: the Socket.IO client of every connection of the users
+CLIENTS: dict[str, Callable[[], PlenaryClient]] = {
+    "lean": LeanClient,
+    "socketio": MeasuredClient,
+}
+
+
+class PlenaryUser(User):
+    """Shared plumbing: one Socket.IO client per user (:data:`CLIENTS`), our own bounded
+    reconnection, measurements."""
 
     abstract = True
-    options: ClassVar[dict[str, Any]] = {
-        "reconnection": False,
-        "handle_sigint": False,
-        "websocket_extra_options": {"skip_utf8_validation": True},
-    }
     wait_time = constant(0)
-    sio: MeasuredClient
+    sio: PlenaryClient
 
     def __init__(self, environment: Environment) -> None:
-        # SocketIOUser.__init__ would build a plain SocketIOClient and park a greenlet in
-        # its wait(); the client's own reader and writer greenlets are all we need.
-        User.__init__(self, environment)
-        self.sio = MeasuredClient(environment.events.request, **self.options)
+        super().__init__(environment)
         self.cfg = run_settings(environment)
+        self.sio = self.new_client()
         self.index = next(_counter)
         self.rng = random.Random()
         self.worker = max(0, getattr(environment.runner, "worker_index", 0) or 0)
@@ -163,6 +183,13 @@ class PlenaryUser(SocketIOUser):
         self.sio.on("welcome", self._on_welcome)
         self.sio.on("error", self._on_error)
         self.sio.on("connect_error", self._on_connect_error)
+
+    def new_client(self) -> PlenaryClient:
+        """A client of the run's kind (``--plenary-client``); a refused frame or packet
+        (binary, malformed: Plenary sends none) is a failed ``CHECK``."""
+        client = CLIENTS[self.cfg.client]()
+        client.on(REFUSED, self._on_refused)
+        return client
 
     # -- measurements ------------------------------------------------------------
     def fire(
@@ -182,24 +209,27 @@ class PlenaryUser(SocketIOUser):
             context={},
         )
 
-    def fanout(self, event: str, data: Any) -> float:
-        """Measure a broadcast's fan-out latency; returns the receipt time (epoch ms)."""
-        received = now_ms()
+    def fanout(self, event: str, data: Any, received: float) -> float:
+        """Measure a broadcast's fan-out latency from its receipt time (epoch ms, as the
+        client gives it to the handler); returns that time."""
         if isinstance(data, dict) and isinstance(data.get("ts"), int | float):
             self.fire(names.FANOUT, event + self.fanout_suffix, max(0.0, received - data["ts"]))
         return received
 
     fanout_suffix = ""
 
-    def _on_other(self, event: str, data: Any = None, *_: Any) -> None:
-        self.fanout(event, data)
+    def _on_other(self, event: str, data: Any, received: float) -> None:
+        self.fanout(event, data, received)
 
-    def _on_error(self, data: Any = None, *_: Any) -> None:
+    def _on_error(self, data: Any, received: float) -> None:
         self.fire(names.CHECK, "server error message", 0, f"server sent error: {data!r}")
 
-    def _on_welcome(self, data: Any) -> None:
+    def _on_refused(self, what: Any, received: float) -> None:
+        self.fire(names.CHECK, "text frames only", 0, f"refused: {what}")
+
+    def _on_welcome(self, data: Any, received: float) -> None:
         self.welcome_data = data if isinstance(data, dict) else {}
-        self.on_welcome(now_ms())
+        self.on_welcome(received)
         self.welcomed.set()
 
     def on_welcome(self, received: float) -> None:
@@ -250,8 +280,10 @@ class PlenaryUser(SocketIOUser):
     refusal: Any = None
     retry_after_s: float | None = None
 
-    def _on_connect_error(self, data: Any = None, *_: Any) -> None:
-        self.refusal = data
+    def _on_connect_error(self, data: Any, received: float) -> None:
+        # python-socketio's servers wrap the refusal: {"message": ..., "data": {...}}
+        inner = data.get("data") if isinstance(data, dict) else None
+        self.refusal = inner if isinstance(inner, dict) else data
 
     def backoff(self, attempt: int) -> None:
         """Wait before the next connection attempt: what the server asked, else
@@ -262,9 +294,9 @@ class PlenaryUser(SocketIOUser):
     welcome_received_at = 0.0
 
     def _wait_disconnected(self) -> None:
-        """After a dropped transport, python-socketio resets its state a moment later."""
+        """A dropped transport may take a moment to be wound up (its reader to end)."""
         for _ in range(50):
-            if self.sio.eio.state == "disconnected" and not self.sio.connected:
+            if self.sio.closed:
                 return
             gevent.sleep(0.05)
 
@@ -279,7 +311,7 @@ class PlenaryUser(SocketIOUser):
         event: str,
         payload: dict[str, Any],
         name: str | None = None,
-        sio: socketio.Client | None = None,
+        sio: PlenaryClient | None = None,
     ) -> Any:
         """Emit with an ack (on this user's connection, or ``sio``) and measure it (``ACK
         name``); returns the ack, or None when it did not come (recorded as a failure)."""
@@ -389,16 +421,16 @@ class Attendee(PlenaryUser):
             self.fire(names.CHECK, f"{kind.type} rules", 0, wrong)
             coordination.example(f"attendee {self.attendee_id}: {event}: {wrong}")
 
-    def _watcher(self, kind: Kind, event: str) -> Callable[[Any], None]:
-        def handle(data: Any) -> None:
-            self.fanout(event, data)
+    def _watcher(self, kind: Kind, event: str) -> Callable[[Any, float], None]:
+        def handle(data: Any, received: float) -> None:
+            self.fanout(event, data, received)
             self.inspect(kind, event, data)
 
         return handle
 
-    def _tracker(self, kind: Kind, event: str) -> Callable[[Any], None]:
-        def handle(data: Any) -> None:
-            received = self.fanout(event, data)
+    def _tracker(self, kind: Kind, event: str) -> Callable[[Any, float], None]:
+        def handle(data: Any, received: float) -> None:
+            self.fanout(event, data, received)
             self.inspect(kind, event, data)
             activity = kind.activity_of(event, data)
             if activity is not None:
@@ -423,9 +455,9 @@ class Attendee(PlenaryUser):
 
         return handle
 
-    def _kind_handler(self, event: str, handler: AttendeeHandler) -> Callable[[Any], None]:
-        def handle(data: Any) -> None:
-            handler(self, data, self.fanout(event, data))
+    def _kind_handler(self, event: str, handler: AttendeeHandler) -> Callable[[Any, float], None]:
+        def handle(data: Any, received: float) -> None:
+            handler(self, data, self.fanout(event, data, received))
 
         return handle
 
@@ -466,9 +498,9 @@ class Attendee(PlenaryUser):
         self.hearing = frozenset(rooms)
         self.rooms_log.append((now_ms(), self.hearing))
 
-    def _results_tracker(self, kind: Kind) -> Callable[[Any], None]:
-        def handle(data: Any) -> None:
-            received = self.fanout(kind.results, data)
+    def _results_tracker(self, kind: Kind) -> Callable[[Any, float], None]:
+        def handle(data: Any, received: float) -> None:
+            self.fanout(kind.results, data, received)
             self.inspect(kind, kind.results, data)
             if isinstance(data, dict) and kind.id_field in data:
                 self.hear(str(data[kind.id_field]))
@@ -490,8 +522,7 @@ class Attendee(PlenaryUser):
             self.follow_state_seq(*found, None)
             self.inspect(found[0], "welcome", self.welcome_data)
 
-    def _on_disconnect(self, reason: Any = None, *_: Any) -> None:
-        when = now_ms()
+    def _on_disconnect(self, reason: Any, when: float) -> None:
         if not self.stopping:
             # e.g. "transport error" (the socket broke), "server disconnect"
             STATE.counters[f"drop_reason: {reason}"] += 1
@@ -678,15 +709,11 @@ class Attendee(PlenaryUser):
         gevent.sleep(after_s)
         if not self.connected:
             return
-        ws = getattr(self.sio.eio, "ws", None)
-        sock = getattr(ws, "sock", None)
-        if sock is None:
-            return
         self.reconnect_delay_s = delay_s
         self.dropped_at = now_ms()
         STATE.counters["planned_drops"] += 1
         try:
-            sock.shutdown(socket.SHUT_RDWR)
+            self.sio.sever()
         except OSError:
             log.debug("shutdown failed", exc_info=True)
 
@@ -805,7 +832,7 @@ class RoomDesk:
         self.presenter = presenter
         self.room = room
         self.url = url
-        self.sio = MeasuredClient(presenter.environment.events.request, **PlenaryUser.options)
+        self.sio = presenter.new_client()
         self.welcomed = gevent.event.Event()
         self.sio.on("*", presenter._on_other)
         self.sio.on("welcome", lambda *_: self.welcomed.set())
@@ -876,8 +903,8 @@ class Presenter(PlenaryUser):
                 self.sio.on(event, self._staff_handler(event, handler))
 
     # -- handlers ------------------------------------------------------------------
-    def _on_presence(self, data: Any) -> None:
-        self.fanout("presence", data)
+    def _on_presence(self, data: Any, received: float) -> None:
+        self.fanout("presence", data, received)
         if isinstance(data, dict):
             self._set_online(int(data.get("online", 0)), data.get("rooms_online"))
 
@@ -888,9 +915,9 @@ class Presenter(PlenaryUser):
             self.rooms_online = {str(k): int(v) for k, v in rooms.items()}
         self.online_max = max(self.online_max, online, sum(self.rooms_online.values()))
 
-    def _results_tracker(self, kind: Kind) -> Callable[[Any], None]:
-        def handle(data: Any) -> None:
-            self.fanout(kind.results, data)
+    def _results_tracker(self, kind: Kind) -> Callable[[Any, float], None]:
+        def handle(data: Any, received: float) -> None:
+            self.fanout(kind.results, data, received)
             found = kind.count_of(data)
             if found is not None:
                 activity_id, total = found
@@ -898,9 +925,9 @@ class Presenter(PlenaryUser):
 
         return handle
 
-    def _staff_handler(self, event: str, handler: StaffHandler) -> Callable[[Any], None]:
-        def handle(data: Any) -> None:
-            handler(data, self.fanout(event, data))
+    def _staff_handler(self, event: str, handler: StaffHandler) -> Callable[[Any, float], None]:
+        def handle(data: Any, received: float) -> None:
+            handler(data, self.fanout(event, data, received))
 
         return handle
 
@@ -1101,7 +1128,7 @@ class Presenter(PlenaryUser):
 
     # -- Staff (see loadtests.kinds): what the kinds' verbs use -------------------------
     def request(
-        self, event: str, payload: dict[str, Any], sio: socketio.Client | None = None
+        self, event: str, payload: dict[str, Any], sio: PlenaryClient | None = None
     ) -> tuple[dict[str, Any], float]:
         sent = now_ms()
         ack = self.call(event, payload, sio=sio)

@@ -64,8 +64,11 @@ def assert_sound(status: int, summary: dict[str, Any], output: str, attendees: i
 
 
 @pytest.mark.timeout(90)
-def test_plenary_poll_smoke(tmp_path: Path) -> None:
-    """50 attendees in one Locust process against the embedded server, ~15 s."""
+@pytest.mark.parametrize("client", ["lean", "socketio"])
+def test_plenary_poll_smoke(tmp_path: Path, client: str) -> None:
+    """50 attendees in one Locust process against the embedded server, ~15 s; with the
+    lean client (the default) and with python-socketio's (``--client socketio``), so
+    both stay sound."""
     out = tmp_path / "smoke"
     status, summary, output = run_loadtest(
         out,
@@ -77,9 +80,12 @@ def test_plenary_poll_smoke(tmp_path: Path) -> None:
         "3",
         "--locust-processes",
         "0",
+        "--client",
+        client,
         timeout=80,
     )
     assert_sound(status, summary, output, attendees=50)
+    assert summary["run"]["client"] == client
     for name in ("report.html", "locust_stats.csv", "summary.md", "timeline.png"):
         assert (out / name).exists(), name
 
