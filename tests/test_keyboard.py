@@ -3,12 +3,14 @@ answer each poll kind (single, multiple, rating, word cloud, open text) with Tab
 Space and typing, never a click. The focus order is logical, the focused control is
 visibly outlined, and when a new poll replaces what had the focus, the focus goes to its
 question so the next Tab reaches its answers. Also moving between rooms, and Q&A: ask
-a question and upvote another's (and take the upvote back). Real server, real Chromium;
-the answers are checked on the server.
+a question and upvote another's (and take the upvote back); a pitch session (rating
+with the arrow keys, feedback, a juror's scores, the presenter's next pitch and timer).
+Real server, real Chromium; the answers are checked on the server.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -38,14 +40,21 @@ async def focused(page: Page, selector: str) -> bool:
     return result
 
 
-async def tab_to(page: Page, selector: str, max_presses: int = 12) -> None:
-    """Press Tab until the element matching ``selector`` has the focus; it must show a
-    visible focus outline."""
+async def tab_to(page: Page, selector: str, max_presses: int = 12, key: str = "Tab") -> None:
+    """Press Tab (or ``key``: Shift+Tab) until the element matching ``selector`` has the
+    focus; it must show a visible focus outline."""
     for _ in range(max_presses):
         if await focused(page, selector):
             break
-        await page.keyboard.press("Tab")
-    assert await focused(page, selector), f"Tab never reached {selector}"
+        await page.keyboard.press(key)
+    assert await focused(page, selector), f"{key} never reached {selector}"
+    await assert_focus_visible(page, selector)
+
+
+async def assert_focus_visible(page: Page, selector: str) -> None:
+    """The element matching ``selector`` has the focus and is outlined (at least 2 px),
+    so a keyboard user sees where they are."""
+    assert await focused(page, selector), f"the focus is not on {selector}"
     outline = await page.evaluate(
         """() => {
         const style = getComputedStyle(document.activeElement);
@@ -337,13 +346,15 @@ async def test_keyboard_only_world_cafe_table_and_takeaways(
     log.assert_clean()
 
 
-async def join_by_keyboard(server: RunningServer, browser: Browser, code: str) -> tuple[Page, Any]:
+async def join_by_keyboard(
+    server: RunningServer, browser: Browser, code: str, name: str = "Kim"
+) -> tuple[Page, Any]:
     page, _, log = await open_page(browser, f"{server.url}/?event={code}", width=390, height=844)
     await expect(page.locator("#event-code")).to_have_value(code)
     assert await focused(page, "#name")
-    await page.keyboard.type("Kim")
+    await page.keyboard.type(name)
     await page.keyboard.press("Enter")
-    await expect(page.locator("#attendee-name")).to_have_text("Kim")
+    await expect(page.locator("#attendee-name")).to_have_text(name)
     return page, log
 
 
@@ -598,3 +609,179 @@ async def test_keyboard_only_big_screen_switch_and_moderation(
         for client in (boss, *people):
             await client.disconnect()
     log.assert_clean()
+
+
+async def test_keyboard_only_pitch_rating_feedback_jury_and_stage(
+    server: RunningServer, browser: Browser
+) -> None:
+    """A pitch session with the keyboard alone. The presenter names a juror (Choose
+    jurors, Space on her box, Save jurors), Shift+Tabs to "Next pitch" and presses
+    Enter, types a timer and starts it; an attendee on a phone rates the pitch on now
+    with the arrow keys in the star radio group (each arrow sends a rating: 2, 3, 4,
+    then back to 3), types feedback and sends it; the juror Shift+Tabs back into the
+    stars and wraps round to 5 with the left arrow, scores the one criterion and sends.
+    The presenter's live average is (3 + 5) / 2 = 4.00 from 2 ratings. Then the
+    presenter puts the next pitches on: the focus stays on "Next pitch", and once it is
+    disabled (the last pitch is on) goes to what is on now, so the next Tab reaches the
+    timer; the attendee's focus on an earlier pitch in "Pitches so far" survives the
+    list being drawn anew. The focused control is outlined at every step; the stored
+    state and the export have exactly what the keyboard gave."""
+    event = await create_event(server.url, "Keyboard pitches")
+    code = event["code"]
+    kim, kim_log = await join_by_keyboard(server, browser, code)
+    assert await focused(kim, "#waiting-title")
+    jo, jo_log = await join_by_keyboard(server, browser, code, "Jo")
+    console, _, console_log = await open_page(
+        browser, f"{server.url}/presenter#event={code}&key={event['presenter_key']}"
+    )
+    await expect(console.locator("#connection")).to_have_attribute("data-state", "connected")
+    boss = await clients.presenter(server.url, code, event["presenter_key"])
+    service = server.services.kinds["pitch_session"].service  # type: ignore[attr-defined]
+    try:
+        spec = {
+            "title": "Green pitches",
+            "pitches": [
+                {"title": "Solar roofs", "organisation": "SunCo", "speaker": "Ana Lima"},
+                {"title": "Heat pumps", "organisation": "WarmCo", "speaker": "Cy Dube"},
+                {"title": "Bike lanes", "organisation": "CycleOrg", "speaker": "Bo Berg"},
+            ],
+            "criteria": ["Impact"],
+        }
+        sid = (await boss.call("pitch:create", spec))["session"]["id"]
+        assert (await boss.call("pitch:open", {"session_id": sid}))["ok"]
+        # The "waiting" card that had the focus is gone: the session's heading has it.
+        for phone in (kim, jo):
+            await expect(phone.locator("#pitch")).to_have_attribute("data-status", "open")
+            await expect(phone.locator("#pitch-title")).to_be_focused()
+
+        # The presenter names the juror: Choose jurors lists the attendees (the focus on
+        # the first, Jo), Space ticks her, Save jurors names her.
+        await expect(console.locator("#pitch-next")).to_be_enabled()
+        await tab_to(console, "#pitch-jurors-load", max_presses=80)
+        await console.keyboard.press("Enter")
+        jo_box = console.get_by_label("Jo", exact=True)
+        await expect(jo_box).to_be_focused()
+        await console.keyboard.press("Space")
+        await expect(jo_box).to_be_checked()
+        await tab_to(console, "#pitch-jurors-save")
+        await console.keyboard.press("Enter")
+        await expect(console.locator("#pitch-jurors-now")).to_contain_text("Jurors: Jo")
+        await assert_focus_visible(console, "#pitch-jurors-load")
+
+        # Then the first pitch on now and a 90 s timer: Shift+Tab, Tab and Enter only.
+        await tab_to(console, "#pitch-next", max_presses=20, key="Shift+Tab")
+        await expect(console.locator("#pitch-next")).to_have_text("Next pitch: Solar roofs")
+        await console.keyboard.press("Enter")
+        await expect(console.locator("#pitch-stage-now")).to_have_text(
+            "On now: Solar roofs (SunCo, Ana Lima)"
+        )
+        await expect(console.locator("#pitch-next")).to_have_text("Next pitch: Heat pumps")
+        await assert_focus_visible(console, "#pitch-next")
+        await tab_to(console, "#pitch-timer-input")
+        await console.keyboard.type("90")
+        await tab_to(console, "#pitch-timer-start")
+        await console.keyboard.press("Enter")
+        await expect(console.locator("#pitch-stage-countdown")).to_have_text(re.compile(r" left$"))
+        await assert_focus_visible(console, "#pitch-timer-start")
+        activity, _ = await service.load(code, sid)
+        assert (activity.meta["now"], activity.meta["now_timer_s"]) == ("p1", 90)
+
+        # The attendee: into the star group (none checked: its first star has the focus),
+        # then each arrow moves and rates; every rating is saved before the next key.
+        for phone in (kim, jo):
+            await expect(phone.locator("#pitch-title")).to_have_text("Solar roofs")
+        await tab_to(kim, "#pitch-star-1")
+        await expect(kim.locator("#pitch-star-1")).not_to_be_checked()
+        status = kim.locator("#pitch-status")
+        for key, stars in (
+            ("ArrowRight", 2),
+            ("ArrowRight", 3),
+            ("ArrowRight", 4),
+            ("ArrowLeft", 3),
+        ):
+            await kim.keyboard.press(key)
+            await expect(status).to_have_text(f"Saved: {stars} stars for Solar roofs.")
+            await expect(kim.locator(f"#pitch-star-{stars}")).to_be_checked()
+            await assert_focus_visible(kim, f"#pitch-star-{stars}")
+        await tab_to(kim, "#pitch-feedback")
+        await kim.keyboard.type("Clear numbers")
+        await expect(kim.locator("#pitch-feedback-count")).to_have_text("13 of 500 characters")
+        await tab_to(kim, "#pitch-feedback-send")
+        await kim.keyboard.press("Enter")
+        await expect(status).to_have_text("Your feedback for Solar roofs is saved.")
+        await assert_focus_visible(kim, "#pitch-feedback-send")
+
+        # The juror: Shift+Tab back into the stars (none checked: the first has the
+        # focus), the left arrow wraps round to the last one and rates 5.
+        await expect(jo.locator("#pitch-jury")).to_be_visible()
+        await tab_to(jo, "#pitch-feedback")
+        await tab_to(jo, "#pitch-star-1", key="Shift+Tab")
+        await jo.keyboard.press("ArrowLeft")
+        jo_status = jo.locator("#pitch-status")
+        await expect(jo_status).to_have_text("Saved: 5 stars for Solar roofs.")
+        await assert_focus_visible(jo, "#pitch-star-5")
+        await tab_to(jo, "#pitch-jury-k1")
+        await jo.keyboard.type("8")
+        await tab_to(jo, "#pitch-jury-send")
+        await jo.keyboard.press("Enter")
+        await expect(jo_status).to_have_text("Your jury scores for Solar roofs are saved.")
+        await assert_focus_visible(jo, "#pitch-jury-send")
+
+        # The presenter's live view: exactly (3 + 5) / 2 = 4.00 from 2 ratings.
+        row = console.locator('#pitch-stage-pitches [data-pitch-id="p1"]')
+        await expect(row.locator(".pitch-average")).to_have_text("4.00")
+        await expect(row.locator(".pitch-count")).to_have_text("2")
+
+        # Back to "Next pitch" with Shift+Tab: Heat pumps on, the focus stays there.
+        await tab_to(console, "#pitch-next", key="Shift+Tab")
+        await console.keyboard.press("Enter")
+        await expect(console.locator("#pitch-next")).to_have_text("Next pitch: Bike lanes")
+        await assert_focus_visible(console, "#pitch-next")
+        await expect(row).to_contain_text("1 feedback · jury (1): Impact 8.00")
+        # The attendee Tabs to the first pitch in "Pitches so far"...
+        await expect(kim.locator("#pitch-title")).to_have_text("Heat pumps")
+        earlier = '#pitch-so-far-list button[data-pitch-id="p1"]'
+        await expect(kim.locator(earlier)).to_contain_text("your rating: 3 stars")
+        await tab_to(kim, earlier)
+        # ... when the last pitch goes on: "Next pitch" is disabled, the focus goes to
+        # what is on now (not <body>); the attendee's list is redrawn, her focus stays.
+        await console.keyboard.press("Enter")
+        await expect(console.locator("#pitch-stage-now")).to_have_text(
+            "On now: Bike lanes (CycleOrg, Bo Berg)"
+        )
+        await expect(console.locator("#pitch-next")).to_be_disabled()
+        await expect(console.locator("#pitch-stage-now")).to_be_focused()
+        await tab_to(console, "#pitch-timer-input", max_presses=2)
+        await console.keyboard.type("60")
+        await tab_to(console, "#pitch-timer-start")
+        await console.keyboard.press("Enter")
+        await expect(kim.locator("#pitch")).to_have_attribute("data-now", "p3")
+        await expect(kim.locator("#pitch-so-far-list button")).to_have_count(3)
+        await assert_focus_visible(kim, earlier)
+        activity, _ = await service.load(code, sid)
+        assert (activity.meta["now"], activity.meta["now_timer_s"]) == ("p3", 60)
+
+        # Enter rates that earlier pitch: its heading has the focus, her 3 stars are
+        # there, and the next Tab lands on them.
+        await kim.keyboard.press("Enter")
+        await expect(kim.locator("#pitch-title")).to_have_text("Solar roofs")
+        await expect(kim.locator("#pitch-title")).to_be_focused()
+        await tab_to(kim, "#pitch-star-3")
+        await expect(kim.locator("#pitch-star-3")).to_be_checked()
+        await assert_accessible(kim, "attendee, pitch rated with the keyboard")
+        await assert_accessible(jo, "juror, pitch scored with the keyboard")
+        await assert_accessible(console, "console, pitch session run with the keyboard")
+
+        exported = await boss.call("pitch:export", {"session_id": sid, "pitch_id": "p1"})
+        feedback = exported["feedback"]
+        assert feedback["ratings"] == {
+            "count": 2,
+            "average": 4.0,
+            "stars": {"1": 0, "2": 0, "3": 1, "4": 0, "5": 1},
+        }
+        assert feedback["feedback"] == ["Clear numbers"]
+        assert feedback["jury"] == [{"juror": "Jo", "scores": {"k1": 8}, "comment": ""}]
+    finally:
+        await boss.disconnect()
+    for log in (kim_log, jo_log, console_log):
+        log.assert_clean()

@@ -258,7 +258,11 @@ function renderSoFar() {
   const session = state.session;
   const earlier = session.status === "open" ? pitchesSoFar(session) : [];
   $("pitch-so-far").hidden = earlier.length < 2;
-  $("pitch-so-far-list").replaceChildren(
+  const list = $("pitch-so-far-list");
+  // The list is drawn anew on every change (a new pitch on, an ack): a pitch's button
+  // that had the focus keeps it.
+  const active = list.contains(document.activeElement) ? document.activeElement.dataset.pitchId : null;
+  list.replaceChildren(
     ...earlier.map((p) => {
       const stars = state.mine.ratings[p.id];
       const yours = stars ? t("pitch.your_rating", { count: stars }) : t("pitch.not_rated");
@@ -274,6 +278,8 @@ function renderSoFar() {
       );
     }),
   );
+  const again = active && list.querySelector(`button[data-pitch-id="${CSS.escape(active)}"]`);
+  if (again && !$("pitch-so-far").hidden) again.focus();
 }
 
 function renderStatus() {

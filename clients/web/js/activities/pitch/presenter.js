@@ -5,6 +5,7 @@
 // jury averages, feedback count and its feedback export (what to send the pitcher),
 // and close. The console is in English.
 
+import { focusIfLost } from "../../core/a11y.js";
 import { $, el, setText } from "../../core/dom.js";
 import { staffErrorText } from "../../core/errors.js";
 import { registerKind } from "../../core/kinds.js";
@@ -84,7 +85,12 @@ const item = (id) => sessions.get(id) || null;
 // -- the stage ---------------------------------------------------------------------------
 function drawStage(session) {
   if (!session) return stopTicker();
-  const focused = document.activeElement && document.activeElement.id;
+  // The stage is drawn anew: a focused control (by id) gets the focus back, with what
+  // was being typed into the timer kept (a broadcast may land mid-typing).
+  const active = document.activeElement;
+  const inStage = Boolean(active && ctx.chart.contains(active));
+  const focused = inStage ? active.id : "";
+  const typed = focused === "pitch-timer-input" ? active.value : null;
   setText(ctx.total, String(session.pitches.length));
   setText(ctx.totalLabel, session.pitches.length === 1 ? "pitch" : "pitches");
   const open = session.status === "open";
@@ -112,13 +118,18 @@ function drawStage(session) {
   const rows = session.pitches.map((p, i) => pitchRow(session, p, i));
   const parts = [
     controls,
-    el("p", { id: "pitch-stage-now", class: "pitch-stage-now" }, nowText(session)),
+    el("p", { id: "pitch-stage-now", class: "pitch-stage-now", tabindex: "-1" }, nowText(session)),
     timer,
     el("ol", { id: "pitch-stage-pitches", class: "pitch-stage-pitches" }, rows),
     juryBox(session),
   ];
   ctx.chart.replaceChildren(el("div", { class: "pitch-stage", dataset: { sessionId: session.id } }, parts));
-  if (focused && $(focused) && !$(focused).disabled) $(focused).focus();
+  const again = focused ? $(focused) : null;
+  if (again && typed !== null) again.value = typed;
+  if (again && !again.disabled) again.focus();
+  // Else (disabled, like "Next pitch" once the last is on, or gone): what is on now has
+  // it, so the next Tab goes on to the timer, not from the top of the page.
+  else if (inStage) focusIfLost($("pitch-stage-now"));
   if (open && timerEndsAt(session) !== null) startTicker();
   else stopTicker();
   drawCountdown();
