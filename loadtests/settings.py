@@ -3,6 +3,7 @@ custom arguments from the master to every worker, so all processes see the same.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,10 @@ def add_arguments(parser: Any) -> None:
         "--plenary-time-limit", type=float, default=0.0, help="hard limit, seconds (0: auto)"
     )
     group.add_argument("--plenary-out", default=".", help="directory for plenary_*.json")
+    # Tests only: every user sleeps this long in its message handler (a slow generator).
+    group.add_argument(
+        "--plenary-handler-delay-ms", type=float, default=0.0, help=argparse.SUPPRESS
+    )
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class RunSettings:
     deadline_ms: float
     time_limit_s: float
     out: str
+    #: tests only: seconds each user sleeps in its message handler (a slow generator)
+    handler_delay_s: float = 0.0
 
     @property
     def attendees(self) -> int:
@@ -103,4 +110,5 @@ def from_options(options: Any, host: str | None = None) -> RunSettings:
         deadline_ms=float(options.plenary_deadline) * 1000.0,
         time_limit_s=limit,
         out=options.plenary_out,
+        handler_delay_s=float(getattr(options, "plenary_handler_delay_ms", 0) or 0) / 1000,
     )

@@ -73,6 +73,11 @@ _settings: dict[int, RunSettings] = {}
 _counter = itertools.count()
 
 
+def forget_run_settings(environment: Environment) -> None:
+    """Parse the ``--plenary-*`` options again next time (a web UI start changed them)."""
+    _settings.pop(id(environment), None)
+
+
 def run_settings(environment: Environment) -> RunSettings:
     """This process's :class:`RunSettings` (parsed once)."""
     cached = _settings.get(id(environment))
@@ -184,6 +189,8 @@ class PlenaryUser(SocketIOUser):
 
     def fanout(self, event: str, data: Any) -> float:
         """Measure a broadcast's fan-out latency; returns the receipt time (epoch ms)."""
+        if self.cfg.handler_delay_s:  # tests only: a generator too slow to read in time
+            gevent.sleep(self.cfg.handler_delay_s)
         received = now_ms()
         if isinstance(data, dict) and isinstance(data.get("ts"), int | float):
             self.fire(names.FANOUT, event + self.fanout_suffix, max(0.0, received - data["ts"]))
