@@ -11,6 +11,10 @@ The users are :class:`~loadtests.users.Attendee` (many) and
 :class:`~loadtests.users.Presenter` (exactly one, ``fixed_count``); the load shape
 :class:`PlenaryShape` spawns them at the scenario's join rate and ends the test when the
 scenario is over (or at its time limit).
+
+From Locust's web UI (the runner's ``--web``), the form's users and spawn rate are the
+run's (the presenter is one of the users), and when the run stops (the scenario ended,
+or Stop was pressed) Locust quits, writing its reports, so that the runner writes its own.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from typing import Any
 # Locust imports this file by path: make ``loadtests`` importable from the repository.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import gevent
+import gevent.event
 import locust.runners
 from locust import LoadTestShape, events
 from locust.env import Environment
@@ -31,7 +37,7 @@ from locust.runners import LocalRunner, MasterRunner
 
 from loadtests import coordination, names, settings
 from loadtests.stats import dump_stats
-from loadtests.users import Attendee, Presenter, run_settings
+from loadtests.users import Attendee, Presenter, forget_run_settings, run_settings
 
 __all__ = ["Attendee", "PlenaryShape", "Presenter"]
 
@@ -75,6 +81,52 @@ def _start(environment: Environment, **_: Any) -> None:
         )
 
 
+def _web_ui(environment: Environment) -> bool:
+    """Whether this is the process that serves Locust's web UI (no --headless)."""
+    options = environment.parsed_options
+    runner = environment.runner
+    return (
+        options is not None
+        and not options.headless
+        and isinstance(runner, MasterRunner | LocalRunner)
+    )
+
+
+def _take_the_form(environment: Environment) -> None:
+    """A start from the web UI: its users (the presenter and the attendees) and spawn
+    rate are the run's (Locust passes them on to the workers with the other options)."""
+    options = environment.parsed_options
+    if options is None or not _web_ui(environment):
+        return
+    options.plenary_users = int(options.num_users or 0)
+    options.plenary_join_rate = float(options.spawn_rate or 0) or None
+    forget_run_settings(environment)
+
+
+#: set once a web UI run stopped and Locust is quitting (one run per Locust process)
+_QUITTING = gevent.event.Event()
+
+
+@events.test_stop.add_listener
+def _stopped(environment: Environment, **_: Any) -> None:
+    if _web_ui(environment) and not _QUITTING.is_set():
+        _QUITTING.set()
+        gevent.spawn(_quit_web_ui, environment)
+
+
+def _quit_web_ui(environment: Environment) -> None:
+    """The web UI run stopped: quit Locust (it writes its CSV and HTML reports, and
+    ``_quitting`` the statistics) so that the runner writes the report."""
+    runner = environment.runner
+    assert runner is not None
+    log.info("the run stopped: quitting, so that the runner writes the report")
+    if isinstance(runner, MasterRunner):
+        gevent.sleep(coordination.STATS_FLUSH_S)  # let the workers' last statistics arrive
+    runner.quit()
+    if environment.web_ui is not None:
+        environment.web_ui.stop()
+
+
 @events.quitting.add_listener
 def _quitting(environment: Environment, **_: Any) -> None:
     runner = environment.runner
@@ -89,6 +141,12 @@ class PlenaryShape(LoadTestShape):
     presenter's scenario is over and the results are collected, or the time limit."""
 
     use_common_options = True
+
+    def reset_time(self) -> None:
+        """A run starts (Locust calls this on every start, also from the web UI)."""
+        super().reset_time()
+        if self.runner is not None:
+            _take_the_form(self.runner.environment)
 
     def tick(self) -> tuple[int, float] | None:
         assert self.runner is not None

@@ -6,7 +6,10 @@ It starts Plenary (embedded: one ``plenary serve`` with the memory store; redis:
 port), creates an event, runs Locust headless (``--processes`` workers, or a separate
 master and worker processes with ``--distributed``), samples CPU and memory, then writes
 Locust's CSV and HTML report plus ``summary.md``/``summary.json``/``timeline.png`` and
-prints an SLO verdict. The exit status is 0 only when every check passes.
+prints the verdict. Before the run it calibrates the load generator (the same users
+against a reference server, :mod:`loadtests.calibration`); the verdict is PASS, FAIL or
+GENERATOR-BOUND (:mod:`loadtests.verdict`), and so is the exit status: 0, 1 or 3.
+With ``--web`` Locust's own web UI drives the run (start, stop, users, spawn rate).
 
 Examples::
 
@@ -15,6 +18,7 @@ Examples::
     ./scripts/dev loadtest --mode redis --server-processes 2 --users 2000
     ./scripts/dev loadtest --distributed 2                   # master + 2 worker processes
     ./scripts/dev loadtest --sweep                           # capacity sweep
+    ./scripts/dev loadtest --web                             # from Locust's web UI
 """
 
 from __future__ import annotations
@@ -24,18 +28,19 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 import psutil
 
-from loadtests import catalog, names, report, scenarios
+from loadtests import calibration, catalog, names, report, scenarios, verdict
 from loadtests.common import ROOT, say
 from loadtests.monitor import ResourceMonitor, server_view, wait_until_quiet, with_children
 from loadtests.report import Slo
@@ -162,6 +167,21 @@ def parser() -> argparse.ArgumentParser:
         help="the users' Socket.IO client: lean (default; measures at the wire, see "
         "docs/loadtest.md) or socketio (python-socketio's client)",
     )
+    p.add_argument(
+        "--no-calibrate",
+        action="store_true",
+        help="skip the load generator's calibration against the reference server (then "
+        "only its loop lag can make the run GENERATOR-BOUND)",
+    )
+    p.add_argument(
+        "--web",
+        action="store_true",
+        help="drive the run from Locust's web UI on 127.0.0.1 (start, stop, users, spawn "
+        "rate); the report is written when the run stops",
+    )
+    p.add_argument("--web-port", type=int, default=0, help="web UI port (default: free)")
+    # Tests only: every user sleeps this long in its message handler (a slow generator).
+    p.add_argument("--handler-delay-ms", type=float, default=0.0, help=argparse.SUPPRESS)
     return p
 
 
@@ -202,14 +222,26 @@ def locust_command(
 ) -> list[str]:
     """The Locust master's (or single process's) command line."""
     users = args.users + 1  # the attendees and the presenter
-    cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"]
-    cmd += ["-u", str(users), "-H", urls[0], "--stop-timeout", "15"]
+    cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE)]
+    if getattr(args, "web", False):
+        # The form's users and spawn rate start at these; the time limit follows the form.
+        cmd += ["--web-host", "127.0.0.1", "--web-port", str(args.web_port)]
+        cmd += ["-r", f"{scenario.spawn_rate(users):g}"]
+    else:
+        cmd += ["--headless"]
+    # The calibration's users may just go, and so may a web UI run's: Stop means now.
+    stop_timeout = getattr(args, "stop_timeout", 0 if getattr(args, "web", False) else 15)
+    cmd += ["-u", str(users), "-H", urls[0], "--stop-timeout", str(stop_timeout)]
     # "--name=value": a presenter key may start with "-", which argparse would take for
     # an option.
     cmd += [f"--plenary-urls={','.join(urls)}", f"--plenary-event={event['code']}"]
     cmd += [f"--plenary-key={event['presenter_key']}", "--plenary-scenario", scenario.name]
-    cmd += ["--plenary-users", str(users), "--plenary-deadline", str(args.deadline)]
-    cmd += ["--plenary-out", str(out), "--plenary-time-limit", str(time_limit(args, scenario))]
+    cmd += ["--plenary-deadline", str(args.deadline), "--plenary-out", str(out)]
+    if not getattr(args, "web", False):
+        cmd += ["--plenary-users", str(users)]
+        cmd += ["--plenary-time-limit", str(time_limit(args, scenario))]
+    if getattr(args, "handler_delay_ms", 0):
+        cmd += ["--plenary-handler-delay-ms", str(args.handler_delay_ms)]
     cmd += ["--plenary-client", args.client]
     if args.vote_window is not None:
         cmd += ["--plenary-vote-window", str(args.vote_window)]
@@ -251,6 +283,129 @@ def worker_command(
         "--master-port",
         str(master_port),
     ]
+
+
+def start_locust(
+    args: argparse.Namespace,
+    cmd: list[str],
+    env: dict[str, str],
+    output: Output,
+    master_port: int,
+    pin: Callable[[], None],
+) -> list[subprocess.Popen[bytes]]:
+    """Start Locust (``cmd``: the master, or its only process) and, with
+    ``--distributed``, its worker processes; returns them, the master first."""
+    master = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=pin
+    )
+    output.pump(master.stdout)  # type: ignore[arg-type]
+    started = [master]
+    if args.distributed:
+        time.sleep(1.0)  # let the master bind its port
+        for i in range(args.distributed):
+            worker = subprocess.Popen(
+                worker_command("127.0.0.1", master_port),
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                preexec_fn=pin,
+            )
+            started.append(worker)
+            output.pump(worker.stdout, prefix=f"[worker {i}] ")  # type: ignore[arg-type]
+    return started
+
+
+def wait_locust(children: list[subprocess.Popen[bytes]], timeout: float | None) -> bool:
+    """Wait for the Locust master (``timeout`` None: a web UI run, until it stops or
+    Ctrl-C), then its workers, killing what is left; False when the master hung."""
+    master = children[0]
+    finished = True
+    try:
+        master.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        finished = False
+    except KeyboardInterrupt:
+        # Ctrl-C in a terminal reaches Locust too (same process group): it writes its
+        # reports and quits. A SIGINT to the runner alone is passed on.
+        say("interrupted: waiting for Locust to write its reports")
+        try:
+            master.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            master.send_signal(signal.SIGINT)
+    for child in children:
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            for proc in reversed(with_children(child.pid)):
+                with contextlib.suppress(psutil.Error):
+                    proc.kill()
+            child.wait(10)
+    return finished
+
+
+def calibrate(
+    args: argparse.Namespace,
+    scenario: scenarios.Scenario,
+    out: Path,
+    env: dict[str, str],
+    pin: Callable[[], None],
+    server_cpus: set[int] | None,
+) -> dict[str, Any]:
+    """The load generator's floor (:mod:`loadtests.calibration`), or why it was skipped."""
+    if args.no_calibrate:
+        return {"skipped": "--no-calibrate"}
+    if args.web:
+        return {"skipped": "--web (the users are chosen in the web UI)"}
+    if args.external_workers:
+        return {"skipped": "--external-workers (the workers run elsewhere)"}
+    port = free_port()
+
+    def command(
+        options: argparse.Namespace,
+        round_: scenarios.Scenario,
+        urls: list[str],
+        event: dict[str, Any],
+        where: Path,
+    ) -> list[str]:
+        return locust_command(options, round_, urls, event, where, port)
+
+    def launch(cmd: list[str], where: Path, limit: float) -> int | None:
+        output = Output(where / "locust.log")
+        children = start_locust(args, cmd, env, output, port, pin)
+        try:
+            wait_locust(children, limit + WALL_MARGIN_S)
+        finally:
+            output.close()
+        return children[0].returncode
+
+    result = calibration.run(args, scenario, out / "calibration", command, launch, say, server_cpus)
+    floor = result.get("floor")
+    if floor:
+        say(
+            f"the generator's floor: fan-out p99 {floor['fanout_p99']:g} ms, vote ack p99 "
+            f"{floor['ack_p99']:g} ms"
+        )
+    else:
+        say(f"calibration failed: {result.get('error')}")
+    return result
+
+
+def web_users(out: Path, meta: dict[str, Any]) -> None:
+    """A web UI run: the users the form started (the presenter's count, else the most
+    Locust ran), not the command line's."""
+    try:
+        presenter = json.loads((out / names.RESULTS_FILE).read_text()).get("presenter") or {}
+    except (OSError, ValueError):
+        presenter = {}
+    users = int(presenter.get("attendees_expected", -1)) + 1
+    if users <= 0:
+        history = out / f"{names.LOCUST_PREFIX}_stats_history.csv"
+        rows = history.read_text().splitlines()[1:] if history.exists() else []
+        counts = [int(r.split(",")[1]) for r in rows if r.count(",") > 2]
+        users = max(counts, default=0)
+    if users > 0:
+        meta["users"], meta["attendees"] = users, users - 1
 
 
 def split_cores() -> tuple[set[int], set[int]]:
@@ -311,6 +466,7 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
             env=SERVER_ENV,
             cpus=server_cpus,
             server_path=server_path,
+            own_process_group=args.web,
         )
     meta: dict[str, Any] = {
         "scenario": name,
@@ -336,6 +492,7 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
     monitor = ResourceMonitor(out / names.RESOURCES_CSV)
     output = Output(out / "locust.log")
     children: list[subprocess.Popen[bytes]] = []
+    calibrated: dict[str, Any] = {"error": "the run stopped before the calibration"}
     try:
         say("starting the server" + ("" if args.target else f" ({args.mode} mode)"))
         deployment.start(say)
@@ -356,9 +513,11 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
         if args.wait_quiet > 0:
             samples = wait_until_quiet(args.wait_quiet, 40.0, say)
             meta["machine_cpu_before"] = samples[-3:]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
+        calibrated = calibrate(args, scenario, out, env, pin_locust, server_cpus)
+        meta["crashed"] += deployment.check_alive()  # the server idled meanwhile
         master_port = args.master_port or free_port()
         cmd = locust_command(args, scenario, urls, event, out, master_port)
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
         limit = time_limit(args, scenario)
         workers = args.distributed or args.external_workers
         if workers:
@@ -374,32 +533,9 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
             f"{scenario.spawn_rate(args.users + 1):.0f}/s, {meta['locust_desc']}, "
             f"limit {limit:.0f} s"
         )
-        master = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            preexec_fn=pin_locust,
-        )
-        children.append(master)
-        output.pump(master.stdout)  # type: ignore[arg-type]
-        generator = [master]
-        if args.distributed:
-            time.sleep(1.0)  # let the master bind its port
-            for i in range(args.distributed):
-                worker = subprocess.Popen(
-                    worker_command("127.0.0.1", master_port),
-                    cwd=ROOT,
-                    env=env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    preexec_fn=pin_locust,
-                )
-                children.append(worker)
-                generator.append(worker)
-                output.pump(worker.stdout, prefix=f"[worker {i}] ")  # type: ignore[arg-type]
-        elif args.external_workers:
+        children += start_locust(args, cmd, env, output, master_port, pin_locust)
+        master = children[0]
+        if args.external_workers:
             say(
                 f"waiting for {args.external_workers} worker(s); on each machine run:\n    "
                 + " ".join(
@@ -408,23 +544,17 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
                     ]
                 ).replace("-m locust", "locust")
             )
-        monitor.add(
-            "locust",
-            lambda: [p for proc in generator for p in with_children(proc.pid)],
-        )
+        if args.web:
+            meta["web"] = {"url": f"http://127.0.0.1:{args.web_port}/"}
+            say(
+                f"Locust's web UI: {meta['web']['url']} (set the users and spawn rate, "
+                "start; the report is written when the run stops, or on Ctrl-C)"
+            )
+        monitor.add("locust", lambda: [p for proc in children for p in with_children(proc.pid)])
         monitor.start()
-        try:
-            master.wait(timeout=limit + WALL_MARGIN_S)
-        except subprocess.TimeoutExpired:
-            say(f"Locust did not stop within {limit + WALL_MARGIN_S:.0f} s: stopping it")
+        if not wait_locust(children, None if args.web else limit + WALL_MARGIN_S):
+            say(f"Locust did not stop within {limit + WALL_MARGIN_S:.0f} s: stopped it")
             meta["crashed"].append("locust (hung)")
-        for child in children:
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                for proc in reversed(with_children(child.pid)):
-                    proc.kill()
-                child.wait(10)
         monitor.stop()
         meta["other_programs_cpu_s"] = monitor.top_others()
         lags = [lag for _, _, lag in monitor.server_lag]
@@ -476,7 +606,9 @@ def run_scenario(args: argparse.Namespace, name: str, out: Path) -> dict[str, An
         join_max_ms=args.slo_join_max,
         reconnect_max_ms=args.slo_reconnect_max,
     )
-    summary = report.build(out, meta, slo)
+    if args.web:
+        web_users(out, meta)
+    summary = report.build(out, meta, slo, calibrated)
     report.write(out, summary)
     return summary
 
@@ -508,6 +640,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.users < 1:
         raise SystemExit("--users must be at least 1")
+    if args.web and (args.scenario == "all" or args.external_workers):
+        raise SystemExit("--web runs one scenario with local Locust processes")
+    if args.web:
+        args.web_port = args.web_port or free_port()
     names_to_run = list(catalog.all_scenarios()) if args.scenario == "all" else [args.scenario]
     base = Path(args.out) if args.out else None
     verdicts: list[tuple[str, str, Path]] = []
@@ -518,11 +654,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = base / name if len(names_to_run) > 1 else base
         summary = run_scenario(args, name, out)
         say("verdict\n" + report.verdict_text(summary))
+        print(summary["headline"], flush=True)
         say(f"report: {out / names.SUMMARY_MD}  (Locust: {out / names.HTML_REPORT})")
         verdicts.append((name, summary["verdict"], out))
     if len(verdicts) > 1:
         say("all scenarios: " + ", ".join(f"{n} {v}" for n, v, _ in verdicts))
-    return 0 if all(v == "PASS" for _, v, _ in verdicts) else 1
+    return verdict.exit_status([v for _, v, _ in verdicts])
 
 
 if __name__ == "__main__":

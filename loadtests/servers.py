@@ -148,6 +148,9 @@ class Deployment:
     redis: Child | None = None
     redis_url: str | None = None
     crashed: list[str] = field(default_factory=list)
+    #: run the servers (and Redis) in a process group of their own, out of the reach of
+    #: a Ctrl-C in the terminal (a web UI run stops Locust with it, then reports)
+    own_process_group: bool = False
 
     @property
     def urls(self) -> list[str]:
@@ -224,9 +227,12 @@ class Deployment:
         say(f"{name} on {url} (pid {proc.pid}, {self.mode} mode)")
 
     def _pin(self) -> None:
-        """In the child, before exec: restrict it to :attr:`cpus`."""
+        """In the child, before exec: restrict it to :attr:`cpus` (and leave the
+        terminal's process group, with :attr:`own_process_group`)."""
         if self.cpus:
             os.sched_setaffinity(0, self.cpus)
+        if self.own_process_group:
+            os.setpgrp()
 
     def server_processes(self) -> list[psutil.Process]:
         return [psutil.Process(c.pid) for c in self.servers if c.alive()]

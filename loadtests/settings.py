@@ -3,6 +3,7 @@ custom arguments from the master to every worker, so all processes see the same.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,10 @@ def add_arguments(parser: Any) -> None:
         help="the users' Socket.IO client: lean (frames read and written on the socket, "
         "receipt time taken as the frame is read) or socketio (python-socketio's client)",
     )
+    # Tests only: every user blocks this long in its message handler (a slow generator).
+    group.add_argument(
+        "--plenary-handler-delay-ms", type=float, default=0.0, help=argparse.SUPPRESS
+    )
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,8 @@ class RunSettings:
     out: str
     #: the users' Socket.IO client (:data:`CLIENT_CHOICES`)
     client: str = CLIENT_CHOICES[0]
+    #: tests only: seconds each user sleeps in its message handler (a slow generator)
+    handler_delay_s: float = 0.0
 
     @property
     def attendees(self) -> int:
@@ -115,4 +122,5 @@ def from_options(options: Any, host: str | None = None) -> RunSettings:
         time_limit_s=limit,
         out=options.plenary_out,
         client=getattr(options, "plenary_client", CLIENT_CHOICES[0]),
+        handler_delay_s=float(getattr(options, "plenary_handler_delay_ms", 0) or 0) / 1000,
     )

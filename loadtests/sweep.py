@@ -95,7 +95,7 @@ def point_row(mode: str, summary: dict[str, Any]) -> dict[str, Any]:
         "attendees": summary["run"]["attendees"],
         "verdict": summary["verdict"],
         "broke": broke(summary),
-        "failed_checks": [c["name"] for c in summary["checks"] if not c["ok"]],
+        "failed_checks": [c["name"] for c in summary["checks"] if c["ok"] is False],
         "fanout_p50": lat["fanout"]["p50"],
         "fanout_p99": lat["fanout"]["p99"],
         "fanout_count": lat["fanout"]["count"],

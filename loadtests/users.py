@@ -35,6 +35,7 @@ import itertools
 import logging
 import random
 import socket
+import time
 import urllib.error
 import uuid
 from collections.abc import Callable, Sequence
@@ -73,6 +74,11 @@ REST_ATTEMPTS = 10
 
 _settings: dict[int, RunSettings] = {}
 _counter = itertools.count()
+
+
+def forget_run_settings(environment: Environment) -> None:
+    """Parse the ``--plenary-*`` options again next time (a web UI start changed them)."""
+    _settings.pop(id(environment), None)
 
 
 def run_settings(environment: Environment) -> RunSettings:
@@ -212,6 +218,10 @@ class PlenaryUser(User):
     def fanout(self, event: str, data: Any, received: float) -> float:
         """Measure a broadcast's fan-out latency from its receipt time (epoch ms, as the
         client gives it to the handler); returns that time."""
+        if self.cfg.handler_delay_s:
+            # Tests only: a generator too slow to keep up. The sleep blocks the whole
+            # process, as CPU-bound work would, so other users' frames are read late.
+            time.sleep(self.cfg.handler_delay_s)
         if isinstance(data, dict) and isinstance(data.get("ts"), int | float):
             self.fire(names.FANOUT, event + self.fanout_suffix, max(0.0, received - data["ts"]))
         return received

@@ -11,10 +11,15 @@ processes, as on several machines.
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +93,74 @@ def test_plenary_poll_smoke(tmp_path: Path, client: str) -> None:
     assert summary["run"]["client"] == client
     for name in ("report.html", "locust_stats.csv", "summary.md", "timeline.png"):
         assert (out / name).exists(), name
+    # The generator was calibrated first: the same 50 attendees and presenter against the
+    # reference server, one poll round, every vote acked.
+    calibration = summary["calibration"]
+    assert calibration["users"] == 51 and calibration["completed"]
+    assert calibration["floor"]["ack_count"] == 50
+    assert calibration["floor"]["fanout_count"] >= 4 * 50
+    assert not summary["generator"]["bound"]
+    assert_headline(out, summary, "PASS: ")
+
+
+def assert_headline(out: Path, summary: dict[str, Any], start: str) -> None:
+    """The headline opens summary.md and Locust's report.html."""
+    headline = summary["headline"]
+    assert headline.startswith(start), headline
+    assert (out / "summary.md").read_text().splitlines()[0] == f"# {headline}"
+    page = (out / "report.html").read_text()
+    body = page.index(">", page.index("<body")) + 1
+    assert page[body:].startswith('<div id="plenary-headline"')
+    assert html.escape(headline) in page[body : body + 600]
+
+
+@pytest.mark.timeout(120)
+def test_slowed_generator_is_generator_bound(tmp_path: Path) -> None:
+    """Every user sleeps 30 ms in its message handler (a hidden test option), calibration
+    included: the generator's own fan-out floor (>= 30 ms) is over half the 40 ms
+    objective, so the run is GENERATOR-BOUND (exit status 3), its latency checks upper
+    bounds, neither passed nor failed, and everything else still checked and sound."""
+    out = tmp_path / "slowed"
+    attendees = 20
+    status, summary, output = run_loadtest(
+        out,
+        "--users",
+        str(attendees),
+        "--vote-window",
+        "3",
+        "--locust-processes",
+        "0",
+        "--handler-delay-ms",
+        "30",
+        "--slo-fanout-p99",
+        "40",
+        "--slo-ack-p99",
+        "40",
+        timeout=110,
+    )
+    assert status == 3, output
+    assert summary["verdict"] == "GENERATOR-BOUND"
+    generator = summary["generator"]
+    assert generator["bound"] and generator["calibrated"]
+    floor_fanout = generator["figures"][0]
+    assert floor_fanout["name"] == "generator floor fan-out p99"
+    assert floor_fanout["over"] and floor_fanout["limit"] == 20.0
+    assert floor_fanout["value"] == summary["calibration"]["floor"]["fanout_p99"] >= 30.0
+    assert summary["calibration"]["floor"]["ack_count"] == attendees
+    latency = [c for c in summary["checks"] if not c["judged"]]
+    assert [c["name"] for c in latency] == ["join time max", "fan-out p99", "vote ack p99"]
+    assert all(c["ok"] is None and c["actual"].endswith(" ms, not judged") for c in latency)
+    others = [c for c in summary["checks"] if c["judged"]]
+    assert others and all(c["ok"] is True for c in others), others
+    assert summary["missed"]["total"] == 0 and summary["missed"]["checked"] == 4 * attendees
+    [tally] = summary["tally"]
+    assert tally["match"] and tally["server_total"] == attendees
+    assert any(c.endswith(" --split-cores") for c in generator["way_out"])
+    assert any(" --distributed 2" in c for c in generator["way_out"])
+    # The headline names the generator's figure furthest over its share: the floor's, or
+    # the loop lag while live when the machine is busier still.
+    assert_headline(out, summary, "GENERATOR-BOUND: generator ")
+    assert "GENERATOR-BOUND: the load generator took more than 50%" in output
 
 
 @pytest.mark.timeout(90)
@@ -114,6 +187,77 @@ def test_distributed_smoke_on_redis(tmp_path: Path) -> None:
     assert_sound(status, summary, output, attendees=20)
     assert summary["scenario"]["workers_reported"] == 1
     assert len(summary["run"]["urls"]) == 2
+
+
+def locust_api(base: str, path: str, form: dict[str, Any] | None = None) -> Any:
+    """GET (or, with ``form``, POST) Locust's web API; the JSON answer."""
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    with urllib.request.urlopen(base + path, data=data, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.mark.timeout(120)
+def test_web_ui_drives_the_scenario(tmp_path: Path) -> None:
+    """--web: the runner starts the server and Locust's web UI on 127.0.0.1; the test
+    starts the run through the UI's API (21 users: the presenter and 20 attendees),
+    sees the fan-out and ack entries in the UI's statistics as they come, stops the run
+    from the UI, and the runner writes the report of what ran."""
+    out = tmp_path / "web"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT / "server"), str(ROOT)))}
+    args = ["--users", "20", "--vote-window", "10", "--locust-processes", "0"]
+    args += ["--web", "--web-port", str(port)]
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "loadtests.run", "--out", str(out), "--quiet", *RELAXED, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                stats = locust_api(base, "/stats/requests")
+                break
+            except OSError:
+                assert runner.poll() is None and time.monotonic() < deadline, "no web UI"
+                time.sleep(0.3)
+        assert stats["state"] == "ready"
+        started = locust_api(base, "/swarm", {"user_count": 21, "spawn_rate": 50})
+        assert started["success"], started
+        entries: set[tuple[str, str]] = set()
+        while not {("FANOUT", "poll:opened"), ("ACK", "poll:vote")} <= entries:
+            assert time.monotonic() < deadline + 30, f"no fan-out or vote ack in {entries}"
+            time.sleep(0.3)
+            stats = locust_api(base, "/stats/requests")
+            entries = {(e["method"], e["name"]) for e in stats["stats"]}
+        assert stats["user_count"] == 21
+        assert ("JOIN", "attendee") in entries and ("FANOUT", "poll:revealed") in entries
+        locust_api(base, "/stop", {})
+        output, _ = runner.communicate(timeout=60)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait()
+    summary = json.loads((out / "summary.json").read_text())
+    # Stopped (at once, in a web UI run) while the attendees were still voting (within
+    # 10 s): the scenario did not complete, and the report says so, with what was
+    # measured until then.
+    assert runner.returncode == 1, output
+    assert summary["verdict"] == "FAIL" and not summary["scenario"]["completed"]
+    assert summary["run"]["web"] == {"url": f"{base}/"}
+    assert summary["run"]["users"] == 21
+    assert summary["calibration"] == {"skipped": "--web (the users are chosen in the web UI)"}
+    assert summary["latency"]["fanout_by_event"]["poll:opened"]["count"] == 20
+    assert summary["latency"]["ack_by_name"]["poll:vote"]["count"] >= 1
+    assert summary["headline"].startswith("FAIL: scenario completed: no")
+    for name in ("report.html", "summary.md", "timeline.png", "locust_stats.csv"):
+        assert (out / name).exists(), name
 
 
 def assert_rooms_sound(
