@@ -85,10 +85,10 @@ def loadtest(n: int, mode: str, args: argparse.Namespace, work: Path) -> dict[st
         "ack_p99": latency["ack_vote"].get("p99"),
         "verdict": s.get("verdict"),
     }
-    generator = s.get("generator") or {}
-    calibration = generator.get("calibration") or {}
-    found["floor_fanout_p99"] = calibration.get("fanout_p99_ms")
-    found["floor_ack_p99"] = calibration.get("ack_p99_ms")
+    floor = (s.get("calibration") or {}).get("floor") or {}
+    found["floor_fanout_p99"] = floor.get("fanout_p99")
+    found["floor_ack_p99"] = floor.get("ack_p99")
+    found["generator_bound"] = (s.get("generator") or {}).get("bound")
     return found
 
 

@@ -90,6 +90,7 @@ def point_row(mode: str, summary: dict[str, Any]) -> dict[str, Any]:
     other = res.get("other", {})
     live = summary.get("live_phase") or {}
     live_res = live.get("resources") or {}
+    floor = (summary.get("calibration") or {}).get("floor") or {}
     return {
         "mode": mode,
         "attendees": summary["run"]["attendees"],
@@ -116,6 +117,10 @@ def point_row(mode: str, summary: dict[str, Any]) -> dict[str, Any]:
         ),
         "other_cpu_mean": other.get("cpu_mean"),
         "other_cpu_live": contention(summary),
+        # The generator's own floor (calibration against the reference server).
+        "floor_fanout_p99": floor.get("fanout_p99"),
+        "floor_ack_p99": floor.get("ack_p99"),
+        "generator_bound": bool((summary.get("generator") or {}).get("bound")),
         "out": summary["run"]["out"],
         "server_commit": (summary["run"].get("server_source") or {}).get("commit"),
     }
@@ -158,13 +163,14 @@ def table(rows: list[dict[str, Any]]) -> str:
         "| mode | attendees | verdict | fan-out p50 (ms) | fan-out p99 (ms) | vote ack p99 (ms)"
         " | join max (ms) | failures | missed | exact tally | server CPU while live, mean /"
         " peak (%) | server peak memory (MB) | generator CPU while live, mean / peak (%) |"
-        " generator loop lag p99 while live (ms) | other programs' CPU while live (%) |"
+        " generator loop lag p99 while live (ms) | generator floor: fan-out / ack p99 (ms) |"
+        " other programs' CPU while live (%) |"
     )
-    lines = [head, "|" + "---|" * 15]
+    lines = [head, "|" + "---|" * 16]
     for r in rows:
         if r.get("skipped"):
             lines.append(
-                f"| {r['mode']} | {r['attendees']:,} | not run: {r['skipped']} |" + " |" * 12
+                f"| {r['mode']} | {r['attendees']:,} | not run: {r['skipped']} |" + " |" * 13
             )
             continue
         verdict = r["verdict"] + (" (broke)" if r["broke"] else "")
@@ -175,6 +181,7 @@ def table(rows: list[dict[str, Any]]) -> str:
             f"{_fmt(r['server_cpu_mean'])} / {_fmt(r['server_cpu_peak'])} | "
             f"{_fmt(r['server_rss_peak_mb'])} | {_fmt(r['generator_cpu_mean'])} / "
             f"{_fmt(r['generator_cpu_peak'])} | {_fmt(r['generator_lag_p99'])} | "
+            f"{_fmt(r.get('floor_fanout_p99'))} / {_fmt(r.get('floor_ack_p99'))} | "
             f"{_fmt(r.get('other_cpu_live', r['other_cpu_mean']))} |"
         )
     return "\n".join(lines)
@@ -203,6 +210,24 @@ def plot(rows: list[dict[str, Any]], path: Path, slo_ms: float = 250.0) -> None:
             xs, [r["fanout_p50"] or 0 for r in done], "o--", color=color, label=f"{mode} p50"
         )
         ax_ack.plot(xs, [r["ack_p99"] or 0 for r in done], "o-", color=color, label=mode)
+        # The generator's floor beside every point: what of each figure is its own.
+        floors = [(x, r) for x, r in zip(xs, done, strict=True) if r.get("floor_fanout_p99")]
+        if floors:
+            fx = [x for x, _ in floors]
+            ax_lat.plot(
+                fx,
+                [r["floor_fanout_p99"] for _, r in floors],
+                "x:",
+                color=color,
+                label=f"{mode}: generator floor p99",
+            )
+            ax_ack.plot(
+                fx,
+                [r["floor_ack_p99"] or 0 for _, r in floors],
+                "x:",
+                color=color,
+                label=f"{mode}: generator floor",
+            )
         bad = [r["failures"] + r["missed"] for r in done]
         ax_fail.plot(xs, bad, "o-", color=color, label=mode)
         ax_res.plot(
