@@ -18,9 +18,9 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
-from loadtests.scenarios import Activity, ActivitySpec
+from loadtests.scenarios import Activity, ActivitySpec, Scenario
 
 
 class Staff(Protocol):
@@ -234,6 +234,56 @@ class Kind:
         if self.export_totals is not None:
             return self.export_totals(items)
         return {str(item.get("id")): self.export_answers(item) for item in items}
+
+
+class CreatableSpec(ActivitySpec, Protocol):
+    """An activity spec that says its ``create`` payload."""
+
+    def payload(self) -> dict[str, Any]: ...
+
+
+SpecT = TypeVar("SpecT", bound=CreatableSpec)
+
+
+# -- what the kinds' presenter verbs share ------------------------------------------------
+def spec_of(spec: ActivitySpec, spec_class: type[SpecT], noun: str) -> SpecT:
+    """``spec`` as the kind's own spec class; TypeError naming the ``noun`` otherwise."""
+    if not isinstance(spec, spec_class):
+        raise TypeError(f"not a {noun}: {spec!r}")
+    return spec
+
+
+def created(
+    staff: Staff, spec: CreatableSpec, event: str, key: str
+) -> tuple[Activity, dict[str, Any]]:
+    """A kind's ``create`` verb: ``spec``'s payload sent as ``event``; the new activity
+    (the id of the ack's ``key`` object) and the ok ack."""
+    ack, _ = staff.request(event, spec.payload())
+    return Activity(spec.type, str(ack[key]["id"])), ack
+
+
+def announced(
+    staff: Staff, event: str, payload: dict[str, Any], broadcast: str, key: str
+) -> dict[str, Any]:
+    """A presenter verb every connected attendee must hear of: ``event`` sent, then
+    ``broadcast`` about ``key`` (an activity id) expected of them; the ok ack."""
+    ack, sent = staff.request(event, payload)
+    staff.expect(broadcast, key, sent)
+    return ack
+
+
+@dataclass(frozen=True)
+class RoundsScenario(Scenario):
+    """A scenario whose activities each run in rounds (a quiz's questions, a session's
+    pitches): its time limit gives every round the vote window and 30 s more."""
+
+    #: the activity spec's field that counts its rounds (a spec without it: one)
+    rounds_field: ClassVar[str] = "rounds"
+
+    def time_limit_s(self, users: int) -> float:
+        rounds = sum(getattr(spec, self.rounds_field, 1) for spec in self.activities)
+        per_round = self.vote_window_s + 30.0
+        return self.join_time_s(users) * 1.5 + 60.0 + per_round * rounds + self.extra_s
 
 
 KINDS: dict[str, Kind] = {}

@@ -12,10 +12,10 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from loadtests import kinds, scenarios
-from loadtests.kinds import Kind, RunCheck, Staff
+from loadtests.kinds import Kind, RunCheck, Staff, announced, created, spec_of
 from loadtests.scenarios import Activity, ActivitySpec, Director
 
 TYPE = "ballot"
@@ -34,13 +34,11 @@ BLOCS = (
 class BallotSpec:
     """A ballot the presenter creates."""
 
+    type: ClassVar[str] = TYPE
+
     title: str
     method: str = "irv"
     candidates: tuple[str, ...] = CITIES
-
-    @property
-    def type(self) -> str:
-        return TYPE
 
     def payload(self) -> dict[str, Any]:
         """The ``ballot:create`` payload (no organisations: nobody is excluded)."""
@@ -99,24 +97,19 @@ def export_tally(item: Mapping[str, Any]) -> tuple[Any, Any]:
 
 # -- the presenter's verbs ----------------------------------------------------------------
 def create(staff: Staff, spec: ActivitySpec) -> Activity:
-    if not isinstance(spec, BallotSpec):
-        raise TypeError(f"not a ballot: {spec!r}")
-    ack, _ = staff.request("ballot:create", spec.payload())
-    activity = Activity(TYPE, str(ack["ballot"]["id"]))
-    staff.entry(activity)["kind"] = spec.method
+    ballot = spec_of(spec, BallotSpec, "ballot")
+    activity, _ = created(staff, ballot, "ballot:create", "ballot")
+    staff.entry(activity)["kind"] = ballot.method
     return activity
 
 
 def open_ballot(staff: Staff, activity: Activity) -> dict[str, Any]:
-    ack, sent = staff.request("ballot:open", {"ballot_id": activity.id})
-    staff.expect("ballot:opened", activity.id, sent)
-    return ack
+    return announced(staff, "ballot:open", {"ballot_id": activity.id}, "ballot:opened", activity.id)
 
 
 def close_ballot(staff: Staff, activity: Activity) -> dict[str, Any]:
-    ack, sent = staff.request("ballot:close", {"ballot_id": activity.id})
+    ack = announced(staff, "ballot:close", {"ballot_id": activity.id}, "ballot:closed", activity.id)
     staff.entry(activity)["turnout"] = ack["ballot"]["turnout"]
-    staff.expect("ballot:closed", activity.id, sent)
     return ack
 
 
@@ -126,8 +119,7 @@ def reveal_ballot(staff: Staff, activity: Activity, places: int | None = None) -
     body: dict[str, Any] = {"ballot_id": activity.id}
     if places is not None:
         body["places"] = places
-    ack, sent = staff.request("ballot:reveal", body)
-    staff.expect("ballot:revealed", activity.id, sent)
+    ack = announced(staff, "ballot:reveal", body, "ballot:revealed", activity.id)
     result = ack["ballot"].get("result")
     if result is not None:
         entry = staff.entry(activity)

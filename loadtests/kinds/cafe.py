@@ -14,12 +14,12 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import gevent
 
 from loadtests import kinds, scenarios
-from loadtests.kinds import Kind, Listener, Staff
+from loadtests.kinds import Kind, Listener, Staff, announced, created, spec_of
 from loadtests.scenarios import Activity, ActivitySpec, Director, Scenario, ScenarioError
 
 TYPE = "cafe"
@@ -32,15 +32,13 @@ TOPICS = ("Energy", "Food", "Cities", "Health", "Work", "Water", "Mobility", "Le
 class CafeSpec:
     """A café the presenter creates (``tables`` None: from the number of attendees)."""
 
+    type: ClassVar[str] = TYPE
+
     title: str = "Load-test café"
     rounds: int = 4
     round_s: int = 600
     tables: int | None = None
     topics: tuple[str, ...] = TOPICS
-
-    @property
-    def type(self) -> str:
-        return TYPE
 
     def payload(self) -> dict[str, Any]:
         """The ``cafe:create`` payload."""
@@ -104,19 +102,15 @@ def collect(attendees: Sequence[Listener]) -> list[dict[str, Any]]:
 
 # -- the presenter's verbs ----------------------------------------------------------------
 def create(staff: Staff, spec: ActivitySpec) -> Activity:
-    if not isinstance(spec, CafeSpec):
-        raise TypeError(f"not a café: {spec!r}")
-    ack, _ = staff.request("cafe:create", spec.payload())
-    activity = Activity(TYPE, str(ack["cafe"]["id"]))
-    staff.entry(activity).update(kind="cafe", tables=spec.tables, rounds=[])
+    cafe = spec_of(spec, CafeSpec, "café")
+    activity, _ = created(staff, cafe, "cafe:create", "cafe")
+    staff.entry(activity).update(kind="cafe", tables=cafe.tables, rounds=[])
     return activity
 
 
 def start(staff: Staff, activity: Activity) -> dict[str, Any]:
     """On stage: every connected attendee receives ``cafe:started`` (and joins)."""
-    ack, sent = staff.request("cafe:start", {"cafe_id": activity.id})
-    staff.expect("cafe:started", activity.id, sent)
-    return ack
+    return announced(staff, "cafe:start", {"cafe_id": activity.id}, "cafe:started", activity.id)
 
 
 def joined(staff: Staff, activity: Activity) -> int:
@@ -161,9 +155,7 @@ def end(staff: Staff, activity: Activity) -> dict[str, Any]:
     """End the café; the tally is who joined (server = acked joins = export)."""
     total = joined(staff, activity)
     staff.entry(activity)["results"] = {"total": total, "counts": {"joined": total}}
-    ack, sent = staff.request("cafe:end", {"cafe_id": activity.id})
-    staff.expect("cafe:ended", activity.id, sent)
-    return ack
+    return announced(staff, "cafe:end", {"cafe_id": activity.id}, "cafe:ended", activity.id)
 
 
 # -- the checks, on the master ------------------------------------------------------------

@@ -21,10 +21,20 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from loadtests import kinds, scenarios
-from loadtests.kinds import Kind, Listener, Participant, RunCheck, Staff
+from loadtests.kinds import (
+    Kind,
+    Listener,
+    Participant,
+    RoundsScenario,
+    RunCheck,
+    Staff,
+    announced,
+    created,
+    spec_of,
+)
 from loadtests.scenarios import Activity, ActivitySpec, Director
 
 TYPE = "pitch_session"
@@ -35,12 +45,10 @@ FEEDBACK = "pitch:feedback"
 class PitchSpec:
     """A pitch session the presenter creates."""
 
+    type: ClassVar[str] = TYPE
+
     title: str
     pitches: int = 4
-
-    @property
-    def type(self) -> str:
-        return TYPE
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -160,24 +168,19 @@ def check(entries: list[dict[str, Any]], collected: list[Any]) -> list[dict[str,
 
 # -- the presenter's verbs ----------------------------------------------------------------
 def create(staff: Staff, spec: ActivitySpec) -> Activity:
-    if not isinstance(spec, PitchSpec):
-        raise TypeError(f"not a pitch session: {spec!r}")
-    ack, _ = staff.request("pitch:create", spec.payload())
-    return Activity(TYPE, str(ack["session"]["id"]))
+    return created(staff, spec_of(spec, PitchSpec, "pitch session"), "pitch:create", "session")[0]
 
 
 def open_session(staff: Staff, session: Activity) -> dict[str, Any]:
-    ack, sent = staff.request("pitch:open", {"session_id": session.id})
-    staff.expect("pitch:opened", session.id, sent)
-    return ack
+    return announced(staff, "pitch:open", {"session_id": session.id}, "pitch:opened", session.id)
 
 
 def now(staff: Staff, session: Activity, pitch_id: str) -> dict[str, Any]:
     """Put a pitch on now: every attendee must receive it, and rates it."""
-    ack, sent = staff.request("pitch:now", {"session_id": session.id, "pitch_id": pitch_id})
     key = round_id(session.id, pitch_id)
+    payload = {"session_id": session.id, "pitch_id": pitch_id}
+    ack = announced(staff, "pitch:now", payload, "pitch:now", key)
     staff.entry(Activity(TYPE, key))["kind"] = "stars"
-    staff.expect("pitch:now", key, sent)
     return ack
 
 
@@ -259,17 +262,13 @@ PITCH = kinds.register(
 
 # -- the scenario ---------------------------------------------------------------------------
 @dataclass(frozen=True)
-class PitchRounds(scenarios.Scenario):
+class PitchRounds(RoundsScenario):
     """All attendees join; the session opens; each pitch goes on now, every attendee
     rates it within the vote window (some change their rating once), a share leave
     feedback on it; then the session closes."""
 
+    rounds_field = "pitches"
     feedback_share: float = 0.3
-
-    def time_limit_s(self, users: int) -> float:
-        rounds = sum(getattr(spec, "pitches", 1) for spec in self.activities)
-        per_round = self.vote_window_s + 30.0
-        return self.join_time_s(users) * 1.5 + 60.0 + per_round * rounds + self.extra_s
 
     def run(self, d: Director) -> None:
         self.gather(d)

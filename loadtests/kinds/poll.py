@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from loadtests import kinds, scenarios
-from loadtests.kinds import Kind, Staff
+from loadtests.kinds import Kind, Staff, announced, created, spec_of
 from loadtests.scenarios import Activity, ActivitySpec
 
 TYPE = "poll"
@@ -23,14 +23,12 @@ SENTENCES = ("More of this, please.", "Loved the demo.", "Too fast for me.", "Gr
 class PollSpec:
     """A poll the presenter creates."""
 
+    type: ClassVar[str] = TYPE
+
     question: str
     kind: str = "single"
     options: tuple[str, ...] | None = ("Europe", "Americas", "Africa", "Asia-Pacific")
     scale: int | None = None
-
-    @property
-    def type(self) -> str:
-        return TYPE
 
     def payload(self) -> dict[str, Any]:
         """The ``poll:create`` payload."""
@@ -74,27 +72,20 @@ def counted_keys(choice: Any) -> list[str]:
 
 # -- the presenter's verbs ----------------------------------------------------------------
 def create(staff: Staff, spec: ActivitySpec) -> Activity:
-    if not isinstance(spec, PollSpec):
-        raise TypeError(f"not a poll: {spec!r}")
-    ack, _ = staff.request("poll:create", spec.payload())
-    poll = ack["poll"]
-    activity = Activity(TYPE, str(poll["id"]))
-    staff.entry(activity)["kind"] = poll["kind"]
+    activity, ack = created(staff, spec_of(spec, PollSpec, "poll"), "poll:create", "poll")
+    staff.entry(activity)["kind"] = ack["poll"]["kind"]
     return activity
 
 
 def open_poll(staff: Staff, activity: Activity) -> dict[str, Any]:
     """Every connected attendee must then receive ``poll:opened``."""
-    ack, sent = staff.request("poll:open", {"poll_id": activity.id})
-    staff.expect("poll:opened", activity.id, sent)
-    return ack
+    return announced(staff, "poll:open", {"poll_id": activity.id}, "poll:opened", activity.id)
 
 
 def reveal_poll(staff: Staff, activity: Activity) -> dict[str, Any]:
     """Results stream to everyone from now on."""
-    ack, sent = staff.request("poll:reveal", {"poll_id": activity.id})
+    ack = announced(staff, "poll:reveal", {"poll_id": activity.id}, "poll:revealed", activity.id)
     staff.entry(activity)["revealed"] = True
-    staff.expect("poll:revealed", activity.id, sent)
     return ack
 
 

@@ -33,7 +33,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import gevent
 
@@ -64,13 +64,11 @@ class QASpec:
     """The room's Q&A for the storm: anonymous questions allowed, no moderation (every
     question is public at once, so everyone can upvote it)."""
 
+    type: ClassVar[str] = TYPE
+
     anonymous: bool = True
     moderation: bool = False
     emojis: tuple[str, ...] = EMOJIS
-
-    @property
-    def type(self) -> str:
-        return TYPE
 
 
 # -- attendees ----------------------------------------------------------------------------

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from loadtests import kinds, scenarios
-from loadtests.kinds import Kind, Staff
+from loadtests.kinds import Kind, RoundsScenario, Staff, announced, created, spec_of
 from loadtests.scenarios import Activity, ActivitySpec, Director
 
 TYPE = "quiz"
@@ -31,13 +31,11 @@ OPTIONS = ("Red", "Green", "Blue", "Yellow")
 class QuizSpec:
     """A quiz of single-choice questions the presenter creates."""
 
+    type: ClassVar[str] = TYPE
+
     title: str
     questions: int = 5
     time_limit_s: int = 20
-
-    @property
-    def type(self) -> str:
-        return TYPE
 
     def payload(self) -> dict[str, Any]:
         """The ``quiz:create`` payload: question i's answer is option i (mod 4)."""
@@ -110,16 +108,11 @@ def results_count(data: dict[str, Any]) -> tuple[str, int] | None:
 
 # -- the presenter's verbs ----------------------------------------------------------------
 def create(staff: Staff, spec: ActivitySpec) -> Activity:
-    if not isinstance(spec, QuizSpec):
-        raise TypeError(f"not a quiz: {spec!r}")
-    ack, _ = staff.request("quiz:create", spec.payload())
-    return Activity(TYPE, str(ack["quiz"]["id"]))
+    return created(staff, spec_of(spec, QuizSpec, "quiz"), "quiz:create", "quiz")[0]
 
 
 def start(staff: Staff, quiz: Activity) -> dict[str, Any]:
-    ack, sent = staff.request("quiz:start", {"quiz_id": quiz.id})
-    staff.expect("quiz:started", quiz.id, sent)
-    return ack
+    return announced(staff, "quiz:start", {"quiz_id": quiz.id}, "quiz:started", quiz.id)
 
 
 def next_question(staff: Staff, quiz: Activity) -> dict[str, Any]:
@@ -258,17 +251,13 @@ QUIZ = kinds.register(
 
 # -- the scenario ---------------------------------------------------------------------------
 @dataclass(frozen=True)
-class QuizRounds(scenarios.Scenario):
+class QuizRounds(RoundsScenario):
     """All attendees join; the quiz starts; each question opens, every attendee answers
     within the vote window, it closes (by itself once everyone answered, else by the
     presenter), the results show for ``hold_s``; then the podium."""
 
+    rounds_field = "questions"
     hold_s: float = 1.0
-
-    def time_limit_s(self, users: int) -> float:
-        rounds = sum(getattr(spec, "questions", 1) for spec in self.activities)
-        per_round = self.vote_window_s + 30.0
-        return self.join_time_s(users) * 1.5 + 60.0 + per_round * rounds + self.extra_s
 
     def run(self, d: Director) -> None:
         self.gather(d)

@@ -29,6 +29,15 @@ export function mergeActivity(known, incoming) {
   return merged;
 }
 
+/** `mergeActivity`, keeping the known copy's `fields` that `incoming` has not got (e.g.
+ *  results a broadcast does not carry: the console's stay). */
+export function mergeKeeping(known, incoming, fields) {
+  const merged = mergeActivity(known, incoming);
+  if (!known) return merged;
+  for (const field of fields) if (incoming[field] === undefined) merged[field] = known[field];
+  return merged;
+}
+
 /** True when `incoming` skips a state change of an activity we knew: a message was
  *  missed and the client should ask for the whole state (`state:get`). */
 export function missedChange(known, incoming) {

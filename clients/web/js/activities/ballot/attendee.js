@@ -12,17 +12,17 @@ import { $, el, setText, storage } from "../../core/dom.js";
 import { errorText } from "../../core/errors.js";
 import { t, tParts } from "../../core/i18n.js";
 import { registerKind } from "../../core/kinds.js";
+import { Resender } from "../../core/resend.js";
 import { mergeActivity, missedChange, newVoteId } from "../../core/sync.js";
 import { buildComposer } from "./composer.js";
 import { BALLOT, choiceParts, hintFor, methodLabel, placeLabel, placesList, resultTable } from "./model.js";
 
-const CAST_TIMEOUT_MS = 8000;
-const RETRYABLE = new Set(["unavailable", "timeout", "offline", "rate_limited"]);
 const castKey = (code) => `plenary.ballots.${code}`; // ballot_id -> {receipt, choice}
 const pendingKey = (code) => `plenary.ballot-pending.${code}`;
 
 let ctx = null; // the page shell's context (js/attendee.js)
 let composer = null;
+let caster = null; // sends `state.pending` (core/resend.js)
 const state = {
   me: null, // the attendee (welcome): id, organisation, joined_at
   ballot: null, // the ballot on stage
@@ -32,9 +32,6 @@ const state = {
   step: "compose", // compose | review | done
   draft: null, // the choice being reviewed
   pending: null, // {ballot_id, choice, vote_id}: sent or to send, not yet acknowledged
-  inFlight: false,
-  attempts: 0,
-  retryTimer: null,
   note: null, // {kind, parts: () => [text or nodes]}
   verified: null, // () => parts of the receipt check's outcome
   builtFor: null,
@@ -43,6 +40,17 @@ const state = {
 // -- the shell's hooks --------------------------------------------------------------------
 function mount(shell) {
   ctx = shell;
+  caster = new Resender(ctx, "ballot:cast", {
+    pending: () => state.pending,
+    acked: onCastAcked,
+    refused: onCastRefused,
+    retrying: (vote, error, seconds) => {
+      state.note = { kind: "info", parts: () => [errorText(error), " ", t("ballot.retrying", { seconds })] };
+      renderStatus();
+    },
+    notConnected: renderStatus,
+    offline: render,
+  });
   const heading = (id, key) => el("h2", { id, class: "ballot-subheading", tabindex: "-1", dataset: { i18n: key } }, t(key));
   ctx.stage.append(
     el(
@@ -116,12 +124,12 @@ function forget(code) {
   storage.set(castKey(code), null);
   storage.set(pendingKey(code), null);
   if (code !== ctx.code) return;
-  clearTimeout(state.retryTimer);
+  caster.cancel();
   Object.assign(state, { ballot: null, mine: null, cast: {}, codes: {}, pending: null, note: null, verified: null });
 }
 
 function stop() {
-  clearTimeout(state.retryTimer);
+  caster.cancel();
   state.pending = null;
   storage.set(pendingKey(ctx.code), null);
 }
@@ -138,7 +146,7 @@ function applyState(msg) {
   } else {
     setBallot(null);
   }
-  flushPending();
+  caster.flush();
 }
 
 function clear() {
@@ -385,54 +393,24 @@ function onReview() {
 function onCast() {
   const ballot = state.ballot;
   if (!ballot || ballot.status !== "open" || !state.draft) return;
-  clearTimeout(state.retryTimer);
+  caster.restart();
   state.pending = { ballot_id: ballot.id, choice: state.draft, vote_id: newVoteId() };
-  state.attempts = 0;
   state.note = null;
   storage.set(pendingKey(ctx.code), state.pending);
   render();
-  send();
+  caster.send();
 }
 
-function flushPending() {
-  if (state.pending && !state.inFlight) {
-    clearTimeout(state.retryTimer);
-    send();
-  }
+function onCastAcked(vote, ack) {
+  remember(vote.ballot_id, ack.receipt, ack.choice);
+  done(null);
+  state.step = "done";
+  render();
+  if (state.ballot && state.ballot.id === vote.ballot_id) $("ballot-receipt-heading").focus();
 }
 
-async function send() {
-  const vote = state.pending;
-  if (!vote || state.inFlight) return;
-  if (!ctx.socket || !ctx.socket.connected) {
-    renderStatus(); // sent by flushPending() after the next welcome
-    return;
-  }
-  state.inFlight = true;
-  const ack = await call(ctx.socket, "ballot:cast", vote, CAST_TIMEOUT_MS);
-  state.inFlight = false;
-  if (state.pending !== vote) return; // left the event meanwhile
-  if (ack.ok) {
-    remember(vote.ballot_id, ack.receipt, ack.choice);
-    done(null);
-    state.step = "done";
-    render();
-    if (state.ballot && state.ballot.id === vote.ballot_id) $("ballot-receipt-heading").focus();
-    return;
-  }
-  const error = ack.error || {};
-  if (RETRYABLE.has(error.code)) {
-    if (error.code === "offline") return render(); // resent after the next welcome
-    state.attempts += 1;
-    const backoff = Math.min(15000, 1000 * 2 ** Math.min(state.attempts - 1, 4));
-    const delay = error.code === "rate_limited" && error.retry_after_ms ? error.retry_after_ms : backoff;
-    const seconds = Math.ceil(delay / 1000);
-    state.note = { kind: "info", parts: () => [errorText(error), " ", t("ballot.retrying", { seconds })] };
-    renderStatus();
-    state.retryTimer = setTimeout(send, delay + Math.random() * 300);
-    return;
-  }
-  // Refused for good (closed, not eligible, a bad choice): nothing was stored.
+/** Refused for good (closed, not eligible, a bad choice): nothing was stored. */
+function onCastRefused(vote, error) {
   done({ kind: "error", parts: () => [errorText(error)] });
   state.step = "compose";
   render();
@@ -440,7 +418,6 @@ async function send() {
 
 function done(note) {
   state.pending = null;
-  state.attempts = 0;
   state.note = note;
   storage.set(pendingKey(ctx.code), null);
 }

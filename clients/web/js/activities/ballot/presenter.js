@@ -4,18 +4,18 @@
 // staged reveal: third place, second place, then the winner on the big screen. The
 // stage's Reveal button reveals the whole result at once.
 
+import { ActivityList } from "../../core/activity-list.js";
 import { $, el, setText } from "../../core/dom.js";
 import { staffErrorText } from "../../core/errors.js";
 import { registerKind } from "../../core/kinds.js";
-import { mergeActivity, missedChange, statusText } from "../../core/sync.js";
+import { mergeKeeping, missedChange, statusText } from "../../core/sync.js";
 import { BALLOT, METHOD_NAMES, placeLabel, placesList, resultTable } from "./model.js";
 
 /** A roll is sent in pieces under the server's message limit (16 KiB). */
 const ROLL_CHUNK_CHARS = 12000;
 
 let ctx = null; // the page shell's context (js/presenter.js)
-const ballots = new Map(); // id -> ballot
-let order = [];
+const ballots = new ActivityList(); // id -> ballot, oldest first
 
 const revealed = (b) => Boolean(b.reveal && b.reveal.complete);
 
@@ -70,34 +70,25 @@ function mount(shell) {
 }
 
 function applyState(msg) {
-  if (Array.isArray(msg.ballots)) {
-    const listed = new Set(msg.ballots.map((b) => b.id));
-    for (const id of [...ballots.keys()]) if (!listed.has(id)) ballots.delete(id);
-    order = order.filter((id) => listed.has(id));
-    for (const ballot of msg.ballots) upsert(ballot, false);
-  }
+  if (Array.isArray(msg.ballots)) ballots.replace(msg.ballots, mergeBallot);
   const activity = msg.activity;
-  if (activity && activity.type === BALLOT.type && activity.ballot) {
-    upsert(activity.ballot, false);
+  if (activity && activity.type === BALLOT.type && ballots.put(activity.ballot, mergeBallot)) {
     ctx.setCurrent(BALLOT.type, activity.ballot.id);
   }
 }
 
-function upsert(incoming, redraw = true) {
-  if (!incoming || !incoming.id) return;
-  const known = ballots.get(incoming.id);
-  const merged = mergeActivity(known, incoming);
-  if (known && incoming.result === undefined) merged.result = known.result;
+/** A copy of a ballot: broadcasts carry no result, so the known one stays. */
+function mergeBallot(known, incoming) {
+  const merged = mergeKeeping(known, incoming, ["result"]);
   merged.revealed = revealed(merged);
-  ballots.set(incoming.id, merged);
-  if (!order.includes(incoming.id)) {
-    order.push(incoming.id);
-    order.sort((a, b) => (ballots.get(a).created_at || 0) - (ballots.get(b).created_at || 0));
-  }
-  if (redraw) ctx.render();
+  return merged;
 }
 
-const items = () => order.map((id) => ballots.get(id));
+function upsert(incoming, redraw = true) {
+  if (ballots.put(incoming, mergeBallot) && redraw) ctx.render();
+}
+
+const items = () => ballots.items();
 const item = (id) => ballots.get(id) || null;
 
 // -- the stage ---------------------------------------------------------------------------
@@ -239,10 +230,10 @@ function onResults(msg) {
 // -- the list ------------------------------------------------------------------------------
 function render() {
   $("ballot-create-button").disabled = ctx.ended;
-  $("ballots-empty").hidden = order.length > 0;
+  $("ballots-empty").hidden = ballots.size > 0;
   $("ballots").replaceChildren(
-    ...order.map((id) => {
-      const ballot = ballots.get(id);
+    ...ballots.items().map((ballot) => {
+      const id = ballot.id;
       const titleId = `ballot-title-${id}`;
       const selected = ctx.isSelected(BALLOT.type, id);
       return el(

@@ -12,15 +12,16 @@
 // harvest_id after a reconnect, so it is never written twice.
 
 import { announce, focusIfLost, userText } from "../../core/a11y.js";
+import { ServerClock, clockText } from "../../core/clock.js";
 import { call } from "../../core/connection.js";
 import { $, el, setText, storage } from "../../core/dom.js";
 import { errorText } from "../../core/errors.js";
 import { t, tParts } from "../../core/i18n.js";
 import { registerKind } from "../../core/kinds.js";
+import { RETRYABLE } from "../../core/resend.js";
 import { newVoteId } from "../../core/sync.js";
-import { CAFE, ServerClock, clockText, mergeCafe } from "./model.js";
+import { CAFE, mergeCafe } from "./model.js";
 
-const RETRYABLE = new Set(["offline", "timeout", "unavailable", "rate_limited"]);
 // The cafés this person left on this device (not joined again by a welcome).
 const leftKey = (code) => `plenary.cafe.left.${code}`;
 

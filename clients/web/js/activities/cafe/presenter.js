@@ -6,17 +6,18 @@
 // harvests) and what the big screen shows, with a button per harvest to put it there.
 // The console is in English; what people typed is shown as typed (dir="auto").
 
+import { ActivityList } from "../../core/activity-list.js";
+import { ServerClock, clockText } from "../../core/clock.js";
 import { $, el, setText } from "../../core/dom.js";
 import { staffErrorText } from "../../core/errors.js";
 import { registerKind } from "../../core/kinds.js";
-import { CAFE, ServerClock, clockText, harvestKey, mergeCafe } from "./model.js";
+import { CAFE, harvestKey, mergeCafe } from "./model.js";
 
 const REFRESH_MS = 8000; // the joined count (no message tells it) while a café is on stage
 
 let ctx = null; // the page shell's context (js/presenter.js)
 const clock = new ServerClock();
-const cafes = new Map(); // id -> café
-let order = []; // café ids, oldest first
+const cafes = new ActivityList(); // id -> café, oldest first
 /** The café on stage as the server showed it: tables, figures, people, harvests. */
 let live = null;
 let attendees = null; // the event's attendees (cafe:attendees), to choose hosts from
@@ -135,15 +136,9 @@ function syncSizeLabel() {
 /** `welcome` (and `state:get`): every café of the event, and the one on stage. */
 function applyState(msg) {
   clock.learn(msg.server_time);
-  if (Array.isArray(msg.cafes)) {
-    const listed = new Set(msg.cafes.map((c) => c.id));
-    for (const id of [...cafes.keys()]) if (!listed.has(id)) cafes.delete(id);
-    order = order.filter((id) => listed.has(id));
-    for (const cafe of msg.cafes) upsert(cafe);
-  }
+  if (Array.isArray(msg.cafes)) cafes.replace(msg.cafes, mergeCafe);
   const activity = msg.activity;
-  if (activity && activity.type === CAFE.type && activity.cafe) {
-    upsert(activity.cafe);
+  if (activity && activity.type === CAFE.type && upsert(activity.cafe)) {
     ctx.setCurrent(CAFE.type, activity.cafe.id);
     live = {
       cafe_id: activity.cafe.id,
@@ -163,7 +158,7 @@ function applyState(msg) {
 }
 
 function items() {
-  return order.map((id) => cafes.get(id));
+  return cafes.items();
 }
 
 function item(id) {
@@ -171,14 +166,7 @@ function item(id) {
 }
 
 function upsert(incoming) {
-  if (!incoming || !incoming.id) return null;
-  const merged = mergeCafe(cafes.get(incoming.id), incoming);
-  cafes.set(incoming.id, merged);
-  if (!order.includes(incoming.id)) {
-    order.push(incoming.id);
-    order.sort((a, b) => (cafes.get(a).created_at || 0) - (cafes.get(b).created_at || 0));
-  }
-  return merged;
+  return cafes.put(incoming, mergeCafe);
 }
 
 /** A round's start or end changes the café without a new copy of it. */
@@ -200,9 +188,9 @@ function roundLine(cafe) {
 
 function render() {
   $("cafe-create-button").disabled = ctx.ended;
-  $("cafes-empty").hidden = order.length > 0;
-  const rows = order.map((id) => {
-    const cafe = cafes.get(id);
+  $("cafes-empty").hidden = cafes.size > 0;
+  const rows = cafes.items().map((cafe) => {
+    const id = cafe.id;
     const titleId = `cafe-row-title-${id}`;
     const selected = ctx.isSelected(CAFE.type, id);
     const open = cafe.status === "open";
@@ -642,7 +630,7 @@ function restoreFocus(key) {
 function startTicker() {
   if (ticker !== null) return;
   ticker = setInterval(() => {
-    const selected = order.map((id) => cafes.get(id)).find((c) => ctx.isSelected(CAFE.type, c.id));
+    const selected = cafes.items().find((c) => ctx.isSelected(CAFE.type, c.id));
     const node = $("cafe-clock");
     if (!selected || !node) return stopTicker();
     setText(node, clockLine(selected));
@@ -657,7 +645,7 @@ function stopTicker() {
 async function onStageClick(evt) {
   const button = evt.target.closest("button[data-cafe-action]");
   if (!button) return;
-  const cafe = order.map((id) => cafes.get(id)).find((c) => ctx.isSelected(CAFE.type, c.id));
+  const cafe = cafes.items().find((c) => ctx.isSelected(CAFE.type, c.id));
   if (!cafe) return;
   const action = button.dataset.cafeAction;
   if (action === "round") {

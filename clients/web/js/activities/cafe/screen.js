@@ -3,10 +3,11 @@
 // (`cafe:spotlight`: the latest few, each with its table, topic and author).
 
 import { userText } from "../../core/a11y.js";
+import { ServerClock, clockText } from "../../core/clock.js";
 import { $, el, setText } from "../../core/dom.js";
 import { formatNumber, t, tParts } from "../../core/i18n.js";
 import { registerKind } from "../../core/kinds.js";
-import { CAFE, ServerClock, clockText, mergeCafe } from "./model.js";
+import { CAFE, mergeCafe } from "./model.js";
 
 const MAX_TOPICS = 8; // more than this many topics: "and N more"
 

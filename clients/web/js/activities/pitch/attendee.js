@@ -12,11 +12,11 @@ import { $, el, setText } from "../../core/dom.js";
 import { errorText } from "../../core/errors.js";
 import { t } from "../../core/i18n.js";
 import { registerKind } from "../../core/kinds.js";
+import { RETRYABLE, retryDelay } from "../../core/resend.js";
 import { missedChange, newVoteId } from "../../core/sync.js";
 import { FEEDBACK_MAX, JURY_SCORES, PITCH, STARS, mergeSession, pitchOf, pitchesSoFar } from "./model.js";
 
 const SEND_TIMEOUT_MS = 8000;
-const RETRYABLE = new Set(["unavailable", "timeout", "rate_limited"]);
 const EMPTY = () => ({ ratings: {}, feedback: {}, jury: {} });
 
 let ctx = null; // the page shell's context (js/attendee.js)
@@ -375,10 +375,10 @@ async function send(entry) {
     return;
   }
   const error = ack.error || {};
-  if (RETRYABLE.has(error.code) || error.code === "offline") {
+  if (RETRYABLE.has(error.code)) {
     if (error.code === "offline") return renderStatus();
     state.attempts += 1;
-    const delay = error.code === "rate_limited" && error.retry_after_ms ? error.retry_after_ms : Math.min(15000, 1000 * 2 ** Math.min(state.attempts - 1, 4));
+    const delay = retryDelay(error, state.attempts);
     state.note = { kind: "info", text: () => `${errorText(error)} ${t("pitch.retrying", { seconds: Math.ceil(delay / 1000) })}` };
     renderStatus();
     state.retryTimer = setTimeout(flush, delay + Math.random() * 300);

@@ -1,8 +1,8 @@
 // What every page's pitch-session part shares: the kind's name, the pitches already on
-// (attendees rate those), the server's clock (a pitch timer runs from `now_at` on the
-// server's clock: the screen counts down against it, not against the device's own), and
-// how time left and an average read. The session object is in docs/protocol.md ("Pitch
-// sessions"); what the presenter typed (titles, names) is shown as typed.
+// (attendees rate those), when the pitch timer ends (it runs from `now_at` on the
+// server's clock: the pages count down with core/clock.js), and how an average reads.
+// The session object is in docs/protocol.md ("Pitch sessions"); what the presenter
+// typed (titles, names) is shown as typed.
 
 import { mergeActivity } from "../../core/sync.js";
 
@@ -45,51 +45,6 @@ export function timerEndsAt(session) {
     return null;
   }
   return session.now_at + session.now_timer_s * 1000;
-}
-
-/**
- * The server's clock as this page knows it: every `welcome` carries `server_time` and
- * every server message its `ts` (both epoch ms, stamped when the server sent them), so
- * `server - local` is known to within the message's travel time. The smallest offset
- * seen lately wins (a message that took long to arrive makes the server look behind).
- */
-export class ServerClock {
-  constructor() {
-    this.offset = 0;
-    this.known = false;
-    this.seenAt = 0;
-  }
-
-  learn(serverMs) {
-    if (typeof serverMs !== "number" || !Number.isFinite(serverMs)) return;
-    const local = Date.now();
-    const offset = serverMs - local;
-    if (!this.known || offset > this.offset || local - this.seenAt > 60000) {
-      this.offset = offset;
-      this.known = true;
-      this.seenAt = local;
-    }
-  }
-
-  now() {
-    return Date.now() + this.offset;
-  }
-
-  /** Milliseconds left until `endsAt` (server clock), never below 0. */
-  left(endsAt) {
-    if (typeof endsAt !== "number") return 0;
-    return Math.max(0, endsAt - this.now());
-  }
-}
-
-/** "4:05" (or "1:02:03" past an hour) for `ms` left, rounded up to the second. */
-export function clockText(ms) {
-  const total = Math.max(0, Math.ceil(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const two = (n) => String(n).padStart(2, "0");
-  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
 }
 
 /** "4.00" for the presenter's average (the server rounds to 2 decimals), "–" for none. */

@@ -6,16 +6,17 @@
 // and close. The console is in English.
 
 import { focusIfLost } from "../../core/a11y.js";
+import { ActivityList } from "../../core/activity-list.js";
+import { ServerClock, clockText } from "../../core/clock.js";
 import { $, el, setText } from "../../core/dom.js";
 import { staffErrorText } from "../../core/errors.js";
 import { registerKind } from "../../core/kinds.js";
-import { missedChange, statusText } from "../../core/sync.js";
+import { mergeKeeping, missedChange, statusText } from "../../core/sync.js";
 import { buildForm } from "./form.js";
-import { PITCH, ServerClock, averageText, clockText, mergeSession, pitchOf, placeOfNow, timerEndsAt } from "./model.js";
+import { PITCH, averageText, pitchOf, placeOfNow, timerEndsAt } from "./model.js";
 
 let ctx = null; // the page shell's context (js/presenter.js)
-const sessions = new Map(); // id -> the presenter's view of a session
-let order = []; // session ids, oldest first
+const sessions = new ActivityList(); // id -> the presenter's view of a session, oldest first
 const clock = new ServerClock();
 let ticker = null;
 let attendees = null; // the event's attendees (pitch:attendees), to name jurors from
@@ -50,36 +51,21 @@ function mount(shell) {
 
 function applyState(msg) {
   clock.learn(msg.server_time);
-  if (Array.isArray(msg.pitch_sessions)) {
-    const listed = new Set(msg.pitch_sessions.map((s) => s.id));
-    for (const id of [...sessions.keys()]) if (!listed.has(id)) sessions.delete(id);
-    order = order.filter((id) => listed.has(id));
-    for (const session of msg.pitch_sessions) upsert(session, false);
-  }
+  if (Array.isArray(msg.pitch_sessions)) sessions.replace(msg.pitch_sessions, mergeWithRatings);
   const activity = msg.activity;
-  if (activity && activity.type === PITCH.type && activity.session) {
-    upsert(activity.session, false);
+  if (activity && activity.type === PITCH.type && sessions.put(activity.session, mergeWithRatings)) {
     ctx.setCurrent(PITCH.type, activity.session.id);
   }
 }
 
 /** A copy of a session: broadcasts carry no ratings, so the known ones stay. */
+const mergeWithRatings = (known, incoming) => mergeKeeping(known, incoming, ["ratings", "jury", "feedback_count", "ratings_seq"]);
+
 function upsert(incoming, redraw = true) {
-  if (!incoming || !incoming.id) return;
-  const known = sessions.get(incoming.id);
-  const merged = mergeSession(known, incoming);
-  for (const field of ["ratings", "jury", "feedback_count", "ratings_seq"]) {
-    if (incoming[field] === undefined && known) merged[field] = known[field];
-  }
-  sessions.set(incoming.id, merged);
-  if (!order.includes(incoming.id)) {
-    order.push(incoming.id);
-    order.sort((a, b) => (sessions.get(a).created_at || 0) - (sessions.get(b).created_at || 0));
-  }
-  if (redraw) ctx.render();
+  if (sessions.put(incoming, mergeWithRatings) && redraw) ctx.render();
 }
 
-const items = () => order.map((id) => sessions.get(id));
+const items = () => sessions.items();
 const item = (id) => sessions.get(id) || null;
 
 // -- the stage ---------------------------------------------------------------------------
@@ -347,10 +333,10 @@ function onRatings(msg) {
 // -- the list ------------------------------------------------------------------------------
 function render() {
   $("pitch-create-button").disabled = ctx.ended;
-  $("pitch-sessions-empty").hidden = order.length > 0;
+  $("pitch-sessions-empty").hidden = sessions.size > 0;
   $("pitch-sessions").replaceChildren(
-    ...order.map((id) => {
-      const session = sessions.get(id);
+    ...sessions.items().map((session) => {
+      const id = session.id;
       const selected = ctx.isSelected(PITCH.type, id);
       const now = pitchOf(session, session.now);
       return el(

@@ -2,11 +2,12 @@
 // "Pitch 2 of 5") and its timer counting down on the server's clock (from `now_at`, as
 // the quiz and café screens do). Nothing else: no ratings, no feedback, no jurors.
 
+import { ServerClock, clockText } from "../../core/clock.js";
 import { $, el, setText } from "../../core/dom.js";
 import { t } from "../../core/i18n.js";
 import { registerKind } from "../../core/kinds.js";
 import { missedChange } from "../../core/sync.js";
-import { PITCH, ServerClock, clockText, mergeSession, pitchOf, placeOfNow, timerEndsAt } from "./model.js";
+import { PITCH, mergeSession, pitchOf, placeOfNow, timerEndsAt } from "./model.js";
 
 let ctx = null; // the page shell's context (js/screen.js)
 const clock = new ServerClock();

@@ -6,31 +6,26 @@
 // showing its results is announced to screen readers.
 
 import { announce, focusIfLost } from "../../core/a11y.js";
-import { call } from "../../core/connection.js";
 import { $, el, setText, storage } from "../../core/dom.js";
 import { errorText } from "../../core/errors.js";
 import { formatNumber, t, tParts } from "../../core/i18n.js";
 import { registerKind } from "../../core/kinds.js";
+import { Resender } from "../../core/resend.js";
 import { mergeActivity, missedChange, newVoteId, newerResults } from "../../core/sync.js";
 import { buildAnswerArea, clearTextAnswer, hintFor, updateAnswerArea } from "./answer-area.js";
 import { POLL, PollResultsView, answerNode, kindLabel } from "./model.js";
-
-const VOTE_TIMEOUT_MS = 8000;
-const RETRYABLE = new Set(["unavailable", "timeout", "offline", "rate_limited"]);
 
 // The keys predate the kinds registry: kept, so answers stored before an update resume.
 const answersKey = (code) => `plenary.answers.${code}`;
 const pendingKey = (code) => `plenary.pending.${code}`;
 
 let ctx = null; // the page shell's context (js/attendee.js)
+let voter = null; // sends `state.pending` (core/resend.js)
 const state = {
   poll: null, // the poll on stage (poll object + results)
   answers: {}, // poll_id -> stored answer, as acknowledged by the server
   pending: null, // {poll_id, choice, vote_id}: sent or to send, not yet acknowledged
   queued: null, // a newer answer chosen while `pending` was in flight
-  inFlight: false,
-  attempts: 0,
-  retryTimer: null,
   note: null, // {poll_id, kind: "error" | "info", parts: () => [text or nodes]}
   builtFor: null, // poll id + kind the answer area was built for
 };
@@ -39,6 +34,30 @@ let resultsView = null;
 // -- the shell's hooks --------------------------------------------------------------------
 function mount(shell) {
   ctx = shell;
+  voter = new Resender(ctx, "poll:vote", {
+    pending: () => state.pending,
+    acked: (vote, ack) => {
+      rememberAnswer(vote.poll_id, ack.choice);
+      if (state.poll && state.poll.id === vote.poll_id) state.note = null;
+      next();
+    },
+    // Refused for good (closed poll, bad choice, ...): nothing was stored.
+    refused: (vote, error) => {
+      state.note = { poll_id: vote.poll_id, kind: "error", parts: () => [errorText(error)] };
+      next();
+    },
+    superseded: () => {
+      if (!state.queued) return false;
+      next(); // a newer answer replaces this one
+      return true;
+    },
+    retrying: (vote, error, seconds) => {
+      state.note = { poll_id: vote.poll_id, kind: "info", parts: () => [errorText(error), " ", t("poll.retrying", { seconds })] };
+      renderPoll();
+    },
+    notConnected: renderStatus,
+    offline: renderPoll,
+  });
   ctx.stage.append(
     el(
       "article",
@@ -102,13 +121,13 @@ function forget(code) {
   storage.set(answersKey(code), null);
   storage.set(pendingKey(code), null);
   if (code !== ctx.code) return;
-  clearTimeout(state.retryTimer);
+  voter.cancel();
   Object.assign(state, { poll: null, answers: {}, pending: null, queued: null, note: null, builtFor: null });
 }
 
 /** The event ended: nothing more to send. */
 function stop() {
-  clearTimeout(state.retryTimer);
+  voter.cancel();
   state.pending = null;
   state.queued = null;
   storage.set(pendingKey(ctx.code), null);
@@ -126,7 +145,7 @@ function applyState(msg) {
   } else {
     setPoll(null);
   }
-  flushPending();
+  voter.flush();
 }
 
 /** Another kind's activity went on stage. */
@@ -310,81 +329,31 @@ function submit(choice) {
   if (!poll || poll.status !== "open") return;
   const vote = { poll_id: poll.id, choice, vote_id: newVoteId() };
   state.note = null;
-  if (state.inFlight) {
+  if (voter.inFlight) {
     state.queued = vote; // sent when the one in flight is answered
   } else {
-    clearTimeout(state.retryTimer);
+    voter.restart();
     state.pending = vote;
-    state.attempts = 0;
   }
   savePending();
   renderPoll();
-  if (!state.inFlight) send();
+  if (!voter.inFlight) voter.send();
 }
 
 function savePending() {
   storage.set(pendingKey(ctx.code), state.queued || state.pending);
 }
 
-/** After a (re)connect: send what is waiting, with its original vote_id. */
-function flushPending() {
-  if (state.pending && !state.inFlight) {
-    clearTimeout(state.retryTimer);
-    send();
-  }
-}
-
-async function send() {
-  const vote = state.pending;
-  if (!vote || state.inFlight) return;
-  if (!ctx.socket || !ctx.socket.connected) {
-    renderStatus(); // sent by flushPending() after the next welcome
-    return;
-  }
-  state.inFlight = true;
-  const ack = await call(ctx.socket, "poll:vote", vote, VOTE_TIMEOUT_MS);
-  state.inFlight = false;
-  if (state.pending !== vote) return; // left the event meanwhile
-  if (ack.ok) {
-    rememberAnswer(vote.poll_id, ack.choice);
-    if (state.poll && state.poll.id === vote.poll_id) state.note = null;
-    return next();
-  }
-  const error = ack.error || {};
-  if (RETRYABLE.has(error.code)) {
-    if (state.queued) return next(); // a newer answer replaces this one
-    if (error.code === "offline") {
-      renderPoll(); // resent after the next welcome
-      return;
-    }
-    state.attempts += 1;
-    const backoff = Math.min(15000, 1000 * 2 ** Math.min(state.attempts - 1, 4));
-    const delay = error.code === "rate_limited" && error.retry_after_ms ? error.retry_after_ms : backoff;
-    const seconds = Math.ceil(delay / 1000);
-    state.note = {
-      poll_id: vote.poll_id,
-      kind: "info",
-      parts: () => [errorText(error), " ", t("poll.retrying", { seconds })],
-    };
-    renderPoll();
-    state.retryTimer = setTimeout(send, delay + Math.random() * 300);
-    return;
-  }
-  // Refused for good (closed poll, bad choice, ...): nothing was stored.
-  state.note = { poll_id: vote.poll_id, kind: "error", parts: () => [errorText(error)] };
-  next();
-}
-
 /** The acknowledged (or refused) answer is done: move on to a queued one, if any. */
 function next() {
   state.pending = state.queued;
   state.queued = null;
-  state.attempts = 0;
+  voter.restart();
   savePending();
   if (!state.pending) delete $("answer-area").dataset.touched;
   if (!state.pending && state.note === null) clearTextAnswer();
   renderPoll();
-  if (state.pending) send();
+  if (state.pending) voter.send();
 }
 
 registerKind({

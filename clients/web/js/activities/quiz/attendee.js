@@ -10,11 +10,11 @@
 // answer is right before the question closes: the page does not know it.
 
 import { announce, focusIfLost } from "../../core/a11y.js";
-import { call } from "../../core/connection.js";
 import { $, el, setText, storage } from "../../core/dom.js";
 import { errorText } from "../../core/errors.js";
 import { formatNumber, t, tParts } from "../../core/i18n.js";
 import { registerKind } from "../../core/kinds.js";
+import { Resender } from "../../core/resend.js";
 import { newVoteId } from "../../core/sync.js";
 import {
   CHOICE_KINDS,
@@ -31,8 +31,6 @@ import {
   topOf,
 } from "./model.js";
 
-const ANSWER_TIMEOUT_MS = 8000;
-const RETRYABLE = new Set(["unavailable", "timeout", "offline", "rate_limited"]);
 const pendingKey = (code) => `plenary.quiz.pending.${code}`;
 
 const HINT_KEYS = {
@@ -46,6 +44,7 @@ const HINT_KEYS = {
 let ctx = null; // the page shell's context (js/attendee.js)
 const clock = new ServerClock();
 let countdown = null;
+let answerer = null; // sends `state.pending` (core/resend.js)
 const state = {
   quiz: null, // the quiz on stage as anyone sees it (docs/protocol.md, "The quiz object")
   progress: -3, // how far it has got (model.progressOf): older copies are ignored
@@ -55,9 +54,6 @@ const state = {
   final: null, // this player's final quiz:result
   ended: null, // quiz:ended (the podium)
   pending: null, // {quiz_id, question_id, choice, answer_id}: sent or to send, not acked
-  inFlight: false,
-  attempts: 0,
-  retryTimer: null,
   note: null, // {question_id, kind: "error" | "info", parts: () => [...]}
   selection: [], // `multiple`: the option ids picked, not sent yet
   builtFor: null, // the question the answer area was built for
@@ -68,6 +64,23 @@ const state = {
 function mount(shell) {
   ctx = shell;
   countdown = new Countdown(clock, drawCountdown);
+  // A question is open for seconds: quick retries, at most 4 s apart.
+  answerer = new Resender(
+    ctx,
+    "quiz:answer",
+    {
+      pending: () => state.pending,
+      acked: onAnswerAcked,
+      refused: onAnswerRefused,
+      retrying: (answer, error, seconds) => {
+        state.note = { question_id: answer.question_id, kind: "info", parts: () => [errorText(error), " ", t("quiz.retrying", { seconds })] };
+        render();
+      },
+      notConnected: renderStatus,
+      offline: render,
+    },
+    { first: 500, most: 4000, jitterMs: 200 },
+  );
   ctx.stage.append(
     el(
       "article",
@@ -119,7 +132,7 @@ function start() {
 function forget(code) {
   storage.set(pendingKey(code), null);
   if (code !== ctx.code) return;
-  clearTimeout(state.retryTimer);
+  answerer.cancel();
   countdown.stop();
   Object.assign(state, {
     quiz: null,
@@ -139,7 +152,7 @@ function forget(code) {
 
 /** The event ended: nothing more to send. */
 function stop() {
-  clearTimeout(state.retryTimer);
+  answerer.cancel();
   countdown.stop();
   state.pending = null;
   storage.set(pendingKey(ctx.code), null);
@@ -683,12 +696,12 @@ function renderFinal() {
 function submit(choice) {
   const quiz = state.quiz;
   if (!isOpen() || answeredOrSending()) return;
+  answerer.restart();
   state.pending = { quiz_id: quiz.id, question_id: quiz.question.id, choice, answer_id: newVoteId() };
-  state.attempts = 0;
   state.note = null;
   savePending();
   render();
-  send();
+  answerer.send();
 }
 
 function savePending() {
@@ -705,7 +718,7 @@ function flushPending() {
   const open =
     quiz && quiz.id === pending.quiz_id && quiz.phase === "question" && currentQuestionId() === pending.question_id;
   if (open && !(state.me && state.me.answered)) {
-    sendNow();
+    answerer.flush();
     return;
   }
   state.pending = null;
@@ -713,49 +726,18 @@ function flushPending() {
   render();
 }
 
-function sendNow() {
-  if (state.inFlight) return;
-  clearTimeout(state.retryTimer);
-  send();
+function onAnswerAcked(answer, ack) {
+  state.pending = null;
+  savePending();
+  if (currentQuestionId() === answer.question_id && state.quiz && state.quiz.id === answer.quiz_id) {
+    state.me = { ...(state.me || {}), answered: true, choice: ack.choice, answer_id: answer.answer_id, elapsed_ms: ack.elapsed_ms };
+    state.note = null;
+  }
+  render();
 }
 
-async function send() {
-  const answer = state.pending;
-  if (!answer || state.inFlight) return;
-  if (!ctx.socket || !ctx.socket.connected) {
-    renderStatus(); // sent by flushPending() after the next welcome
-    return;
-  }
-  state.inFlight = true;
-  const ack = await call(ctx.socket, "quiz:answer", answer, ANSWER_TIMEOUT_MS);
-  state.inFlight = false;
-  if (state.pending !== answer) return; // left the event meanwhile
-  if (ack.ok) {
-    state.pending = null;
-    savePending();
-    if (currentQuestionId() === answer.question_id && state.quiz && state.quiz.id === answer.quiz_id) {
-      state.me = { ...(state.me || {}), answered: true, choice: ack.choice, answer_id: answer.answer_id, elapsed_ms: ack.elapsed_ms };
-      state.note = null;
-    }
-    render();
-    return;
-  }
-  const error = ack.error || {};
-  if (RETRYABLE.has(error.code)) {
-    if (error.code === "offline") {
-      render(); // sent after the next welcome
-      return;
-    }
-    state.attempts += 1;
-    const backoff = Math.min(4000, 500 * 2 ** Math.min(state.attempts - 1, 3));
-    const delay = error.code === "rate_limited" && error.retry_after_ms ? error.retry_after_ms : backoff;
-    const seconds = Math.max(1, Math.ceil(delay / 1000));
-    state.note = { question_id: answer.question_id, kind: "info", parts: () => [errorText(error), " ", t("quiz.retrying", { seconds })] };
-    render();
-    state.retryTimer = setTimeout(send, delay + Math.random() * 200);
-    return;
-  }
-  // Refused for good (too late, already answered, ...): nothing (more) was stored.
+/** Refused for good (too late, already answered, ...): nothing (more) was stored. */
+function onAnswerRefused(answer, error) {
   state.pending = null;
   savePending();
   state.note = { question_id: answer.question_id, kind: "error", parts: () => [errorText(error)] };

@@ -5,6 +5,7 @@
 // the live answer count, and after each close the distribution and the top 10; after
 // the end, the podium. The console is in English.
 
+import { ActivityList } from "../../core/activity-list.js";
 import { barList } from "../../core/charts.js";
 import { $, el, setText } from "../../core/dom.js";
 import { staffErrorText } from "../../core/errors.js";
@@ -24,8 +25,7 @@ const LETTERS = ["a", "b", "c", "d", "e", "f"];
 const SOCKET_IMPORT_BYTES = 12_000;
 
 let ctx = null; // the page shell's context (js/presenter.js)
-const quizzes = new Map(); // id -> item (the definition, with answers, and its progress)
-let order = []; // quiz ids, oldest first
+const quizzes = new ActivityList(); // id -> item (the definition, with answers, and its progress), oldest first
 const clock = new ServerClock();
 let countdown = null;
 let editorSeq = 0; // ids for the fields of the question editors
@@ -106,12 +106,7 @@ function controlButton(action, label) {
 /** `welcome` (and `state:get`): every quiz of the event, and the one on stage. */
 function applyState(msg) {
   clock.sample(msg.server_time);
-  if (Array.isArray(msg.quizzes)) {
-    const listed = new Set(msg.quizzes.map((q) => q.id));
-    for (const id of [...quizzes.keys()]) if (!listed.has(id)) quizzes.delete(id);
-    order = order.filter((id) => listed.has(id));
-    for (const definition of msg.quizzes) upsert(definition);
-  }
+  if (Array.isArray(msg.quizzes)) quizzes.replace(msg.quizzes, mergeQuiz);
   const activity = msg.activity;
   const current = activity && activity.type === QUIZ.type ? activity.quiz : null;
   if (current) {
@@ -126,7 +121,7 @@ function applyState(msg) {
 }
 
 function items() {
-  return order.map((id) => quizzes.get(id));
+  return quizzes.items();
 }
 
 function item(id) {
@@ -152,8 +147,10 @@ function lifecycle(phase) {
  * than what the console shows (by progress) does not take it back.
  */
 function upsert(incoming) {
-  if (!incoming || !incoming.id) return null;
-  const known = quizzes.get(incoming.id);
+  return quizzes.put(incoming, mergeQuiz);
+}
+
+function mergeQuiz(known, incoming) {
   const progress = progressOf(incoming.phase, incoming.index);
   const item = known ? { ...known } : { id: incoming.id, revealed: false, results: null, progress: -3, answered: 0, online: null };
   if (Array.isArray(incoming.questions)) item.questions = incoming.questions;
@@ -176,11 +173,6 @@ function upsert(incoming) {
     if (incoming.deadline !== undefined) item.deadline = incoming.deadline;
   }
   if (item.created_at === undefined) item.created_at = Date.now();
-  quizzes.set(item.id, item);
-  if (!order.includes(item.id)) {
-    order.push(item.id);
-    order.sort((a, b) => (quizzes.get(a).created_at || 0) - (quizzes.get(b).created_at || 0));
-  }
   return item;
 }
 
@@ -259,10 +251,10 @@ function onEnded(msg) {
 function render() {
   $("quiz-create-button").disabled = ctx.ended;
   $("quiz-import-button").disabled = ctx.ended;
-  $("quizzes-empty").hidden = order.length > 0;
+  $("quizzes-empty").hidden = quizzes.size > 0;
   $("quizzes").replaceChildren(
-    ...order.map((id) => {
-      const quiz = quizzes.get(id);
+    ...quizzes.items().map((quiz) => {
+      const id = quiz.id;
       const titleId = `quiz-title-${id}`;
       const selected = ctx.isSelected(QUIZ.type, id);
       const count = (quiz.questions || []).length;
