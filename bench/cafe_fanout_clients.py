@@ -14,24 +14,19 @@ websocket framing written out, a received message costs a few byte comparisons a
 
 from __future__ import annotations
 
-import asyncio
-import gc
-import json
 from typing import Any
 
-from bench.fanout_clients import HANDSHAKE_TIMEOUT_S, Attendee, Worker, now_ms, sleep_until
+from bench.fanout_clients import Person, Worker, now_ms, serve
 
 ASSIGNMENT = b'42["cafe:assignment"'
 SPOTLIGHT = b'42["cafe:spotlight"'
-WELCOME = b'42["welcome"'
 
 
-class CafeAttendee(Attendee):
-    """An attendee that remembers its id and keeps its assignments' frames."""
+class CafeAttendee(Person):
+    """A person that keeps its assignments' frames."""
 
     def __init__(self, worker: Worker, index: int, url: str, auth: dict[str, Any]) -> None:
         super().__init__(worker, index, url, auth)
-        self.attendee_id: str | None = None
         self.kept: list[bytes] = []
         self.url = url
         # When this attendee last received each measured message (epoch ms): the bench
@@ -44,53 +39,13 @@ class CafeAttendee(Attendee):
             self.last[ASSIGNMENT] = now_ms()
         elif p.startswith(SPOTLIGHT):
             self.last[SPOTLIGHT] = now_ms()
-        elif self.attendee_id is None and p.startswith(WELCOME):
-            # Once per connection, before anything is measured.
-            self.attendee_id = json.loads(p[2:])[1]["attendee"]["id"]
         super().on_text(p)
 
 
 class CafeWorker(Worker):
     """The attendees of one client process."""
 
-    async def connect_people(
-        self,
-        urls: list[str],
-        people: list[dict[str, Any]],
-        start_at: float,
-        concurrency: int,
-    ) -> dict[str, Any]:
-        """Connect ``people`` (``{"index", "auth"}`` each; attendee ``index`` goes to
-        ``urls[index % len(urls)]``) and wait for their welcomes."""
-        await sleep_until(start_at)
-        gate = asyncio.Semaphore(concurrency)
-
-        async def one(person: dict[str, Any]) -> None:
-            i = int(person["index"])
-            url = urls[i % len(urls)]
-            a = CafeAttendee(self, i, url, person["auth"])
-            self.attendees.append(a)
-            async with gate:
-                a.started = now_ms()
-                try:
-                    await self.loop.create_connection(lambda: a, a.host, a.port)
-                    await asyncio.wait_for(asyncio.shield(a.welcomed), HANDSHAKE_TIMEOUT_S)
-                except Exception as exc:  # counted and reported, never hidden
-                    self.failures.append(f"attendee {i}: {exc!r}"[:300])
-                    if a.transport is not None:
-                        a.transport.close()
-
-        await asyncio.gather(*(one(p) for p in people))
-        done = [a for a in self.attendees if a.welcomed.done() and not a.welcomed.exception()]
-        return {
-            "connected": len(done),
-            "failures": self.failures[:5],
-            "last_welcome": max((a.welcomed.result() for a in done), default=0.0),
-            "ids": {str(a.index): a.attendee_id for a in done},
-        }
-
-    def live(self) -> list[Attendee]:
-        return [a for a in self.attendees if a.welcomed.done() and not a.lost]
+    person_class = CafeAttendee
 
     async def join(self, cafe_id: str, tag: int, timeout: float) -> dict[str, Any]:
         """Everyone checks in to the café (``cafe:join``); wait for every ack."""
@@ -144,32 +99,4 @@ COMMANDS = (
 
 def worker_main(pipe: Any, config: dict[str, Any]) -> None:
     """Entry point of a client process: obey ``(command, kwargs)`` until ``stop``."""
-    try:
-        import uvloop
-
-        uvloop.run(_obey(pipe, config))
-    except ImportError:
-        asyncio.run(_obey(pipe, config))
-
-
-async def _obey(pipe: Any, config: dict[str, Any]) -> None:
-    worker = CafeWorker(config)
-    loop = asyncio.get_running_loop()
-    gc.collect()
-    gc.disable()  # no collection pauses while measuring
-    while True:
-        command, kwargs = await loop.run_in_executor(None, pipe.recv)
-        if command == "stop":
-            worker.close()
-            await asyncio.sleep(0.2)
-            pipe.send(None)
-            return
-        if command not in COMMANDS:
-            pipe.send({"error": f"unknown command {command}"})
-            continue
-        result = getattr(worker, command)(**kwargs)
-        if asyncio.iscoroutine(result):
-            result = await result
-        if command == "connect_people":
-            gc.freeze()
-        pipe.send(result)
+    serve(pipe, lambda: CafeWorker(config), COMMANDS)

@@ -42,7 +42,7 @@ import sys
 import time
 import urllib.request
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,6 +228,9 @@ class Clients:
             self.pipes.append(parent)
             self.procs.append(proc)
 
+    def pids(self) -> list[int]:
+        return [int(p.pid) for p in self.procs]
+
     def cpu_s(self) -> float:
         total = 0.0
         for proc in self.procs:
@@ -267,8 +270,10 @@ class Clients:
         return await loop.run_in_executor(None, ask)
 
     async def stop(self) -> None:
+        """Stop every client process: ``stop`` to each (given 10 s, then the rest is
+        killed: a stuck process never holds up the benchmark's clean-up)."""
         with contextlib.suppress(Exception):
-            await self.all("stop")
+            await asyncio.wait_for(self.all("stop"), 10)
         for proc in self.procs:
             proc.join(5)
             if proc.is_alive():
@@ -297,10 +302,9 @@ def summary(values: list[float]) -> dict[str, float]:
     }
 
 
-def latencies(
-    results: list[dict[str, Any]], name: str, lo: float = 0, hi: float = 1e18
-) -> list[float]:
-    out: list[float] = []
+def samples(results: list[dict[str, Any]], name: str) -> Iterator[tuple[array, array, int]]:  # type: ignore[type-arg]
+    """Each client process's samples of ``name``: (the messages' ``ts``, their receipt
+    times, both epoch ms, and the largest frame's size)."""
     for r in results:
         s = r["samples"].get(name)
         if not s:
@@ -309,6 +313,14 @@ def latencies(
         ts.frombytes(s["ts"])
         recv = array("d")
         recv.frombytes(s["recv"])
+        yield ts, recv, s["size"]
+
+
+def latencies(
+    results: list[dict[str, Any]], name: str, lo: float = 0, hi: float = 1e18
+) -> list[float]:
+    out: list[float] = []
+    for ts, recv, _ in samples(results, name):
         out += [b - a for a, b in zip(ts, recv, strict=True) if lo <= a < hi]
     return out
 

@@ -26,6 +26,7 @@ import random
 import struct
 import time
 from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +34,7 @@ from urllib.parse import urlsplit
 HANDSHAKE_TIMEOUT_S = 30.0
 ZERO_MASK = b"\x00\x00\x00\x00"
 PONG = b"\x81\x81" + ZERO_MASK + b"3"
+WELCOME = b'42["welcome"'
 
 
 def now_ms() -> float:
@@ -198,8 +200,26 @@ class Attendee(asyncio.Protocol):
         self.send_text(b"42" + str(ack).encode() + body)
 
 
+class Person(Attendee):
+    """An attendee that remembers its own id (from its ``welcome``): the per-activity
+    benchmarks check each person's messages against what the presenter's ack lists."""
+
+    def __init__(self, worker: Worker, index: int, url: str, auth: dict[str, Any]) -> None:
+        super().__init__(worker, index, url, auth)
+        self.attendee_id: str | None = None
+
+    def on_text(self, p: bytes) -> None:
+        if self.attendee_id is None and p.startswith(WELCOME):
+            # Once per connection, before anything is measured.
+            self.attendee_id = json.loads(p[2:])[1]["attendee"]["id"]
+        super().on_text(p)
+
+
 class Worker:
     """The attendees of one client process and what they measured."""
+
+    #: what ``connect_people`` connects each person as
+    person_class: type[Attendee] = Person
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
@@ -243,6 +263,24 @@ class Worker:
         if w is not None and w[0] == tag and len(lat) >= w[1] and not w[2].done():
             w[2].set_result(None)
 
+    async def open(self, a: Attendee, gate: asyncio.Semaphore) -> None:
+        """Connect ``a`` (as many at once as ``gate`` lets through) and wait for its
+        welcome; a failure is counted and reported, never raised."""
+        self.attendees.append(a)
+        async with gate:
+            a.started = now_ms()
+            try:
+                await self.loop.create_connection(lambda: a, a.host, a.port)
+                await asyncio.wait_for(asyncio.shield(a.welcomed), HANDSHAKE_TIMEOUT_S)
+            except Exception as exc:  # counted and reported, never hidden
+                self.failures.append(f"attendee {a.index}: {exc!r}"[:300])
+                if a.transport is not None:
+                    a.transport.close()
+
+    def live(self) -> list[Attendee]:
+        """The attendees welcomed and still connected."""
+        return [a for a in self.attendees if a.welcomed.done() and not a.lost]
+
     # -- commands --------------------------------------------------------------------
     async def connect(
         self,
@@ -258,18 +296,8 @@ class Worker:
         gate = asyncio.Semaphore(concurrency)
 
         async def one(i: int) -> None:
-            url = urls[i % len(urls)]
-            a = Attendee(self, i, url, {**auth, "name": f"Attendee {i}"})
-            self.attendees.append(a)
-            async with gate:
-                a.started = now_ms()
-                try:
-                    await self.loop.create_connection(lambda: a, a.host, a.port)
-                    await asyncio.wait_for(asyncio.shield(a.welcomed), HANDSHAKE_TIMEOUT_S)
-                except Exception as exc:  # counted and reported, never hidden
-                    self.failures.append(f"attendee {i}: {exc!r}"[:300])
-                    if a.transport is not None:
-                        a.transport.close()
+            auth_i = {**auth, "name": f"Attendee {i}"}
+            await self.open(Attendee(self, i, urls[i % len(urls)], auth_i), gate)
 
         await asyncio.gather(*(one(first + k) for k in range(count)))
         done = [a for a in self.attendees if a.welcomed.done() and not a.welcomed.exception()]
@@ -281,6 +309,27 @@ class Worker:
             "last_welcome": max((a.welcomed.result() for a in done), default=0.0),
             "per_connection_ms": [a.welcomed.result() - a.started for a in done],
             "cpu_s": time.process_time() - cpu0,
+        }
+
+    async def connect_people(
+        self, urls: list[str], people: list[dict[str, Any]], start_at: float, concurrency: int
+    ) -> dict[str, Any]:
+        """Connect ``people`` (``{"index", "auth"}`` each; attendee ``index`` goes to
+        ``urls[index % len(urls)]``) as ``person_class`` and wait for their welcomes."""
+        await sleep_until(start_at)
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(person: dict[str, Any]) -> None:
+            i = int(person["index"])
+            await self.open(self.person_class(self, i, urls[i % len(urls)], person["auth"]), gate)
+
+        await asyncio.gather(*(one(p) for p in people))
+        done = [a for a in self.attendees if a.welcomed.done() and not a.welcomed.exception()]
+        return {
+            "connected": len(done),
+            "failures": self.failures[:5],
+            "last_welcome": max((a.welcomed.result() for a in done), default=0.0),
+            "ids": {str(a.index): getattr(a, "attendee_id", None) for a in done},
         }
 
     async def wait_for(self, name: str, target: int, timeout: float) -> int:
@@ -302,7 +351,7 @@ class Worker:
     async def vote_all(self, poll_id: str, tag: int, start_at: float, timeout: float) -> None:
         """Everyone votes at once, then wait for every ack (bounded)."""
         await sleep_until(start_at)
-        live = [a for a in self.attendees if a.welcomed.done() and not a.lost]
+        live = self.live()
         for a in live:
             self.vote(a, poll_id, tag)
         await self.wait_acks(tag, len(live), timeout)
@@ -401,20 +450,28 @@ async def sleep_until(epoch_ms: float) -> None:
 
 
 COMMANDS = ("connect", "wait_for", "vote_all", "sustain", "collect", "clear")
+CONNECTS = ("connect", "connect_people")
 
 
 def worker_main(pipe: Any, config: dict[str, Any]) -> None:
     """Entry point of a client process: obey ``(command, kwargs)`` until ``stop``."""
+    serve(pipe, lambda: Worker(config), COMMANDS)
+
+
+def serve(pipe: Any, make_worker: Callable[[], Worker], commands: Sequence[str]) -> None:
+    """A client process's loop (every benchmark's ``worker_main`` runs it, with its own
+    worker and commands): obey ``(command, kwargs)`` from ``pipe`` until ``stop``, on
+    uvloop when it is installed."""
     try:
         import uvloop
 
-        uvloop.run(_obey(pipe, config))
+        uvloop.run(_obey(pipe, make_worker, commands))
     except ImportError:
-        asyncio.run(_obey(pipe, config))
+        asyncio.run(_obey(pipe, make_worker, commands))
 
 
-async def _obey(pipe: Any, config: dict[str, Any]) -> None:
-    worker = Worker(config)
+async def _obey(pipe: Any, make_worker: Callable[[], Worker], commands: Sequence[str]) -> None:
+    worker = make_worker()  # in the running loop: the worker keeps it
     loop = asyncio.get_running_loop()
     # No collection pauses while measuring: nothing here makes garbage cycles worth it.
     gc.collect()
@@ -426,13 +483,12 @@ async def _obey(pipe: Any, config: dict[str, Any]) -> None:
             await asyncio.sleep(0.2)
             pipe.send(None)
             return
-        if command not in COMMANDS:
+        if command not in commands:
             pipe.send({"error": f"unknown command {command}"})
             continue
-        method = getattr(worker, command)
-        result = method(**kwargs)
+        result = getattr(worker, command)(**kwargs)
         if asyncio.iscoroutine(result):
             result = await result
-        if command == "connect":
+        if command in CONNECTS:
             gc.freeze()  # the connections live to the end: keep them out of any scan
         pipe.send(result)

@@ -41,26 +41,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import math
-import os
-import platform
 import statistics
 import sys
-import time
-from array import array
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from loadtests.servers import Deployment
-
-from bench.fanout import BENCH_ENV, Clients, Presenter, pct, proc_cpu, wait_for_quiet
+from bench.fanout import acks as ack_latencies
+from bench.fanout import pct, proc_cpu, samples
+from bench.fanout_clients import now_ms
+from bench.fanout_modes import LABELS, ModeRun, add_common_arguments, check_modes, run_modes
 from bench.quiz_fanout_clients import choice_of, worker_main
 
-MODES = ("embedded", "redis")
-LABELS = {"embedded": "embedded", "redis": "2 processes + Redis"}
 ACK_TARGET = 1.1
 FANOUT_TARGET = 1.2
 LIMIT_S = 60
@@ -82,10 +76,6 @@ QUIZ_TAG, POLL_TAG = 1, 2
 def say(message: str) -> None:
     sys.stderr.write(f"[quiz-fanout] {message}\n")
     sys.stderr.flush()
-
-
-def now_ms() -> float:
-    return time.time() * 1000.0
 
 
 # -- the documented rules, written out again (docs/quiz.md) ---------------------------------
@@ -120,29 +110,11 @@ def receipts(results: list[dict[str, Any]], name: str) -> tuple[list[float], set
     lat: list[float] = []
     stamps: set[float] = set()
     size = 0
-    for r in results:
-        s = r["samples"].get(name)
-        if not s:
-            continue
-        ts = array("d")
-        ts.frombytes(s["ts"])
-        recv = array("d")
-        recv.frombytes(s["recv"])
+    for ts, recv, frame in samples(results, name):
         lat += [b - a for a, b in zip(ts, recv, strict=True)]
         stamps |= set(ts)
-        size = max(size, s["size"])
+        size = max(size, frame)
     return lat, stamps, size
-
-
-def ack_latencies(results: list[dict[str, Any]], tag: int) -> list[float]:
-    out: list[float] = []
-    for r in results:
-        raw = r["acks"].get(tag)
-        if raw:
-            a = array("d")
-            a.frombytes(raw)
-            out += list(a)
-    return out
 
 
 def delivery(lat: list[float], stamps: set[float], size: int) -> dict[str, Any]:
@@ -160,95 +132,18 @@ def burst(lat: list[float]) -> dict[str, Any]:
     return {"n": len(lat), "p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99), "max_ms": max(lat)}
 
 
-class Run:
+class Run(ModeRun):
     """One mode: its deployment, clients, presenter and figures."""
 
     def __init__(self, mode: str, args: argparse.Namespace, work_dir: Path) -> None:
-        self.mode = mode
-        self.args = args
-        self.n = args.players
-        self.deployment = Deployment(
-            mode=mode,
-            processes=2 if mode == "redis" else 1,
-            log_dir=work_dir / mode,
-            log_level="WARNING",
-            env=BENCH_ENV,
-        )
-        self.clients: Clients | None = None
-        self.presenter: Presenter | None = None
-        self.shares: list[list[int]] = []
-        self.ids: dict[int, str] = {}
+        super().__init__(mode, args, work_dir, args.players, worker_main, say)
         self.quizzes: list[str] = []
-        self.figures: dict[str, Any] = {"mode": mode, "players": self.n}
+        self.figures["players"] = self.n
         self.rounds: list[dict[str, Any]] = []
-
-    @property
-    def server_pids(self) -> list[int]:
-        return [c.pid for c in self.deployment.servers]
-
-    async def run(self) -> dict[str, Any]:
-        f = self.figures
-        f["load_before"] = round(os.getloadavg()[0], 2)
-        self.deployment.start(say=say)
-        self.clients = Clients(self.args.client_procs, worker_main)
-        try:
-            await self.setup()
-            await self.measure()
-            await self.verify()
-        finally:
-            f["load_after"] = round(os.getloadavg()[0], 2)
-            f["server_errors"] = self.deployment.log_errors()[:5]
-            f["crashed"] = self.deployment.check_alive()
-            if self.presenter is not None:
-                with contextlib.suppress(Exception):
-                    await self.presenter.close()
-            await self.clients.stop()
-            self.deployment.stop()
-        return f
 
     # -- set-up --------------------------------------------------------------------------
     async def setup(self) -> None:
-        assert self.clients is not None
-        f = self.figures
-        event = self.deployment.create_event("Quiz bench")
-        code = event["code"]
-        urls = self.deployment.urls
-        self.presenter = Presenter(urls[0], code, event["presenter_key"])
-        await self.presenter.connect()
-        procs = len(self.clients.pipes)
-        # Contiguous blocks per client process; attendee i connects to urls[i % len]: in
-        # scaled mode every client process holds people of both server processes.
-        bounds = [self.n * k // procs for k in range(procs + 1)]
-        self.shares = [list(range(bounds[k], bounds[k + 1])) for k in range(procs)]
-        start_at = now_ms() + 300
-        conn = await self.clients.each(
-            "connect_people",
-            [
-                {
-                    "urls": urls,
-                    "people": [
-                        {
-                            "index": i,
-                            "auth": {"event": code, "role": "attendee", "name": f"Player {i:05d}"},
-                        }
-                        for i in share
-                    ],
-                    "start_at": start_at,
-                    "concurrency": max(1, self.args.connect_concurrency // procs),
-                }
-                for share in self.shares
-            ],
-        )
-        f["connected"] = sum(c["connected"] for c in conn)
-        f["connect_s"] = round((max(c["last_welcome"] for c in conn) - start_at) / 1000, 2)
-        f["connect_failures"] = [x for c in conn for x in c["failures"]][:5]
-        for c in conn:
-            self.ids.update({int(k): v for k, v in c["ids"].items()})
-        say(f"{self.mode}: {f['connected']} of {self.n} connected in {f['connect_s']} s")
-        if f["connected"] != self.n:
-            raise RuntimeError(
-                f"only {f['connected']} of {self.n} connected: {f['connect_failures']}"
-            )
+        await self.connect_everyone("Quiz bench", lambda i: {"name": f"Player {i:05d}"})
         # Presence is refreshed every second: every player counts as online before a
         # question can close by itself.
         await asyncio.sleep(2.5)
@@ -586,26 +481,8 @@ def table(runs: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def machine() -> str:
-    cores = os.cpu_count() or 1
-    system = f"{platform.system()} {platform.release()}"
-    return f"{cores} cores, Python {platform.python_version()}, {system}"
-
-
 def run_all(args: argparse.Namespace) -> int:
-    runs: list[dict[str, Any]] = []
-    work_dir = Path(args.work_dir)
-    deadline = time.monotonic() + args.max_wait_s
-    for mode in args.modes:
-        _, load, busy = wait_for_quiet(args.max_load, deadline)
-        say(f"{mode}: load average {load:.2f}, {busy:.1f} cores busy with other work")
-        figures = asyncio.run(Run(mode, args, work_dir).run())
-        figures["cores_busy_before"] = round(busy, 2)
-        runs.append(figures)
-    print(f"Machine: {machine()}.\n")
-    print(table(runs))
-    if args.json:
-        Path(args.json).write_text(json.dumps({"runs": runs, "machine": machine()}, indent=1))
+    runs = run_modes(args, lambda mode, work_dir: Run(mode, args, work_dir), table, say)
     ok = all(
         r["problem_count"] == 0
         and not r["crashed"]
@@ -620,19 +497,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--players", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=6, help="rounds of a quiz and a poll")
-    parser.add_argument("--modes", default=",".join(MODES), help="embedded, redis or both")
-    parser.add_argument("--client-procs", type=int, default=2)
-    parser.add_argument("--connect-concurrency", type=int, default=100)
-    parser.add_argument("--max-load", type=float, default=1.5, help="wait while the load is above")
-    parser.add_argument("--max-wait-s", type=float, default=900)
-    parser.add_argument("--work-dir", default="/tmp/plenary-quiz-fanout")
-    parser.add_argument("--json", default="", help="write the figures there")
+    add_common_arguments(parser, work_dir="/tmp/plenary-quiz-fanout")
     args = parser.parse_args(argv)
-    args.modes = [m for m in args.modes.split(",") if m]
     if not 1 <= args.rounds <= 100:
         parser.error("--rounds must be 1 to 100")
-    if any(m not in MODES for m in args.modes):
-        parser.error(f"--modes: {', '.join(MODES)}")
+    check_modes(parser, args)
     return args
 
 

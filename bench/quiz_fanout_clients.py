@@ -13,15 +13,11 @@ framing written out, a received message costs a few byte comparisons and two
 
 from __future__ import annotations
 
-import asyncio
-import gc
-import json
 from typing import Any
 
-from bench.fanout_clients import HANDSHAKE_TIMEOUT_S, Attendee, Worker, now_ms, sleep_until
+from bench.fanout_clients import Person, Worker, now_ms, serve, sleep_until
 
 RESULT = b'42["quiz:result"'
-WELCOME = b'42["welcome"'
 ACK = b"43"
 ANSWER_ACK = b'"elapsed_ms"'
 
@@ -31,12 +27,11 @@ def choice_of(index: int) -> bool:
     return index % 2 == 0
 
 
-class QuizAttendee(Attendee):
-    """An attendee that remembers its id and keeps its results' and answers' frames."""
+class QuizAttendee(Person):
+    """A person that keeps its results' and answers' frames."""
 
     def __init__(self, worker: Worker, index: int, url: str, auth: dict[str, Any]) -> None:
         super().__init__(worker, index, url, auth)
-        self.attendee_id: str | None = None
         self.results: list[bytes] = []
         self.result_times: list[float] = []  # receipt time of each, epoch ms
         self.answer_acks: list[bytes] = []
@@ -47,48 +42,13 @@ class QuizAttendee(Attendee):
             self.result_times.append(now_ms())
         elif p.startswith(ACK) and ANSWER_ACK in p:
             self.answer_acks.append(p)
-        elif self.attendee_id is None and p.startswith(WELCOME):
-            # Once per connection, before anything is measured.
-            self.attendee_id = json.loads(p[2:])[1]["attendee"]["id"]
         super().on_text(p)
 
 
 class QuizWorker(Worker):
     """The attendees of one client process."""
 
-    async def connect_people(
-        self, urls: list[str], people: list[dict[str, Any]], start_at: float, concurrency: int
-    ) -> dict[str, Any]:
-        """Connect ``people`` (``{"index", "auth"}`` each; attendee ``index`` goes to
-        ``urls[index % len(urls)]``) and wait for their welcomes."""
-        await sleep_until(start_at)
-        gate = asyncio.Semaphore(concurrency)
-
-        async def one(person: dict[str, Any]) -> None:
-            i = int(person["index"])
-            a = QuizAttendee(self, i, urls[i % len(urls)], person["auth"])
-            self.attendees.append(a)
-            async with gate:
-                a.started = now_ms()
-                try:
-                    await self.loop.create_connection(lambda: a, a.host, a.port)
-                    await asyncio.wait_for(asyncio.shield(a.welcomed), HANDSHAKE_TIMEOUT_S)
-                except Exception as exc:  # counted and reported, never hidden
-                    self.failures.append(f"attendee {i}: {exc!r}"[:300])
-                    if a.transport is not None:
-                        a.transport.close()
-
-        await asyncio.gather(*(one(p) for p in people))
-        done = [a for a in self.attendees if a.welcomed.done() and not a.welcomed.exception()]
-        return {
-            "connected": len(done),
-            "failures": self.failures[:5],
-            "last_welcome": max((a.welcomed.result() for a in done), default=0.0),
-            "ids": {str(a.index): getattr(a, "attendee_id", None) for a in done},
-        }
-
-    def live(self) -> list[Attendee]:
-        return [a for a in self.attendees if a.welcomed.done() and not a.lost]
+    person_class = QuizAttendee
 
     async def answer_all(
         self, quiz_id: str, question_id: str, tag: int, start_at: float, timeout: float
@@ -154,32 +114,4 @@ COMMANDS = (
 
 def worker_main(pipe: Any, config: dict[str, Any]) -> None:
     """Entry point of a client process: obey ``(command, kwargs)`` until ``stop``."""
-    try:
-        import uvloop
-
-        uvloop.run(_obey(pipe, config))
-    except ImportError:
-        asyncio.run(_obey(pipe, config))
-
-
-async def _obey(pipe: Any, config: dict[str, Any]) -> None:
-    worker = QuizWorker(config)
-    loop = asyncio.get_running_loop()
-    gc.collect()
-    gc.disable()  # no collection pauses while measuring
-    while True:
-        command, kwargs = await loop.run_in_executor(None, pipe.recv)
-        if command == "stop":
-            worker.close()
-            await asyncio.sleep(0.2)
-            pipe.send(None)
-            return
-        if command not in COMMANDS:
-            pipe.send({"error": f"unknown command {command}"})
-            continue
-        result = getattr(worker, command)(**kwargs)
-        if asyncio.iscoroutine(result):
-            result = await result
-        if command == "connect_people":
-            gc.freeze()
-        pipe.send(result)
+    serve(pipe, lambda: QuizWorker(config), COMMANDS)

@@ -34,9 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import json
-import multiprocessing
 import os
 import re
 import sys
@@ -51,7 +49,8 @@ import psutil
 import socketio
 from loadtests.servers import Deployment
 
-from bench.fanout_clients import Worker, sleep_until
+from bench.fanout import Clients
+from bench.fanout_clients import Worker, serve, sleep_until
 
 BENCH_ENV = {
     # One IP address opens every connection here: lift the per-IP join limit. Every
@@ -86,7 +85,7 @@ class TapWorker(Worker):
     async def tap(self, rate: float, start_at: float, seconds: float) -> dict[str, Any]:
         """Every live attendee sends one tap per ``1 / rate`` s (without an ack) from
         ``start_at`` for ``seconds``; returns the taps sent and the time it took."""
-        live = [a for a in self.attendees if a.welcomed.done() and not a.lost]
+        live = self.live()
         frames = [b"42" + json.dumps(["reaction", {"emoji": e}]).encode() for e in EMOJIS]
         groups = [live[g::GROUPS] for g in range(GROUPS)]
         slot_ms = 1000 / rate / GROUPS
@@ -119,78 +118,8 @@ COMMANDS = ("connect", "tap", "counts", "clear")
 
 
 def worker_main(pipe: Any, config: dict[str, Any]) -> None:
-    try:
-        import uvloop
-
-        uvloop.run(_obey(pipe, config))
-    except ImportError:
-        asyncio.run(_obey(pipe, config))
-
-
-async def _obey(pipe: Any, config: dict[str, Any]) -> None:
-    worker = TapWorker(config)
-    loop = asyncio.get_running_loop()
-    gc.collect()
-    gc.disable()
-    while True:
-        command, kwargs = await loop.run_in_executor(None, pipe.recv)
-        if command == "stop":
-            worker.close()
-            await asyncio.sleep(0.2)
-            pipe.send(None)
-            return
-        if command not in COMMANDS:
-            pipe.send({"error": f"unknown command {command}"})
-            continue
-        result = getattr(worker, command)(**kwargs)
-        if asyncio.iscoroutine(result):
-            result = await result
-        if command == "connect":
-            gc.freeze()
-        pipe.send(result)
-
-
-class Clients:
-    def __init__(self, count: int) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self.pipes: list[Any] = []
-        self.procs: list[Any] = []
-        for _ in range(count):
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=worker_main, args=(child, {}), daemon=True)
-            proc.start()
-            self.pipes.append(parent)
-            self.procs.append(proc)
-
-    def pids(self) -> list[int]:
-        return [int(p.pid) for p in self.procs]
-
-    async def each(self, command: str, per_worker: list[dict[str, Any]]) -> list[Any]:
-        loop = asyncio.get_running_loop()
-
-        def ask(pipe: Any, kwargs: dict[str, Any]) -> Any:
-            pipe.send((command, kwargs))
-            return pipe.recv()
-
-        return list(
-            await asyncio.gather(
-                *(
-                    loop.run_in_executor(None, ask, pipe, kw)
-                    for pipe, kw in zip(self.pipes, per_worker, strict=True)
-                )
-            )
-        )
-
-    async def all(self, command: str, **kwargs: Any) -> list[Any]:
-        return await self.each(command, [kwargs] * len(self.pipes))
-
-    async def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.all("stop"), 10)
-        for proc in self.procs:
-            proc.join(5)
-            if proc.is_alive():
-                proc.kill()
+    """Entry point of a client process: obey ``(command, kwargs)`` until ``stop``."""
+    serve(pipe, lambda: TapWorker(config), COMMANDS)
 
 
 # -- the staff ----------------------------------------------------------------------------
@@ -339,7 +268,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     say(f"starting Plenary ({args.mode})")
     deployment.start(say=say)
-    clients = Clients(args.client_procs)
+    clients = Clients(args.client_procs, worker_main)
     staff: dict[str, Viewer] = {}
     try:
         urls = deployment.urls

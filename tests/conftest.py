@@ -1,5 +1,6 @@
-"""Shared fixtures: a real redis-server per session, the real server per test, and the
-``backend`` parameter that runs a test against both stores."""
+"""Shared fixtures: a real redis-server per session, the real server per test, the
+``backend`` parameter that runs a test against both stores, and two ``plenary serve``
+processes sharing the real Redis."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from tests.support.redis_proc import RedisProcess
-from tests.support.server import RunningServer, create_event, running_server
+from tests.support.server import (
+    RunningServer,
+    ServerProcess,
+    create_event,
+    running_server,
+    server_processes,
+)
 
 BACKENDS = ["memory", "redis"]
 
@@ -44,3 +51,10 @@ async def server(redis_url: str | None) -> AsyncIterator[RunningServer]:
 @pytest.fixture
 async def event(server: RunningServer) -> dict[str, str]:
     return await create_event(server.url)
+
+
+@pytest.fixture
+def two_servers(redis_proc: RedisProcess) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """Two ``plenary serve`` processes on one freshly flushed real Redis (scaled mode)."""
+    with server_processes(redis_proc) as pair:
+        yield pair

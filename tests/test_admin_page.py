@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, expect
 
 from tests.support import clients
-from tests.support.browser import chromium, open_page
+from tests.support.browser import (  # noqa: F401 - fixtures
+    chromium_browser,
+    open_page,
+)
 from tests.support.server import ADMIN_TOKEN, create_event, running_server
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as b:
-        yield b
 
 
 async def test_admin_overview_end_and_purge(browser: Browser, tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ import json
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ import pytest
 
 from tests.support import clients
 from tests.support.clients import Client
-from tests.support.redis_proc import RedisProcess
 from tests.support.server import RunningServer, ServerProcess, create_event_sync
 from tests.test_rooms_live import add_room
 
@@ -493,16 +491,6 @@ async def test_recount_of_the_export_agrees(
 
 
 # -- two processes sharing one Redis ------------------------------------------------
-
-
-@pytest.fixture
-def two_servers(redis_proc: RedisProcess) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    redis_proc.flush()
-    first = ServerProcess(redis_proc.url).start()
-    second = ServerProcess(redis_proc.url).start()
-    yield first, second
-    first.stop()
-    second.stop()
 
 
 @pytest.mark.redis

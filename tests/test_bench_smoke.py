@@ -8,56 +8,47 @@ machine are noise."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.checkout import run_module
+
 pytestmark = [pytest.mark.bench, pytest.mark.redis]
 
-ROOT = Path(__file__).resolve().parents[1]
 ATTENDEES = 40
 ROUNDS = 2
 SERVERS = ["floor", "baseline", "embedded", "redis"]
+NO_WAIT = ["--max-load", "1000"]  # never wait for a quiet machine in CI
+
+
+def run_bench(module: str, tmp_path: Path, results: Path, *args: str, timeout: float) -> str:
+    """``python -m bench.<module>`` with its work in ``tmp_path`` and its figures
+    written to ``results``; it must succeed. Its standard output."""
+    work = tmp_path / "work"
+    proc = run_module(
+        f"bench.{module}", *args, f"--work-dir={work}", f"--json={results}", timeout=timeout
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.stdout
 
 
 def test_fanout_benchmark_runs_every_server(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
     report = tmp_path / "performance.md"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.fanout",
-            "--sizes",
-            str(ATTENDEES),
-            "--servers",
-            ",".join(SERVERS),
-            "--rounds",
-            str(ROUNDS),
-            "--repeat",
-            "1",
-            "--sustain-sizes",
-            "",
-            "--max-load",
-            "1000",  # never wait for a quiet machine in CI
-            "--work-dir",
-            str(tmp_path / "work"),
-            "--json",
-            str(results),
-            "--out",
-            str(report),
-        ],
-        cwd=ROOT,
-        # This checkout's server (server/), not whichever one the virtualenv installed.
-        env={**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT / "server"), str(ROOT)))},
-        capture_output=True,
-        text=True,
+    run_bench(
+        "fanout",
+        tmp_path,
+        results,
+        f"--sizes={ATTENDEES}",
+        f"--servers={','.join(SERVERS)}",
+        f"--rounds={ROUNDS}",
+        "--repeat=1",
+        "--sustain-sizes=",
+        *NO_WAIT,
+        f"--out={report}",
         timeout=300,
     )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     runs = {run["kind"]: run["figures"] for run in json.loads(results.read_text())["runs"]}
     assert sorted(runs) == sorted(SERVERS)
     for kind, figures in runs.items():
@@ -82,29 +73,15 @@ def test_rooms_traffic_benchmark_shows_no_traffic_for_rooms_elsewhere(tmp_path: 
     would have delivered; spread over every process, each process receives everything.
     Counts only: the script's CPU figures are never judged here."""
     results = tmp_path / "rooms.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.rooms_traffic",
-            "--processes",
-            "2",
-            "--attendees",
-            "20",
-            "--work-dir",
-            str(tmp_path / "work"),
-            "--json",
-            str(results),
-            "--out",
-            str(tmp_path / "rooms.md"),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
+    run_bench(
+        "rooms_traffic",
+        tmp_path,
+        results,
+        "--processes=2",
+        "--attendees=20",
+        f"--out={tmp_path / 'rooms.md'}",
         timeout=240,
     )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     phases = {phase["name"]: phase for phase in json.loads(results.read_text())}
     assert list(phases) == ["rooms, pinned", "rooms, spread", "one room"]
     for phase in phases.values():
@@ -134,29 +111,15 @@ def test_reactions_benchmark_counts(tmp_path: Path) -> None:
     window at most, to the staff only, with the same totals as the export, and no more
     taps shown than the per-attendee limit lets through."""
     results = tmp_path / "reactions.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.reactions",
-            "--attendees",
-            "20",
-            "--seconds",
-            "2",
-            "--client-procs",
-            "1",
-            "--work-dir",
-            str(tmp_path / "work"),
-            "--json",
-            str(results),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT / "server"), str(ROOT)))},
-        capture_output=True,
-        text=True,
+    stdout = run_bench(
+        "reactions",
+        tmp_path,
+        results,
+        "--attendees=20",
+        "--seconds=2",
+        "--client-procs=1",
         timeout=120,
     )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads(results.read_text())
     assert result["ok"], result["checks"]
     assert result["connected"] == 20
@@ -168,7 +131,7 @@ def test_reactions_benchmark_counts(tmp_path: Path) -> None:
     # A burst of 10 each, then 5 a second: 20 * (10 + 5 * 2) at most, and most of it.
     assert 20 * 10 <= result["shown"] <= 20 * (10 + 5 * 3)
     assert 1 <= result["reactions_messages"] <= (2 + 2 + 1) * 2
-    assert "| server CPU (% of one core) |" in proc.stdout
+    assert "| server CPU (% of one core) |" in stdout
 
 
 def test_cafe_delivery_benchmark_checks_every_table_in_both_modes(tmp_path: Path) -> None:
@@ -179,29 +142,15 @@ def test_cafe_delivery_benchmark_checks_every_table_in_both_modes(tmp_path: Path
     and the broadcast's frame is sized like an assignment. Counts only: the timings
     (the 1.2x target) are judged by the full run (docs/performance.md), never here."""
     results = tmp_path / "cafe.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.cafe_fanout",
-            "--attendees",
-            str(ATTENDEES),
-            "--rounds",
-            "2",
-            "--max-load",
-            "1000",  # never wait for a quiet machine in CI
-            "--work-dir",
-            str(tmp_path / "work"),
-            "--json",
-            str(results),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT / "server"), str(ROOT)))},
-        capture_output=True,
-        text=True,
+    stdout = run_bench(
+        "cafe_fanout",
+        tmp_path,
+        results,
+        f"--attendees={ATTENDEES}",
+        "--rounds=2",
+        *NO_WAIT,
         timeout=300,
     )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     runs = {run["mode"]: run for run in json.loads(results.read_text())["runs"]}
     assert sorted(runs) == ["embedded", "redis"]
     for mode, run in runs.items():
@@ -216,7 +165,7 @@ def test_cafe_delivery_benchmark_checks_every_table_in_both_modes(tmp_path: Path
         assert len(run["seating_stats"]) == 3, mode
         spot = run["broadcast_bytes"]
         assert run["assignment_bytes"]["min"] - 50 <= spot <= run["assignment_bytes"]["max"] + 50
-    assert "2 processes + Redis" in proc.stdout
+    assert "2 processes + Redis" in stdout
 
 
 def test_quiz_benchmark_runs_both_modes(tmp_path: Path) -> None:
@@ -228,29 +177,15 @@ def test_quiz_benchmark_runs_both_modes(tmp_path: Path) -> None:
     run (docs/performance.md), never here."""
     players, rounds = 30, 2
     results = tmp_path / "quiz.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.quiz_fanout",
-            "--players",
-            str(players),
-            "--rounds",
-            str(rounds),
-            "--max-load",
-            "1000",  # never wait for a quiet machine in CI
-            "--work-dir",
-            str(tmp_path / "work"),
-            "--json",
-            str(results),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT / "server"), str(ROOT)))},
-        capture_output=True,
-        text=True,
+    stdout = run_bench(
+        "quiz_fanout",
+        tmp_path,
+        results,
+        f"--players={players}",
+        f"--rounds={rounds}",
+        *NO_WAIT,
         timeout=300,
     )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     runs = {run["mode"]: run for run in json.loads(results.read_text())["runs"]}
     assert sorted(runs) == ["embedded", "redis"]
     for mode, run in runs.items():
@@ -264,4 +199,4 @@ def test_quiz_benchmark_runs_both_modes(tmp_path: Path) -> None:
             for phase in ("question", "results", "reveal", "ended", "final_results"):
                 assert r[phase]["n"] == players, (mode, phase)
         assert run["results_one_ts"], mode
-    assert "2 processes + Redis" in proc.stdout
+    assert "2 processes + Redis" in stdout

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,11 @@ import pytest
 from playwright.async_api import Browser, Page, Route, WebSocketRoute, expect
 
 from tests.support import clients
-from tests.support.browser import chromium, open_page
+from tests.support.browser import (  # noqa: F401 - fixtures
+    chromium_browser,
+    embedded_server,
+    open_page,
+)
 from tests.support.server import ADMIN_TOKEN, RunningServer, create_event, running_server
 
 pytestmark = [
@@ -32,18 +36,6 @@ expect.set_options(timeout=WAIT_MS)
 XSS_NAME = '<img src=x onerror="window.__xss=1">'
 XSS_WORD = "<script>window.__xss=2</script>"
 XSS_TITLE = '<img src=y onerror="window.__xss=3">'
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[RunningServer]:
-    async with running_server() as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as b:
-        yield b
 
 
 async def open_presenter(browser: Browser, server: RunningServer, event: dict[str, str]) -> Page:

@@ -9,37 +9,25 @@ receipt in the published ballots. Every ballot state is held to WCAG 2.1 AA (axe
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Browser, Locator, Page, expect
 
 from tests.support import clients
-from tests.support.browser import (
+from tests.support.browser import (  # noqa: F401 - fixtures
     assert_accessible,
-    chromium,
+    chromium_browser,
+    embedded_server,
     horizontal_overflow,
     open_page,
     small_touch_targets,
 )
-from tests.support.server import RunningServer, create_event, running_server
+from tests.support.server import RunningServer, create_event
 
 pytestmark = [pytest.mark.browser]
 expect.set_options(timeout=15_000)
 
 CITIES = ["Memphis", "Nashville", "Chattanooga", "Knoxville"]
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[RunningServer]:
-    async with running_server() as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as b:
-        yield b
 
 
 async def check_phone(page: Page, state: str) -> None:

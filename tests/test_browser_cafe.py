@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -21,14 +20,14 @@ from playwright.async_api import Browser, Page, expect
 
 from plenary.activities.cafe.records import checked_in
 from tests.support import clients
-from tests.support.browser import (
+from tests.support.browser import (  # noqa: F401 - fixtures
     assert_accessible,
-    chromium,
-    horizontal_overflow,
+    assert_phone_friendly,
+    chromium_browser,
+    embedded_server,
     open_page,
-    small_touch_targets,
 )
-from tests.support.server import RunningServer, create_event, running_server
+from tests.support.server import RunningServer, create_event
 from tests.test_browser import assert_clean, open_presenter
 
 pytestmark = [pytest.mark.browser]
@@ -36,18 +35,6 @@ expect.set_options(timeout=15_000)
 
 TOPICS = ["Green transition", "Skills for the future", "Housing"]
 ROOM_LINK = "https://video.example/{event}-{table}"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[RunningServer]:
-    async with running_server() as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as b:
-        yield b
 
 
 async def open_phone(
@@ -80,9 +67,7 @@ async def server_tables(server: RunningServer, code: str, cafe_id: str) -> list[
 
 
 async def check_phone(page: Page, state: str) -> None:
-    await assert_accessible(page, f"attendee, café {state}")
-    assert await small_touch_targets(page) == [], f"café {state}: targets under 44 px"
-    assert await horizontal_overflow(page) == 0, f"café {state}: sideways scrolling"
+    await assert_phone_friendly(page, f"café {state}")
 
 
 async def test_phones_see_their_own_tables_and_a_harvest_reaches_the_big_screen(

@@ -12,20 +12,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.support.browser import (
+from tests.support.browser import (  # noqa: F401 - fixtures
     assert_accessible,
-    chromium,
-    horizontal_overflow,
+    assert_phone_friendly,
+    chromium_browser,
+    embedded_server,
     open_page,
-    small_touch_targets,
 )
-from tests.support.server import RunningServer, create_event, running_server
+from tests.support.server import RunningServer, create_event
 from tests.test_browser import assert_clean, open_attendee, open_presenter
 
 pytestmark = [pytest.mark.browser]
@@ -39,22 +38,8 @@ PASTED = [
 ORDER = ["Solar roofs", "Heat pumps", "Bike lanes"]  # after Solar roofs moves up
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[RunningServer]:
-    async with running_server() as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as b:
-        yield b
-
-
 async def check_phone(page: Page, state: str) -> None:
-    await assert_accessible(page, f"attendee, pitch {state}")
-    assert await small_touch_targets(page) == [], f"pitch {state}: targets under 44 px"
-    assert await horizontal_overflow(page) == 0, f"pitch {state}: sideways scrolling"
+    await assert_phone_friendly(page, f"pitch {state}")
 
 
 async def saved(page: Page, text: str) -> None:

@@ -5,29 +5,20 @@ presenter; every page stays accessible (axe-core) and free of errors."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.support.browser import assert_accessible, chromium, open_page
-from tests.support.server import RunningServer, create_event, running_server
+from tests.support.browser import (  # noqa: F401 - fixtures
+    assert_accessible,
+    chromium_browser,
+    embedded_server,
+    open_page,
+)
+from tests.support.server import RunningServer, create_event
 from tests.test_browser import open_attendee, open_presenter
 
 pytestmark = [pytest.mark.browser]
 expect.set_options(timeout=15_000)
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[RunningServer]:
-    async with running_server() as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as b:
-        yield b
 
 
 async def ask(page: Page, text: str, anonymous: bool = False) -> None:

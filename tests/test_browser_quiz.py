@@ -15,16 +15,20 @@ leaderboard; the presenter ends the quiz and the podium appears second then firs
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.support import clients
-from tests.support.browser import assert_accessible, chromium, open_page
+from tests.support.browser import (  # noqa: F401 - fixtures
+    assert_accessible,
+    chromium_browser,
+    embedded_server,
+    open_page,
+)
 from tests.support.quiz import speed_points
-from tests.support.server import RunningServer, create_event, running_server
+from tests.support.server import RunningServer, create_event
 from tests.test_browser import open_attendee, open_presenter
 from tests.test_http_api import request
 
@@ -35,18 +39,6 @@ QUESTION = "Capital of Portugal?"
 OPTIONS = ["Porto", "Lisbon", "Faro", "Braga"]
 LIMIT_S = 120
 POINTS = 1000
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[RunningServer]:
-    async with running_server() as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as b:
-        yield b
 
 
 async def create_quiz(presenter: Page, title: str) -> str:

@@ -35,7 +35,10 @@ from PIL import Image
 from playwright.async_api import Browser, Locator, Page, WebSocket, expect
 
 from tests.support import clients
-from tests.support.browser import chromium, open_page
+from tests.support.browser import (  # noqa: F401 - fixtures
+    chromium_browser,
+    open_page,
+)
 from tests.support.server import RunningServer, create_event, running_server
 
 pytestmark = [
@@ -66,12 +69,6 @@ new MutationObserver((mutations) => {
 async def server() -> AsyncIterator[RunningServer]:
     async with running_server(public_url=PUBLIC_URL) as running:
         yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as b:
-        yield b
 
 
 # -- helpers ---------------------------------------------------------------------------------

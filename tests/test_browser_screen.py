@@ -16,16 +16,20 @@ c. Moderation from the console: a hidden word leaves the screen; with "approve b
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.support import clients
-from tests.support.browser import assert_accessible, chromium, open_page
+from tests.support.browser import (  # noqa: F401 - fixtures
+    assert_accessible,
+    chromium_browser,
+    embedded_server,
+    open_page,
+)
 from tests.support.clients import Client
-from tests.support.server import RunningServer, create_event, running_server
+from tests.support.server import RunningServer, create_event
 
 pytestmark = [
     pytest.mark.browser,
@@ -131,18 +135,6 @@ async def assert_fits(page: Page, state: str) -> None:
     problems = await page.evaluate(FITS)
     size = page.viewport_size
     assert problems == [], f"{state} at {size}: " + "\n".join(problems[:20])
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[RunningServer]:
-    async with running_server() as running:
-        yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with chromium() as b:
-        yield b
 
 
 async def open_screens(browser: Browser, url: str) -> list[tuple[Page, Any]]:

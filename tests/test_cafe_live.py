@@ -29,6 +29,7 @@ from tests.support.server import (
     create_event,
     create_event_sync,
     running_server,
+    server_processes,
 )
 
 MESSAGES = (
@@ -602,13 +603,9 @@ async def test_the_stage_ends_a_cafe_and_the_export_has_every_round(
 # -- two processes ----------------------------------------------------------------------
 @pytest.fixture
 def two_servers(redis_proc: RedisProcess) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    redis_proc.flush()
-    args = ["--events-burst", "200"]
-    first = ServerProcess(redis_proc.url, extra_args=args).start()
-    second = ServerProcess(redis_proc.url, extra_args=args).start()
-    yield first, second
-    first.stop()
-    second.stop()
+    # A presenter here sends more messages in a row than a person would.
+    with server_processes(redis_proc, extra_args=["--events-burst", "200"]) as pair:
+        yield pair
 
 
 @pytest.mark.redis

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -25,37 +24,18 @@ from typing import Any
 
 import pytest
 
+from tests.support.checkout import ROOT, checkout_env
+from tests.support.loadtest import RELAXED, assert_passed, run_loadtest, run_scenario
+
 pytestmark = pytest.mark.loadtest
 
-ROOT = Path(__file__).resolve().parents[1]
-RELAXED = ["--slo-fanout-p99", "1000", "--slo-ack-p99", "1000", "--wait-quiet", "0"]
-
-
-def run_loadtest(out: Path, *args: str, timeout: float) -> tuple[int, dict[str, Any], str]:
-    """Run the runner as a subprocess; returns (exit status, summary, output tail)."""
-    # This checkout's server (server/), not whichever one the virtualenv has installed.
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT / "server"), str(ROOT)))}
-    proc = subprocess.run(
-        [sys.executable, "-m", "loadtests.run", "--out", str(out), "--quiet", *RELAXED, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    output = (proc.stdout + proc.stderr)[-6000:]
-    summary_path = out / "summary.json"
-    assert summary_path.exists(), f"no summary.json; runner output:\n{output}"
-    return proc.returncode, json.loads(summary_path.read_text()), output
+# Two server processes sharing a real Redis.
+ON_REDIS = ("--mode", "redis", "--server-processes", "2")
 
 
 def assert_sound(status: int, summary: dict[str, Any], output: str, attendees: int) -> None:
-    failed = [c for c in summary["checks"] if not c["ok"]]
-    assert status == 0, f"runner failed: {failed}\n{output}"
-    assert summary["verdict"] == "PASS"
+    assert_passed(status, summary, output)
     assert summary["scenario"]["completed"]
-    assert summary["failures"]["total"] == 0
-    assert summary["missed"]["total"] == 0
     # Every attendee was expected to receive poll:opened, poll:revealed, poll:closed and
     # the final results, and did.
     assert summary["missed"]["checked"] == 4 * attendees
@@ -75,19 +55,8 @@ def test_plenary_poll_smoke(tmp_path: Path, client: str) -> None:
     lean client (the default) and with python-socketio's (``--client socketio``), so
     both stay sound."""
     out = tmp_path / "smoke"
-    status, summary, output = run_loadtest(
-        out,
-        "--scenario",
-        "plenary_poll",
-        "--users",
-        "50",
-        "--vote-window",
-        "3",
-        "--locust-processes",
-        "0",
-        "--client",
-        client,
-        timeout=80,
+    status, summary, output = run_scenario(
+        out, "plenary_poll", 50, 3, "--locust-processes", "0", "--client", client, timeout=80
     )
     assert_sound(status, summary, output, attendees=50)
     assert summary["run"]["client"] == client
@@ -168,21 +137,8 @@ def test_distributed_smoke_on_redis(tmp_path: Path) -> None:
     """A Locust master and one worker process (--master/--worker), 20 attendees spread
     over two server processes sharing Redis."""
     out = tmp_path / "distributed"
-    status, summary, output = run_loadtest(
-        out,
-        "--scenario",
-        "plenary_poll",
-        "--users",
-        "20",
-        "--vote-window",
-        "2",
-        "--mode",
-        "redis",
-        "--server-processes",
-        "2",
-        "--distributed",
-        "1",
-        timeout=80,
+    status, summary, output = run_scenario(
+        out, "plenary_poll", 20, 2, *ON_REDIS, "--distributed", "1", timeout=80
     )
     assert_sound(status, summary, output, attendees=20)
     assert summary["scenario"]["workers_reported"] == 1
@@ -206,7 +162,7 @@ def test_web_ui_drives_the_scenario(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(ROOT / "server"), str(ROOT)))}
+    env = checkout_env()
     args = ["--users", "20", "--vote-window", "10", "--locust-processes", "0"]
     args += ["--web", "--web-port", str(port)]
     runner = subprocess.Popen(
@@ -267,16 +223,12 @@ def assert_rooms_sound(
     ``rooms`` breakouts) with an exact tally per room (server = acked votes = the event's
     export = the room's export), no attendee given a message of another room's poll,
     then one plenary poll in the main room that every attendee answered."""
-    failed = [c for c in summary["checks"] if not c["ok"]]
-    assert status == 0, f"runner failed: {failed}\n{output}"
-    assert summary["verdict"] == "PASS"
+    assert_passed(status, summary, output)
     assert summary["scenario"]["completed"]
-    assert summary["failures"]["total"] == 0
     assert summary["joins"]["joined"] == attendees
     assert len(summary["rooms"]) == rooms + 1 and summary["rooms"][0] == "main"
     # Every attendee expected its room's poll:opened, poll:revealed, poll:closed and final
     # results, then the same four of the plenary poll, and got them.
-    assert summary["missed"]["total"] == 0
     assert summary["missed"]["checked"] == 8 * attendees
     *parallel, plenary = summary["tally"]
     assert sorted(t["room"] for t in parallel) == sorted(summary["rooms"])
@@ -311,19 +263,8 @@ def assert_rooms_sound(
 def test_rooms_smoke_embedded(tmp_path: Path) -> None:
     """40 attendees over the main room and 3 breakouts, embedded server, ~25 s."""
     out = tmp_path / "rooms"
-    status, summary, output = run_loadtest(
-        out,
-        "--scenario",
-        "rooms",
-        "--rooms",
-        "3",
-        "--users",
-        "40",
-        "--vote-window",
-        "2",
-        "--locust-processes",
-        "0",
-        timeout=110,
+    status, summary, output = run_scenario(
+        out, "rooms", 40, 2, "--rooms", "3", "--locust-processes", "0"
     )
     assert_rooms_sound(status, summary, output, attendees=40, rooms=3)
 
@@ -333,23 +274,8 @@ def test_rooms_smoke_on_redis(tmp_path: Path) -> None:
     """30 attendees over 4 rooms on two server processes sharing Redis (each room has
     attendees on both), a Locust master and one worker process, ~25 s."""
     out = tmp_path / "rooms-redis"
-    status, summary, output = run_loadtest(
-        out,
-        "--scenario",
-        "rooms",
-        "--rooms",
-        "3",
-        "--users",
-        "30",
-        "--vote-window",
-        "2",
-        "--mode",
-        "redis",
-        "--server-processes",
-        "2",
-        "--distributed",
-        "1",
-        timeout=110,
+    status, summary, output = run_scenario(
+        out, "rooms", 30, 2, "--rooms", "3", *ON_REDIS, "--distributed", "1"
     )
     assert_rooms_sound(status, summary, output, attendees=30, rooms=3)
     assert len(summary["run"]["urls"]) == 2
@@ -361,26 +287,11 @@ def test_cafe_rounds_smoke_on_two_processes(tmp_path: Path) -> None:
     over two server processes sharing Redis, 4 rounds; each attendee told once a round,
     tablemates agreeing, stats matching, across processes on both sides."""
     out = tmp_path / "cafe"
-    status, summary, output = run_loadtest(
-        out,
-        "--scenario",
-        "cafe_rounds",
-        "--users",
-        "40",
-        "--vote-window",
-        "3",
-        "--mode",
-        "redis",
-        "--server-processes",
-        "2",
-        "--locust-processes",
-        "2",
-        timeout=110,
+    status, summary, output = run_scenario(
+        out, "cafe_rounds", 40, 3, *ON_REDIS, "--locust-processes", "2"
     )
-    failed = [c for c in summary["checks"] if not c["ok"]]
-    assert status == 0, f"runner failed: {failed}\n{output}"
-    assert summary["verdict"] == "PASS" and summary["scenario"]["completed"]
-    assert summary["failures"]["total"] == 0 and summary["missed"]["total"] == 0
+    assert_passed(status, summary, output)
+    assert summary["scenario"]["completed"]
     # cafe:started, 4 rounds' assignments and cafe:ended, for each of the 40.
     assert summary["missed"]["checked"] == 6 * 40
     [tally] = summary["tally"]
@@ -407,26 +318,11 @@ def test_qa_storm_smoke_on_two_processes(tmp_path: Path) -> None:
     reactions stay within their documented rates, across processes on both sides."""
     out = tmp_path / "qa"
     attendees = 30
-    status, summary, output = run_loadtest(
-        out,
-        "--scenario",
-        "qa_storm",
-        "--users",
-        str(attendees),
-        "--vote-window",
-        "8",
-        "--mode",
-        "redis",
-        "--server-processes",
-        "2",
-        "--locust-processes",
-        "2",
-        timeout=110,
+    status, summary, output = run_scenario(
+        out, "qa_storm", attendees, 8, *ON_REDIS, "--locust-processes", "2"
     )
-    failed = [c for c in summary["checks"] if not c["ok"]]
-    assert status == 0, f"runner failed: {failed}\n{output}"
-    assert summary["verdict"] == "PASS" and summary["scenario"]["completed"]
-    assert summary["failures"]["total"] == 0 and summary["missed"]["total"] == 0
+    assert_passed(status, summary, output)
+    assert summary["scenario"]["completed"]
     assert summary["joins"]["joined"] == attendees
     # qa:settings, reactions:settings and the highlight, for each attendee.
     assert summary["missed"]["checked"] == 3 * attendees
@@ -456,21 +352,10 @@ def test_ballot_smoke(tmp_path: Path) -> None:
     export."""
     out = tmp_path / "ballot"
     attendees = 50
-    status, summary, output = run_loadtest(
-        out,
-        "--scenario",
-        "ballot_irv",
-        "--users",
-        str(attendees),
-        "--vote-window",
-        "3",
-        "--locust-processes",
-        "0",
-        timeout=110,
+    status, summary, output = run_scenario(
+        out, "ballot_irv", attendees, 3, "--locust-processes", "0"
     )
-    failed = [c for c in summary["checks"] if not c["ok"]]
-    assert status == 0 and summary["verdict"] == "PASS", f"{failed}\n{output}"
-    assert summary["failures"]["total"] == 0 and summary["missed"]["total"] == 0
+    assert_passed(status, summary, output)
     # ballot:opened, ballot:closed and the three ballot:revealed reached everyone.
     assert summary["missed"]["checked"] == 5 * attendees
     [tally] = summary["tally"]

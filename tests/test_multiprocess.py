@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,16 +12,6 @@ from tests.support.redis_proc import RedisProcess
 from tests.support.server import ServerProcess, create_event_sync
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def two_servers(redis_proc: RedisProcess) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    redis_proc.flush()
-    first = ServerProcess(redis_proc.url).start()
-    second = ServerProcess(redis_proc.url).start()
-    yield first, second
-    first.stop()
-    second.stop()
 
 
 async def test_poll_across_two_processes(two_servers: tuple[ServerProcess, ServerProcess]) -> None:

@@ -3,7 +3,7 @@
 acked, every attendee told of every pitch on now, each pitch's star counts equal to the
 acked ratings and the export, its average at the close and in the export equal to the
 one the acked ratings imply, and the feedback counted as acked. Latency thresholds
-relaxed as in test_loadtest_smoke.py."""
+relaxed (tests/support/loadtest.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_loadtest_smoke import run_loadtest
+from tests.support.loadtest import assert_passed, run_scenario
 
 pytestmark = pytest.mark.loadtest
 
@@ -21,21 +21,10 @@ PITCHES = 4
 
 @pytest.mark.timeout(120)
 def test_pitch_session_smoke(tmp_path: Path) -> None:
-    status, summary, output = run_loadtest(
-        tmp_path / "pitch",
-        "--scenario",
-        "pitch_session",
-        "--users",
-        str(ATTENDEES),
-        "--vote-window",
-        "2",
-        "--locust-processes",
-        "0",
-        timeout=110,
+    status, summary, output = run_scenario(
+        tmp_path / "pitch", "pitch_session", ATTENDEES, 2, "--locust-processes", "0"
     )
-    failed = [c for c in summary["checks"] if not c["ok"]]
-    assert status == 0 and summary["verdict"] == "PASS", f"{failed}\n{output}"
-    assert summary["failures"]["total"] == 0 and summary["missed"]["total"] == 0
+    assert_passed(status, summary, output)
     assert summary["joins"]["joined"] == ATTENDEES
     changes = summary["counters"].get("changes_of_mind", 0)
     assert summary["latency"]["ack_vote"]["count"] == ATTENDEES * PITCHES + changes

@@ -7,29 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.support import clients
 from tests.support.clients import Client
-from tests.support.redis_proc import RedisProcess
 from tests.support.server import ServerProcess, create_event_sync
 from tests.test_http_api import request
 from tests.test_pitches_live import PITCHES
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def two_servers(redis_proc: RedisProcess) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    redis_proc.flush()
-    first = ServerProcess(redis_proc.url).start()
-    second = ServerProcess(redis_proc.url).start()
-    yield first, second
-    first.stop()
-    second.stop()
 
 
 async def rate(client: Client, session_id: str, pitch: str, stars: int) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -41,7 +40,6 @@ from plenary.errors import ErrorCode, PlenaryError
 from plenary.text import normalise_word
 from tests.support import clients
 from tests.support.clients import Client
-from tests.support.redis_proc import RedisProcess
 from tests.support.server import RunningServer, ServerProcess, create_event_sync
 
 LIMITS = PollLimits()
@@ -576,16 +574,6 @@ async def test_settings_at_creation_and_in_a_duplicate(
 
 
 # -- two processes sharing one Redis ------------------------------------------------------
-@pytest.fixture
-def two_servers(redis_proc: RedisProcess) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    redis_proc.flush()
-    first = ServerProcess(redis_proc.url).start()
-    second = ServerProcess(redis_proc.url).start()
-    yield first, second
-    first.stop()
-    second.stop()
-
-
 @pytest.mark.redis
 async def test_two_processes_moderate_at_once_and_every_screen_follows(
     two_servers: tuple[ServerProcess, ServerProcess],

@@ -7,27 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from tests.support import clients
 from tests.support.clients import Client
-from tests.support.redis_proc import RedisProcess
 from tests.support.server import ServerProcess, create_event_sync
 from tests.test_qa_live import asked, qa_state, upvote
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def two_servers(redis_proc: RedisProcess) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    redis_proc.flush()
-    first = ServerProcess(redis_proc.url).start()
-    second = ServerProcess(redis_proc.url).start()
-    yield first, second
-    first.stop()
-    second.stop()
 
 
 async def test_qa_and_reactions_across_two_processes(

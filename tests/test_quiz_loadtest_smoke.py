@@ -2,8 +2,8 @@
 attendees against the embedded server, asserting the issue's checks on its outcome:
 every answer acked, every player exactly one ``quiz:result`` per question, each
 question's tally equal to the acked answers and the export, and the scores replayed
-from the export equal to the server's. Latency thresholds relaxed as in
-test_loadtest_smoke.py (the 1,000-player run judges them)."""
+from the export equal to the server's. Latency thresholds relaxed
+(tests/support/loadtest.py; the 1,000-player run judges them)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_loadtest_smoke import run_loadtest
+from tests.support.loadtest import assert_passed, run_scenario
 
 pytestmark = pytest.mark.loadtest
 
@@ -21,21 +21,10 @@ QUESTIONS = 5
 
 @pytest.mark.timeout(120)
 def test_quiz_burst_smoke(tmp_path: Path) -> None:
-    status, summary, output = run_loadtest(
-        tmp_path / "quiz",
-        "--scenario",
-        "quiz_burst",
-        "--users",
-        str(ATTENDEES),
-        "--vote-window",
-        "2",
-        "--locust-processes",
-        "0",
-        timeout=110,
+    status, summary, output = run_scenario(
+        tmp_path / "quiz", "quiz_burst", ATTENDEES, 2, "--locust-processes", "0"
     )
-    failed = [c for c in summary["checks"] if not c["ok"]]
-    assert status == 0 and summary["verdict"] == "PASS", f"{failed}\n{output}"
-    assert summary["failures"]["total"] == 0 and summary["missed"]["total"] == 0
+    assert_passed(status, summary, output)
     assert summary["joins"]["joined"] == ATTENDEES
     # Every answer acked: one per attendee and question.
     assert summary["latency"]["ack_vote"]["count"] == ATTENDEES * QUESTIONS

@@ -5,7 +5,6 @@ result per player); a process killed mid-question loses no acked answer."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ import pytest
 from tests.support import clients
 from tests.support.clients import Client
 from tests.support.quiz import answer, listen, speed_points, streak_bonus
-from tests.support.redis_proc import RedisProcess
 from tests.support.server import ServerProcess, create_event_sync
 from tests.test_http_api import request
 from tests.test_quiz_stage_export import replayed_scores
@@ -34,16 +32,6 @@ QUIZ: dict[str, Any] = {
         {"kind": "truefalse", "question": "False?", "correct": False, "time_limit_s": 30},
     ],
 }
-
-
-@pytest.fixture
-def two_servers(redis_proc: RedisProcess) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    redis_proc.flush()
-    first = ServerProcess(redis_proc.url).start()
-    second = ServerProcess(redis_proc.url).start()
-    yield first, second
-    first.stop()
-    second.stop()
 
 
 def results_for(client: Client, question_id: str) -> list[dict[str, Any]]:

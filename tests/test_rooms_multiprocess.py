@@ -6,7 +6,6 @@ rooms its clients are in, and no others."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 import redis.asyncio as aioredis
@@ -21,16 +20,6 @@ from tests.test_polls_live import create_open
 from tests.test_rooms_live import add_room_at
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def two_servers(redis_proc: RedisProcess) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    redis_proc.flush()
-    first = ServerProcess(redis_proc.url).start()
-    second = ServerProcess(redis_proc.url).start()
-    yield first, second
-    first.stop()
-    second.stop()
 
 
 async def test_rooms_across_two_processes(

@@ -151,6 +151,14 @@ async def assert_accessible(page: Page, state: str) -> None:
     assert not violations, f"axe, {state}:\n{describe_violations(violations)}"
 
 
+async def assert_phone_friendly(page: Page, state: str) -> None:
+    """An attendee's phone page in this state (``state`` names it in the messages): no
+    serious axe-core violation, no control under 44 px, no sideways scrolling."""
+    await assert_accessible(page, f"attendee, {state}")
+    assert await small_touch_targets(page) == [], f"{state}: targets under 44 px"
+    assert await horizontal_overflow(page) == 0, f"{state}: sideways scrolling"
+
+
 async def small_touch_targets(page: Page, min_px: int = 44) -> list[str]:
     """The visible controls smaller than ``min_px`` square (a check box or radio inside a
     label counts as its label, which is what a finger taps)."""

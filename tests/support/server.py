@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from plenary.services import SERVICES, Services
 from plenary.settings import Limits, Settings
 from plenary.stage.kinds import KindPlugin
 from tests.support.ports import free_port
+from tests.support.redis_proc import RedisProcess
 
 ADMIN_TOKEN = "test-admin-token"
 
@@ -139,6 +140,22 @@ class ServerProcess:
                 self.proc.kill()
                 self.proc.wait(10)
             self.proc = None
+
+
+@contextlib.contextmanager
+def server_processes(
+    redis: RedisProcess, extra_args: Sequence[str] = ()
+) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+    """Two ``plenary serve`` processes (each with ``extra_args``) sharing ``redis``,
+    flushed first; both stopped afterwards."""
+    redis.flush()
+    first = ServerProcess(redis.url, extra_args=extra_args).start()
+    second = ServerProcess(redis.url, extra_args=extra_args).start()
+    try:
+        yield first, second
+    finally:
+        first.stop()
+        second.stop()
 
 
 async def create_event(base_url: str, title: str = "Test event") -> dict[str, str]:
