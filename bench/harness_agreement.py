@@ -5,8 +5,9 @@ the other:
 
 * the fan-out benchmark's raw-websocket harness (``bench.fanout``: Engine.IO frames on
   aiohttp, a few client processes, no Locust), and
-* the project's Locust load test (``loadtests.run``, scenario ``plenary_poll``, the
-  lean user by default),
+* the project's Locust load test (``loadtests.run``, scenario ``vote_burst`` with a vote
+  window of 0: a poll opens and every attendee votes as it arrives, as in the harness's
+  burst; the lean user by default),
 
 and prints, side by side, the fan-out p99 of ``poll:opened`` (the broadcast both send
 the same way: a poll opening while nothing else happens) and the vote-ack p99 of the
@@ -71,7 +72,8 @@ def harness(n: int, mode: str, args: argparse.Namespace, work: Path) -> dict[str
 def loadtest(n: int, mode: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     """The Locust load test's figures for ``n`` attendees in ``mode``."""
     out = work / f"loadtest-{mode}-{n}"
-    cmd = [sys.executable, "-m", "loadtests.run", "--users", str(n), "--mode", mode]
+    cmd = [sys.executable, "-m", "loadtests.run", "--scenario", args.scenario]
+    cmd += ["--users", str(n), "--mode", mode, "--vote-window", str(args.vote_window)]
     cmd += ["--client", args.client, "--out", str(out), "--quiet"]
     status = _run(cmd, work / f"loadtest-{mode}-{n}.log")
     summary_path = out / "summary.json"
@@ -132,6 +134,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", default="1000,5000", help="attendee counts, comma-separated")
     p.add_argument("--modes", default="embedded,redis", help="embedded and/or redis")
     p.add_argument("--client", default="lean", help="the load test's user (lean or socketio)")
+    p.add_argument(
+        "--scenario",
+        default="vote_burst",
+        help="the load test's scenario (default vote_burst: everyone votes within 1 s, as "
+        "in the harness's vote burst)",
+    )
+    p.add_argument(
+        "--vote-window",
+        type=float,
+        default=0.0,
+        help="the load test's vote window, s (default 0: every attendee votes as the poll "
+        "opens, like the harness's burst)",
+    )
     p.add_argument("--rounds", type=int, default=10, help="the harness's broadcasts")
     p.add_argument("--max-load", type=float, default=1.5)
     p.add_argument("--max-wait-s", type=float, default=600)

@@ -35,7 +35,7 @@ from locust import LoadTestShape, events
 from locust.env import Environment
 from locust.runners import LocalRunner, MasterRunner
 
-from loadtests import coordination, names, settings
+from loadtests import coordination, names, recording, settings
 from loadtests.stats import dump_stats
 from loadtests.users import Attendee, Presenter, forget_run_settings, run_settings
 
@@ -109,6 +109,7 @@ _QUITTING = gevent.event.Event()
 
 @events.test_stop.add_listener
 def _stopped(environment: Environment, **_: Any) -> None:
+    recording.flush(environment)
     if _web_ui(environment) and not _QUITTING.is_set():
         _QUITTING.set()
         gevent.spawn(_quit_web_ui, environment)

@@ -51,7 +51,7 @@ import socketio
 from locust import User, constant, task
 from locust.env import Environment
 
-from loadtests import catalog, coordination, names
+from loadtests import catalog, coordination, names, recording
 from loadtests.coordination import STATE, now_ms
 from loadtests.kinds import AttendeeHandler, Commander, Kind, StaffHandler
 from loadtests.people import identity
@@ -147,6 +147,13 @@ class MeasuredClient(socketio.Client):
         else:
             super().on(event, lambda data=None, *_: handler(data, now_ms()))
 
+    ack_received = 0.0
+
+    def call(self, event: str, data: Any = None, timeout: float = 60) -> Any:
+        ack = super().call(event, data, timeout=timeout)
+        self.ack_received = now_ms()  # when python-socketio hands it over
+        return ack
+
     @property
     def closed(self) -> bool:
         # After a dropped transport, python-socketio resets its state a moment later.
@@ -176,6 +183,7 @@ class PlenaryUser(User):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         self.cfg = run_settings(environment)
+        self.recorder = recording.recorder(environment)
         self.sio = self.new_client()
         self.index = next(_counter)
         self.rng = random.Random()
@@ -205,15 +213,9 @@ class PlenaryUser(User):
         response_time: float,
         error: str | None = None,
     ) -> None:
-        """One Locust request event (a failure when ``error`` is given)."""
-        self.environment.events.request.fire(
-            request_type=request_type,
-            name=name,
-            response_time=response_time,
-            response_length=0,
-            exception=RuntimeError(error) if error else None,
-            context={},
-        )
+        """One Locust request event (a failure when ``error`` is given), handed to
+        Locust's statistics a moment later (:mod:`loadtests.recording`)."""
+        self.recorder.add(request_type, name, response_time, error)
 
     def fanout(self, event: str, data: Any, received: float) -> float:
         """Measure a broadcast's fan-out latency from its receipt time (epoch ms, as the
@@ -326,15 +328,16 @@ class PlenaryUser(User):
         """Emit with an ack (on this user's connection, or ``sio``) and measure it (``ACK
         name``); returns the ack, or None when it did not come (recorded as a failure)."""
         started = now_ms()
+        client = sio or self.sio
         try:
-            ack = (sio or self.sio).call(event, payload, timeout=ACK_TIMEOUT_S)
+            ack = client.call(event, payload, timeout=ACK_TIMEOUT_S)
         except socketio.exceptions.TimeoutError:
             self.fire(names.ACK, name or event, now_ms() - started, "no ack within 10 s")
             return None
         except (socketio.exceptions.BadNamespaceError, socketio.exceptions.DisconnectedError):
             self.fire(names.ACK, name or event, now_ms() - started, "not connected")
             return None
-        elapsed = now_ms() - started
+        elapsed = client.ack_received - started  # the ack's receipt, at the wire
         if isinstance(ack, dict) and ack.get("ok") is True:
             self.fire(names.ACK, name or event, elapsed)
         else:
@@ -344,6 +347,7 @@ class PlenaryUser(User):
 
     def on_stop(self) -> None:
         self.stopping = True
+        self.recorder.flush()
         reconnecting = getattr(self, "reconnecting", None)
         if reconnecting is not None:
             reconnecting.kill(block=False)

@@ -74,6 +74,10 @@ class PlenaryClient(Protocol):
 
     def call(self, event: str, data: Any = None, timeout: float = 60) -> Any: ...
 
+    #: the receipt time (epoch ms) of the ack :meth:`call` returned last: the ack's
+    #: latency ends there, not when the calling greenlet got its turn to run again
+    ack_received: float
+
     def disconnect(self) -> None: ...
 
     def sever(self) -> None:
@@ -98,6 +102,7 @@ class LeanClient:
 
     def __init__(self) -> None:
         self.connected = False
+        self.ack_received = 0.0
         self.handlers: dict[str, Handler] = {}
         #: frames or packets refused since this client was made
         self.refused = 0
@@ -243,6 +248,11 @@ class LeanClient:
         try:
             while True:
                 received = now_ms()
+                # Let every other connection with bytes waiting take its receipt time
+                # before this one decodes and dispatches: a broadcast reaches hundreds
+                # of this process's users at once, and otherwise the last of them would
+                # read (and time) its copy only after the others' handlers had run.
+                gevent.sleep(0)
                 pos, n = 0, len(buf)
                 while n - pos >= 2:
                     b0, b1 = buf[pos], buf[pos + 1] & 0x7F
@@ -289,6 +299,7 @@ class LeanClient:
                 bracket = p.index(b"[")
                 result = self._acks.get(int(p[2:bracket]))
                 if result is not None:
+                    self.ack_received = received
                     result.set(orjson.loads(p[bracket:]))
             elif p == b"2":  # Engine.IO ping
                 self._send(b"3")

@@ -179,6 +179,7 @@ def test_calls_get_their_own_acks_and_emits_carry_no_id(scripted: ScriptedServer
     assert (ask.packet_type, ask.data) == (sio.EVENT, ["qa:ask", {"text": "Wie geht's? 🙂"}])
     assert vote.id != ask.id
     # answered in the other order: each call gets the ack with its own id
+    before = now_ms()
     scripted.send(
         eio_text(sio.Packet(sio.ACK, data=[{"ok": True, "q": "✓"}], id=ask.id)),
         eio_text(
@@ -187,6 +188,8 @@ def test_calls_get_their_own_acks_and_emits_carry_no_id(scripted: ScriptedServer
     )
     assert second.get(timeout=5) == {"ok": True, "q": "✓"}
     assert first.get(timeout=5) == {"ok": False, "error": {"code": "closed"}}
+    # the ack's receipt time is taken as its frame is read, before the caller runs again
+    assert before <= client.ack_received <= now_ms()
 
     client.emit("reaction", {"emoji": "👏"})
     client.emit("ping:me")

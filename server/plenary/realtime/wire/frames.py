@@ -65,15 +65,18 @@ class PlenaryPacket(sio_packet.Packet):  # type: ignore[misc]
         return head + self.encoded_data
 
 
-def _frame(first_byte: int, payload: bytes) -> bytes:
-    """A complete, unmasked, unfragmented websocket frame (RFC 6455, server to client);
-    ``first_byte`` is FIN plus the opcode."""
-    n = len(payload)
+def _header(first_byte: int, n: int) -> bytes:
+    """The header of a complete, unmasked, unfragmented websocket frame (RFC 6455, server
+    to client) of ``n`` payload bytes; ``first_byte`` is FIN plus the opcode."""
     if n < 126:
-        return bytes((first_byte, n)) + payload
+        return bytes((first_byte, n))
     if n < 65536:
-        return bytes((first_byte, 126)) + n.to_bytes(2, "big") + payload
-    return bytes((first_byte, 127)) + n.to_bytes(8, "big") + payload
+        return bytes((first_byte, 126)) + n.to_bytes(2, "big")
+    return bytes((first_byte, 127)) + n.to_bytes(8, "big")
+
+
+def _frame(first_byte: int, payload: bytes) -> bytes:
+    return _header(first_byte, len(payload)) + payload
 
 
 def text_frame(payload: bytes) -> bytes:
@@ -101,8 +104,9 @@ def event_packet(event: str, data: Any) -> bytes:
 
 
 def packet_frame(packet: bytes) -> bytes:
-    """The websocket frame of an engine.io MESSAGE carrying an encoded Socket.IO packet."""
-    return text_frame(b"4" + packet)
+    """The websocket frame of an engine.io MESSAGE carrying an encoded Socket.IO packet
+    (one copy of the packet: a personal message is framed once per recipient)."""
+    return b"".join((_header(0x81, len(packet) + 1), b"4", packet))
 
 
 def binary_frame(payload: bytes) -> bytes:
