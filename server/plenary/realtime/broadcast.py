@@ -48,7 +48,7 @@ class Broadcaster:
         """A personal message to a socket of this process: delivered directly, without a
         round trip through the cross-process queue."""
         packet = event_packet(event, {**data, "ts": now_ms()})
-        await self._manager.emit_packets(((sid, packet),), NAMESPACE)
+        await self._manager.emit_packets(((sid, packet),))
         self._metrics.add(self._metrics.messages_out, 1, event)
 
     async def to_each(
@@ -80,7 +80,7 @@ class Broadcaster:
         from other processes through Redis): the packets of the attendees of ``code``
         connected here, on each of their sockets."""
         items = self._local_items(code, packets)
-        return await self._manager.emit_packets(items, NAMESPACE)
+        return await self._manager.emit_packets(items)
 
     def _local_items(self, code: str, packets: Mapping[str, bytes]) -> Iterator[tuple[str, bytes]]:
         for sid, _ in self._manager.get_participants(NAMESPACE, audiences.attendees(code)):

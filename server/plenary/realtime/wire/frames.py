@@ -86,11 +86,12 @@ def text_frame(payload: bytes) -> bytes:
 
 def message_frame(encoded_sio_packet: str) -> bytes:
     """The websocket frame of an engine.io MESSAGE carrying a Socket.IO packet."""
-    return text_frame(("4" + encoded_sio_packet).encode())
+    return packet_frame(encoded_sio_packet.encode())
 
 
 def event_packet(event: str, data: Any) -> bytes:
-    """The Socket.IO packet of ``["event", data]`` on the default namespace, as bytes: the
+    """The Socket.IO packet of ``["event", data]`` on the default namespace (the only one
+    Plenary speaks), as bytes: the
     same as :class:`PlenaryPacket` encodes, without the packet object (a personal message
     is encoded once per recipient). Values orjson cannot encode take the packet's way;
     a payload with binary parts (never sent to clients here) is refused."""

@@ -181,13 +181,14 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
         if queued:
             await self._queue_send(queued, encoded)
 
-    async def emit_packets(self, items: Iterable[tuple[str, bytes]], namespace: str = "/") -> int:
+    async def emit_packets(self, items: Iterable[tuple[str, bytes]]) -> int:
         """Send each socket id its own encoded Socket.IO packet (:func:`event_packet`):
         the personal counterpart of a room emit (no task per message), written at once
         rather than when the event loop next gets a turn, since the service that sends a
         batch of personal messages usually goes on working without yielding. Returns
-        how many were sent."""
-        connected = self.rooms.get(namespace, {}).get(None)
+        how many were sent. The packets are of the default namespace (``event_packet``
+        encodes no other), so the sockets are looked up there."""
+        connected = self.rooms.get("/", {}).get(None)
         if connected is None:
             return 0
         sockets = self.server.eio.sockets
