@@ -4,9 +4,12 @@ latecomer and leaver changes, and the harvests' rules. Plain values in and out."
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from plenary.activities.cafe.domain import Cafe, build_cafe, unknown_hosts, warning_at
 from plenary.activities.cafe.harvest import Harvest, check_changeable, harvest_text
@@ -17,8 +20,10 @@ from plenary.activities.cafe.rounds import (
     Seating,
     assignment,
     assignments,
+    assignments_from_sheet,
     history,
     next_state,
+    round_sheet,
     tables_view,
     with_latecomer,
     without,
@@ -164,6 +169,51 @@ def test_what_each_person_is_told() -> None:
         {"table": 1, "topic": "Energy", "members": ["c", "a"], "host": "c"},
         {"table": 2, "topic": "Food", "members": ["b"]},
     ]
+
+
+@given(
+    st.lists(st.integers(1, 12), min_size=1, max_size=8),
+    st.lists(st.text(max_size=12), min_size=1, max_size=60),
+    st.booleans(),
+)
+def test_spliced_assignments_are_each_member_s_own_table(
+    sizes: list[int], names: list[str], with_room: bool
+) -> None:
+    """A round's assignments are spliced from each table's cards encoded once: each is
+    exactly the member's table with everyone else at it, names of any characters."""
+    ids = iter(f"p{n}" for n in range(sum(sizes)))
+    tables = [[next(ids) for _ in range(size)] for size in sizes]
+    people = [m for table in tables for m in table]
+    cards = {
+        m: {"id": m, "name": names[k % len(names)], "organisation": None, "country": "PT"}
+        for k, m in enumerate(people)
+    }
+    made = cafe(
+        tables=len(tables),
+        hosts=[tables[0][-1]],
+        room_url="https://v.example/{event}-{table}" if with_room else None,
+    )
+    now = state(tables=tables)
+    sheet = round_sheet(made, now, cards, "EVT234")
+    wanted = set(people[::2])
+    built = {m: json.loads(b"".join(pieces)) for m, pieces in assignments_from_sheet(sheet, wanted)}
+    assert set(built) == wanted
+    for t, table in enumerate(tables):
+        for member in set(table) & wanted:
+            expected = {
+                "cafe_id": "c_1",
+                "round": 1,
+                "rounds": 2,
+                "ends_at": 61_000,
+                "table": t + 1,
+                "topic": made.topic(t + 1),
+                "tablemates": [cards[m] for m in table if m != member],
+            }
+            if t == 0:
+                expected["host"] = table[-1]
+            if with_room:
+                expected["room_url"] = f"https://v.example/EVT234-{t + 1}"
+            assert built[member] == expected
 
 
 def test_latecomers_sit_at_a_smallest_table_and_leavers_go() -> None:

@@ -303,6 +303,90 @@ async def test_the_room_index_follows_joins_and_disconnects(http: aiohttp.Client
         assert not manager._rooms_of.get("/")
 
 
+def build_rank_cards(shared: dict[str, Any], attendee_ids: Any) -> Any:
+    """A test builder: each attendee's rank, as a dict or as encoded pieces."""
+    for aid in attendee_ids:
+        if aid in shared["ranks"]:
+            rank = shared["ranks"][aid]
+            if rank % 2:
+                yield aid, {"rank": rank, "of": shared["of"]}
+            else:  # the spliced way of payloads encoded ahead (a cafe table's cards)
+                yield (
+                    aid,
+                    (b'{"rank":', str(rank).encode(), b',"of":', str(shared["of"]).encode(), b"}"),
+                )
+
+
+async def test_personal_messages_built_from_shared_data_reach_every_socket(
+    http: aiohttp.ClientSession,
+) -> None:
+    async with running_server(limits=LIMITS) as server:
+        event = await create_event(server.url)
+        code = event["code"]
+        raw = await join_many(http, server.url, code, 20)
+        ids = [attendee_id(c) for c in raw]
+        # The first attendee in a second tab: one attendee, two sockets.
+        token = raw[0].received("welcome")[0]["token"]
+        tab = await RawClient(http, server.url).connect(
+            {"event": code, "role": "attendee", "token": token}
+        )
+        assert attendee_id(tab) == ids[0]
+        broadcaster = server.services.broadcaster
+        broadcaster.build_personal("test:rank", build_rank_cards)
+        # The last attendee has no rank: they get nothing.
+        shared = {"of": 19, "ranks": {aid: i + 1 for i, aid in enumerate(ids[:-1])}}
+
+        sent = await broadcaster.to_each_shared(code, "test:rank", shared)
+
+        assert sent == 20, "19 attendees, one of them on two sockets"
+        stamps = set()
+        for i, client in enumerate([*raw[:-1], tab]):
+            (got,) = await client.wait_for("test:rank")
+            assert got["rank"] == (i + 1 if client is not tab else 1)
+            assert got["of"] == 19
+            stamps.add(got["ts"])
+        assert len(stamps) == 1, "one send time for the batch"
+        await asyncio.sleep(0.1)
+        assert raw[-1].received("test:rank") == []
+        with pytest.raises(LookupError, match="build_personal"):
+            await broadcaster.to_each_shared(code, "test:unregistered", shared)
+        for client in [*raw, tab]:
+            await client.close()
+
+
+@pytest.mark.redis
+async def test_personal_messages_built_in_each_process_from_one_pubsub_message(
+    redis_proc: RedisProcess,
+) -> None:
+    redis_proc.flush()
+    async with (
+        running_server(redis_proc.url) as one,
+        running_server(redis_proc.url) as two,
+        aiohttp.ClientSession() as http,
+    ):
+        event = await create_event(one.url)
+        code = event["code"]
+        on_one = await join_many(http, one.url, code, 6)
+        on_two = await join_many(http, two.url, code, 6)
+        everyone = [*on_one, *on_two]
+        for server in (one, two):
+            server.services.broadcaster.build_personal("test:rank", build_rank_cards)
+        shared = {"of": 12, "ranks": {attendee_id(c): i + 1 for i, c in enumerate(everyone)}}
+        published = one.services.metrics.pubsub_messages.labels("out")
+        before = published._value.get()
+
+        sent = await one.services.broadcaster.to_each_shared(code, "test:rank", shared)
+
+        assert sent == 6, "this process delivers to its own attendees"
+        for i, client in enumerate(everyone):
+            (got,) = await client.wait_for("test:rank")
+            assert (got["rank"], got["of"]) == (i + 1, 12)
+        assert len({c.received("test:rank")[0]["ts"] for c in everyone}) == 1
+        assert published._value.get() - before == 1, "one pub/sub message for the batch"
+        for client in everyone:
+            await client.close()
+
+
 @pytest.mark.redis
 async def test_personal_messages_cross_processes_in_one_batch(redis_proc: RedisProcess) -> None:
     redis_proc.flush()

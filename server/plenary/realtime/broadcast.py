@@ -10,8 +10,15 @@ from typing import Any
 from plenary.clock import now_ms
 from plenary.metrics import Metrics
 from plenary.realtime import audiences
+from plenary.realtime.personal import PersonalBuilder
 from plenary.realtime.session import Sessions
-from plenary.realtime.wire import ClientManager, SocketServer, event_packet
+from plenary.realtime.wire import (
+    ClientManager,
+    SocketServer,
+    event_packet,
+    packet_frame,
+    stamped_frames,
+)
 
 NAMESPACE = "/"
 
@@ -25,8 +32,16 @@ class Broadcaster:
         self._metrics = metrics
         self._sessions = sessions
         self._manager: ClientManager = sio.manager
+        self._builders: dict[str, PersonalBuilder] = {}
         # Batches of personal messages from the other processes (scaled mode).
         self._manager.on_each = self.deliver_each
+        self._manager.on_shared = self.deliver_shared
+
+    def build_personal(self, event: str, build: PersonalBuilder) -> None:
+        """How every process builds the personal messages named ``event`` that
+        :meth:`to_each_shared` sends: the kind that sends them registers it when it is
+        built, in every process."""
+        self._builders[event] = build
 
     async def to_everyone(self, code: str, event: str, data: dict[str, Any]) -> None:
         await self._emit(event, data, audiences.everyone(code))
@@ -72,15 +87,67 @@ class Broadcaster:
             }
             await self._manager.publish_each(code, event, packets)
             sent = await self.deliver_each(code, event, packets)
+        return sent
+
+    async def to_each_shared(self, code: str, event: str, shared: Any) -> int:
+        """A message of their own to each attendee of ``code`` the builder of ``event``
+        (:meth:`build_personal`) makes one for from ``shared`` (plain data: what msgpack
+        carries), wherever they are connected; all with the same ``ts``.
+
+        For large batches (every player's quiz result, every attendee's table): in
+        scaled mode only ``shared`` crosses Redis, once, published first; then every
+        process builds, encodes and writes its own attendees' messages, side by side.
+        Returns how many were delivered by this process."""
+        ts = now_ms()
+        with self._metrics.timed(self._metrics.broadcast_seconds, event):
+            await self._manager.publish_shared(code, event, shared, ts)
+            sent = await self.deliver_shared(code, event, shared, ts)
+        return sent
+
+    async def deliver_shared(self, code: str, event: str, shared: Any, ts: int) -> int:
+        """This process's part of :meth:`to_each_shared` (also called for the batches of
+        other processes): built for the attendees of ``code`` connected here."""
+        build = self._builders.get(event)
+        if build is None:
+            raise LookupError(
+                f"no builder for personal messages {event!r}: its kind registers one with "
+                "Broadcaster.build_personal when it is built"
+            )
+        sockets = self._local_sockets(code)
+        if not sockets:
+            return 0
+        spliced = stamped_frames(event, ts)
+
+        def items() -> Iterator[tuple[str, bytes]]:
+            for attendee_id, payload in build(shared, sockets.keys()):
+                if isinstance(payload, dict):
+                    payload["ts"] = ts
+                    frame = packet_frame(event_packet(event, payload))
+                else:
+                    frame = spliced((payload,) if isinstance(payload, bytes) else payload)
+                for sid in sockets.get(attendee_id, ()):
+                    yield sid, frame
+
+        sent = await self._manager.emit_frames(items())
         self._metrics.add(self._metrics.messages_out, sent, event)
         return sent
+
+    def _local_sockets(self, code: str) -> dict[str, list[str]]:
+        """The attendees of ``code`` connected to this process: id -> their sockets."""
+        found: dict[str, list[str]] = {}
+        for sid, _ in self._manager.get_participants(NAMESPACE, audiences.attendees(code)):
+            session = self._sessions.get(sid)
+            if session is not None and session.attendee is not None:
+                found.setdefault(session.attendee.id, []).append(sid)
+        return found
 
     async def deliver_each(self, code: str, event: str, packets: Mapping[str, bytes]) -> int:
         """This process's part of :meth:`to_each` (also called for batches that come
         from other processes through Redis): the packets of the attendees of ``code``
         connected here, on each of their sockets."""
-        items = self._local_items(code, packets)
-        return await self._manager.emit_packets(items)
+        sent = await self._manager.emit_packets(self._local_items(code, packets))
+        self._metrics.add(self._metrics.messages_out, sent, event)
+        return sent
 
     def _local_items(self, code: str, packets: Mapping[str, bytes]) -> Iterator[tuple[str, bytes]]:
         for sid, _ in self._manager.get_participants(NAMESPACE, audiences.attendees(code)):

@@ -6,7 +6,9 @@ Tables are lists of attendee ids; ``tables[k]`` is table ``k + 1``, its host fir
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import json
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +19,7 @@ from plenary.activities.cafe.seating import (
     seat_latecomer,
     seat_round,
 )
+from plenary.realtime.personal import encode_json
 
 Tables = list[list[str]]
 #: What a person shows of themselves to their tablemates: id, name, organisation, country.
@@ -177,6 +180,70 @@ def card(cards: Mapping[str, Card], attendee_id: str) -> dict[str, Any]:
     return dict(found)
 
 
+def round_sheet(
+    cafe: Cafe, state: RoundState, cards: Mapping[str, Card], event: str, only: Iterable[int] = ()
+) -> dict[str, Any]:
+    """What the assignments of the round (at the tables ``only``, or all) are made of, as
+    plain data: what they have in common, each table once and each seated person's card
+    once. :func:`assignments_from_sheet` builds the assignments from it, in the process
+    that holds each person's connection."""
+    tables = []
+    for t in list(only) or range(len(state.tables)):
+        members = state.tables[t]
+        table: dict[str, Any] = {"table": t + 1, "topic": cafe.topic(t + 1), "members": members}
+        host = host_of(cafe, members, t)
+        if host is not None:
+            table["host"] = host
+        link = cafe.room_link(event, t + 1)
+        if link is not None:
+            table["room_url"] = link
+        tables.append(table)
+    return {
+        "common": {
+            "cafe_id": cafe.id,
+            "round": state.number,
+            "rounds": cafe.rounds,
+            "ends_at": state.ends_at,
+        },
+        "tables": tables,
+        "cards": {m: card(cards, m) for table in tables for m in table["members"]},
+    }
+
+
+def assignments_from_sheet(
+    sheet: Mapping[str, Any], attendee_ids: Collection[str]
+) -> Iterator[tuple[str, tuple[bytes | memoryview, ...]]]:
+    """``cafe:assignment`` (without ``ts``) for each of ``attendee_ids`` seated in
+    ``sheet`` (:func:`round_sheet`): their own table only, their tablemates' cards; as
+    the pieces of its JSON encoding (see :data:`plenary.realtime.personal.Payload`). A
+    round is a thousand different messages: each table's common part and all its cards
+    are encoded once, and each member's message is that minus their own card."""
+    wanted = attendee_ids if isinstance(attendee_ids, AbstractSet) else set(attendee_ids)
+    common = sheet["common"]
+    cards = sheet["cards"]
+    for table in sheet["tables"]:
+        members = table["members"]
+        if not any(m in wanted for m in members):
+            continue
+        head = {**common, "table": table["table"], "topic": table["topic"]}
+        for key in ("host", "room_url"):
+            if key in table:
+                head[key] = table[key]
+        prefix = encode_json(head)[:-1] + b',"tablemates":['
+        parts = [encode_json(cards[m]) for m in members]
+        everyone = memoryview(b",".join(parts))
+        start = 0
+        for i, member in enumerate(members):
+            end = start + len(parts[i])
+            if member in wanted:
+                if i == len(members) - 1:  # the last: no comma after the one before
+                    mates: tuple[bytes | memoryview, ...] = (everyone[: max(start - 1, 0)],)
+                else:
+                    mates = (everyone[:start], everyone[end + 1 :])
+                yield member, (prefix, *mates, b"]}")
+            start = end + 1
+
+
 def assignment(
     cafe: Cafe,
     state: RoundState,
@@ -187,32 +254,15 @@ def assignment(
 ) -> dict[str, Any]:
     """``cafe:assignment`` for ``attendee_id`` at table index ``t`` (without ``ts``): their
     own table only."""
-    members = state.tables[t]
-    body: dict[str, Any] = {
-        "cafe_id": cafe.id,
-        "round": state.number,
-        "rounds": cafe.rounds,
-        "table": t + 1,
-        "topic": cafe.topic(t + 1),
-        "tablemates": [card(cards, m) for m in members if m != attendee_id],
-        "ends_at": state.ends_at,
-    }
-    host = host_of(cafe, members, t)
-    if host is not None:
-        body["host"] = host
-    link = cafe.room_link(event, t + 1)
-    if link is not None:
-        body["room_url"] = link
-    return body
+    sheet = round_sheet(cafe, state, cards, event, only=[t])
+    ((_, pieces),) = assignments_from_sheet(sheet, {attendee_id})
+    return dict(json.loads(b"".join(pieces)))
 
 
 def assignments(
     cafe: Cafe, state: RoundState, cards: Mapping[str, Card], event: str, only: Iterable[int] = ()
 ) -> dict[str, dict[str, Any]]:
     """Everyone's assignment by attendee id (of the tables ``only``, or all)."""
-    indices = list(only) or range(len(state.tables))
-    return {
-        member: assignment(cafe, state, t, member, cards, event)
-        for t in indices
-        for member in state.tables[t]
-    }
+    sheet = round_sheet(cafe, state, cards, event, only)
+    members = {m for table in sheet["tables"] for m in table["members"]}
+    return {m: json.loads(b"".join(p)) for m, p in assignments_from_sheet(sheet, members)}

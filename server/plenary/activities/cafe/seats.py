@@ -29,8 +29,10 @@ from plenary.activities.cafe.rounds import (
     RoundState,
     assignment,
     assignments,
+    assignments_from_sheet,
     history,
     next_state,
+    round_sheet,
     seat_next_round,
     tables_view,
     with_latecomer,
@@ -71,6 +73,8 @@ class Seats:
         self._store = records.store
         self._roster = roster
         self._out = broadcaster
+        # A round's assignments are built by the process holding each connection.
+        broadcaster.build_personal("cafe:assignment", assignments_from_sheet)
         self._limits = limits
         self.clocks = RoundClocks(self._announce)
 
@@ -255,7 +259,8 @@ class Seats:
         """Each seated person's own table, the staff's overview, and the round's clock."""
         event = event_code(code)
         cards = await self._roster.cards(event, state.seated())
-        await self._out.to_each(code, "cafe:assignment", assignments(cafe, state, cards, event))
+        sheet = round_sheet(cafe, state, cards, event)
+        await self._out.to_each_shared(code, "cafe:assignment", sheet)
         await self._out.to_staff(code, "cafe:round", {**round_ack(cafe, state), "people": cards})
         warn_at = warning_at(state.ends_at, cafe.round_s, self._limits.cafe_warning_s)
         self.clocks.start(code, cafe.id, state.number, warn_at, state.ends_at)

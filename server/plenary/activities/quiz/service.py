@@ -44,6 +44,7 @@ from plenary.activities.quiz.views import (
 from plenary.clock import now_ms
 from plenary.errors import ErrorCode, PlenaryError, bad_request, not_found
 from plenary.realtime.broadcast import Broadcaster
+from plenary.realtime.personal import as_columns, from_columns
 from plenary.stage.stage import Stage
 from plenary.store import Activity, Store
 from plenary.store.base import CLOSED, DRAFT
@@ -80,6 +81,8 @@ class QuizService:
     ) -> None:
         self._store = store
         self._out = broadcaster
+        # Every player's result is built by the process holding their connection.
+        broadcaster.build_personal("quiz:result", from_columns)
         self._stage = stage
         self.limits = limits
         self._quizzes: dict[tuple[str, str], Quiz] = {}
@@ -265,7 +268,7 @@ class QuizService:
     async def _announce_close(self, scope: str, quiz: Quiz, board: Board) -> None:
         await self._out.to_everyone(scope, "quiz:reveal", reveal_message(quiz, board))
         if board.last is not None:
-            await self._out.to_each(scope, "quiz:result", board.last.results)
+            await self._out.to_each_shared(scope, "quiz:result", as_columns(board.last.results))
 
     async def end(self, scope: str, quiz_id: str) -> dict[str, Any]:
         """``quiz:end``: close the open question if any, then show the podium."""
@@ -313,5 +316,5 @@ class QuizService:
         body = ended_message(quiz, final.top, final.teams, len(final.players))
         log.info("quiz ended", extra={"event": scope, "activity": quiz.id})
         await self._out.to_everyone(scope, "quiz:ended", body)
-        await self._out.to_each(scope, "quiz:result", final.results)
+        await self._out.to_each_shared(scope, "quiz:result", as_columns(final.results))
         return {**body, "quiz": public_view(quiz, activity)}

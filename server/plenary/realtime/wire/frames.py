@@ -4,6 +4,8 @@ client or to many (see :mod:`plenary.realtime.wire.manager`)."""
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from socketio import packet as sio_packet
@@ -69,10 +71,15 @@ def _header(first_byte: int, n: int) -> bytes:
     """The header of a complete, unmasked, unfragmented websocket frame (RFC 6455, server
     to client) of ``n`` payload bytes; ``first_byte`` is FIN plus the opcode."""
     if n < 126:
-        return bytes((first_byte, n))
+        return _SHORT(first_byte, n)
     if n < 65536:
-        return bytes((first_byte, 126)) + n.to_bytes(2, "big")
-    return bytes((first_byte, 127)) + n.to_bytes(8, "big")
+        return _MEDIUM(first_byte, 126, n)
+    return _LONG(first_byte, 127, n)
+
+
+_SHORT = struct.Struct("!BB").pack
+_MEDIUM = struct.Struct("!BBH").pack
+_LONG = struct.Struct("!BBQ").pack
 
 
 def _frame(first_byte: int, payload: bytes) -> bytes:
@@ -102,6 +109,39 @@ def event_packet(event: str, data: Any) -> bytes:
     if not isinstance(encoded, str):
         raise TypeError(f"personal message {event!r} has binary parts; send JSON values")
     return encoded.encode()
+
+
+#: A part of an encoded payload (see :func:`stamped_frames`).
+Piece = bytes | memoryview
+
+
+def stamped_frames(event: str, ts: int) -> Callable[[Sequence[Piece]], bytes]:
+    """For payloads already encoded as compact JSON objects (``{...}``, without ``ts``),
+    given as pieces to concatenate: a function making each one's websocket frame, the
+    frame :func:`packet_frame` makes of :func:`event_packet` for the payload with ``ts``
+    added, spliced in one copy rather than encoded again."""
+    name = compact_json(event)
+    if name is None:
+        raise TypeError(f"message name {event!r} cannot be encoded")
+    head = b"".join((b"42[", name, b',{"ts":', str(int(ts)).encode()))
+    fixed = len(head) + 2  # the comma after ts, and the closing bracket
+
+    def frame(pieces: Sequence[Piece]) -> bytes:
+        size = sum(map(len, pieces))
+        if size <= 2:  # {}
+            return b"".join((_header(0x81, len(head) + 2), head, b"}]"))
+        first = pieces[0][1:]
+        return b"".join((_header(0x81, fixed + size - 1), head, b",", first, *pieces[1:], b"]"))
+
+    return frame
+
+
+def frame_packet(frame: bytes) -> bytes:
+    """The Socket.IO packet in a frame of :func:`packet_frame` (for clients that are
+    not on a websocket)."""
+    length = frame[1] & 0x7F
+    start = 2 if length < 126 else 4 if length == 126 else 10
+    return frame[start + 1 :]
 
 
 def packet_frame(packet: bytes) -> bytes:

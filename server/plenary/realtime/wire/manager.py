@@ -32,12 +32,16 @@ from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 
 from plenary.metrics import Metrics
-from plenary.realtime.wire.frames import message_frame, packet_frame
+from plenary.realtime.wire.frames import frame_packet, message_frame, packet_frame
 from plenary.realtime.wire.socket import DirectSocket
 
 #: Delivers a batch of personal messages to this process's attendees (see ``on_each``):
 #: (scope, message name, attendee id -> encoded Socket.IO packet) -> how many were sent.
 DeliverEach = Callable[[str, str, Mapping[str, bytes]], Coroutine[Any, Any, int]]
+#: Builds and delivers this process's share of a batch of personal messages from the
+#: data they are made of (see ``on_shared``): (scope, message name, shared data, ``ts``)
+#: -> how many were sent.
+DeliverShared = Callable[[str, str, Any, int], Coroutine[Any, Any, int]]
 
 
 class RoomMembers(dict[str, Any]):
@@ -73,15 +77,23 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
     #: Hooks the app sets; the Redis manager calls them (one process never needs to).
     #: ``on_resubscribe()``: resend every local client its state; ``on_resync_event(code)``:
     #: the same for one event's; ``on_each(code, message, packets)``: deliver a batch of
-    #: personal messages, encoded by the process that sent it, that came from another.
+    #: personal messages, encoded by the process that sent it, that came from another;
+    #: ``on_shared(code, message, shared, ts)``: build and deliver this process's share
+    #: of a batch that another process sent as the data the messages are made of.
     on_resubscribe: Callable[[], Coroutine[Any, Any, None]] | None = None
     on_resync_event: Callable[[str], Coroutine[Any, Any, None]] | None = None
     on_each: DeliverEach | None = None
+    on_shared: DeliverShared | None = None
     metrics: Metrics | None = None
 
     async def publish_each(self, code: str, event: str, packets: Mapping[str, bytes]) -> None:
         """Send a batch of personal messages to the other processes (none here: the
         Redis manager publishes it)."""
+
+    async def publish_shared(self, code: str, event: str, shared: Any, ts: int) -> None:
+        """Send the other processes the data a batch of personal messages is made of,
+        for each to build its own attendees' messages (none here: the Redis manager
+        publishes it)."""
 
     async def follow(self, code: str) -> None:
         """A local client of scope ``code`` (a room of an event) is connecting or moving
@@ -183,23 +195,30 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
 
     async def emit_packets(self, items: Iterable[tuple[str, bytes]]) -> int:
         """Send each socket id its own encoded Socket.IO packet (:func:`event_packet`):
-        the personal counterpart of a room emit (no task per message), written at once
-        rather than when the event loop next gets a turn, since the service that sends a
-        batch of personal messages usually goes on working without yielding. Returns
-        how many were sent. The packets are of the default namespace (``event_packet``
-        encodes no other), so the sockets are looked up there."""
+        see :meth:`emit_frames`."""
+        return await self.emit_frames((sid, packet_frame(packet)) for sid, packet in items)
+
+    async def emit_frames(self, items: Iterable[tuple[str, bytes]]) -> int:
+        """Send each socket id its own websocket frame of an event packet
+        (:func:`packet_frame`, :func:`stamped_frames`): the personal counterpart of a
+        room emit (no task per message), written at once rather than when the event loop
+        next gets a turn, since the service that sends a batch of personal messages
+        usually goes on working without yielding. ``items`` may be a generator: each
+        message is written as it comes. Returns how many were sent. The packets are of
+        the default namespace (the only one Plenary speaks), so the sockets are looked
+        up there."""
         connected = self.rooms.get("/", {}).get(None)
         if connected is None:
             return 0
         sockets = self.server.eio.sockets
         sent = 0
-        for sid, packet in items:
+        for sid, frame in items:
             eio_sid = connected.get(sid)
             socket = sockets.get(eio_sid) if eio_sid is not None else None
             if socket is None:
                 continue
-            if not (isinstance(socket, DirectSocket) and socket.write_frame(packet_frame(packet))):
-                await self._queue_send([socket], packet.decode())
+            if not (isinstance(socket, DirectSocket) and socket.write_frame(frame)):
+                await self._queue_send([socket], frame_packet(frame).decode())
             sent += 1
         if sent:
             self.server.eio.flush()

@@ -44,6 +44,9 @@ EACH = "plenary:each"
 #: results, a few for a thousand cafe tables; far below Redis'
 #: ``client-output-buffer-limit pubsub`` (a subscriber is dropped past 8 MiB).
 EACH_CHUNK_BYTES = 256 * 1024
+#: The data a batch of personal messages is made of (``Broadcaster.to_each_shared``):
+#: every process builds its own attendees' messages from it.
+SHARED = "plenary:shared"
 
 
 def event_channel(code: str) -> str:
@@ -133,7 +136,7 @@ class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[mi
             code = audiences.scope_of(message.get("room"))
             if code is not None:
                 return event_channel(code)
-        elif method == EACH:
+        elif method in (EACH, SHARED):
             return event_channel(str(message["code"]))
         return str(self.channel)
 
@@ -291,11 +294,35 @@ class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[mi
             }
         )
 
-    async def _handle_each(self, message: dict[str, Any]) -> None:
-        if message.get("host_id") == self.host_id or self.on_each is None:
+    async def publish_shared(self, code: str, event: str, shared: Any, ts: int) -> None:
+        """Send the other processes following ``code`` the data a batch of personal
+        messages is made of, in one message: each builds and writes its own attendees'
+        messages, so the batch costs Redis and every process what one broadcast of that
+        data costs, however many attendees it reaches."""
+        await self._publish(
+            {
+                "method": SHARED,
+                "code": code,
+                "event": event,
+                "shared": shared,
+                "ts": ts,
+                "host_id": self.host_id,
+            }
+        )
+
+    async def _handle_personal(self, message: dict[str, Any]) -> None:
+        """A batch of personal messages from another process: encoded (``EACH``) or as
+        the data they are made of (``SHARED``)."""
+        if message.get("host_id") == self.host_id:
             return
         try:
-            await self.on_each(message["code"], message["event"], message["packets"])
+            if message["method"] == EACH:
+                if self.on_each is not None:
+                    await self.on_each(message["code"], message["event"], message["packets"])
+            elif self.on_shared is not None:
+                await self.on_shared(
+                    message["code"], message["event"], message["shared"], message["ts"]
+                )
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -391,8 +418,8 @@ class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[mi
                 except Exception:
                     self._log.warning("undecodable pub/sub message on %r", channel)
                     continue
-                if isinstance(data, dict) and data.get("method") == EACH:
-                    await self._handle_each(data)
+                if isinstance(data, dict) and data.get("method") in (EACH, SHARED):
+                    await self._handle_personal(data)
                     continue
                 yield data  # python-socketio's listener takes decoded messages as they are
             elif kind == "subscribe" or kind == "unsubscribe":

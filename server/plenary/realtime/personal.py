@@ -1,0 +1,83 @@
+"""Personal messages built where they are delivered.
+
+A batch of personal messages (a quiz result for every player, a café table for every
+attendee) is mostly made of a little data many of them share. Rather than each message
+crossing Redis to the process that holds its attendee's connection, the data they are
+made of crosses once and every process builds its own attendees' messages from it with
+the :data:`PersonalBuilder` the message's kind registered
+(:meth:`~plenary.realtime.broadcast.Broadcaster.build_personal`). Builders are pure:
+plain data (what msgpack carries) in, payloads out.
+
+:func:`as_columns` and :func:`from_columns` are the builder for batches with nothing
+else in common: the fields every payload shares once, the others as one row per
+attendee.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from typing import Any
+
+import orjson
+
+#: A personal message's payload, without ``ts`` (the broadcaster adds it): a fresh dict,
+#: or a compact JSON object already encoded (:func:`encode_json`), whole or as a tuple
+#: of pieces that make it once concatenated (the first holding its opening brace), for
+#: builders that assemble many payloads from parts encoded once (a table's cards, in
+#: every tablemate's): the broadcaster splices them into the frame in one copy.
+Payload = dict[str, Any] | bytes | tuple[bytes | memoryview, ...]
+
+#: (the shared data, the attendee ids connected to this process) -> (attendee id,
+#: payload) for each of them the batch has a message for. Yielded as they are made
+#: (a generator): the broadcaster writes each message as it comes, so attendees read
+#: the first while the last are still being built.
+PersonalBuilder = Callable[[Any, Collection[str]], Iterable[tuple[str, Payload]]]
+
+
+def encode_json(value: Any) -> bytes:
+    """``value`` as compact JSON (UTF-8), for payloads built as bytes; what orjson
+    refuses (a lone surrogate in a name) is encoded by the standard library, escaped."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, separators=(",", ":")).encode()
+
+
+def as_columns(per_attendee: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """``per_attendee`` (attendee id -> payload) as the fields every payload has with
+    the same value (``common``), the names of the others (``fields``) and each
+    attendee's values of those (``rows``). Payloads with different keys are kept whole
+    (``payloads``)."""
+    payloads = list(per_attendee.values())
+    if not payloads:
+        return {"common": {}, "fields": [], "rows": {}}
+    keys = list(payloads[0])
+    if any(len(p) != len(keys) or any(k not in p for k in keys) for p in payloads):
+        return {"payloads": {aid: dict(p) for aid, p in per_attendee.items()}}
+    first = payloads[0]
+    common = {k: first[k] for k in keys if all(p[k] == first[k] for p in payloads)}
+    fields = [k for k in keys if k not in common]
+    rows = {aid: [p[k] for k in fields] for aid, p in per_attendee.items()}
+    return {"common": common, "fields": fields, "rows": rows}
+
+
+def from_columns(
+    shared: Mapping[str, Any], attendee_ids: Collection[str]
+) -> Iterator[tuple[str, Payload]]:
+    """The :data:`PersonalBuilder` of :func:`as_columns`' form."""
+    whole = shared.get("payloads")
+    if whole is not None:
+        for aid in attendee_ids:
+            if aid in whole:
+                yield aid, dict(whole[aid])
+        return
+    common: Mapping[str, Any] = shared["common"]
+    fields: list[str] = shared["fields"]
+    rows: Mapping[str, list[Any]] = shared["rows"]
+    for aid in attendee_ids:
+        row = rows.get(aid)
+        if row is not None:
+            payload = dict(common)
+            payload.update(zip(fields, row, strict=True))
+            yield aid, payload

@@ -1,0 +1,67 @@
+"""Personal messages built where they are delivered (``realtime/personal.py``) and the
+frames spliced from payloads already encoded (``wire/frames.py``): pure parts. The
+delivery through real servers, one process and two on Redis, is in test_fastpath.py."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from plenary.realtime.personal import as_columns, encode_json, from_columns
+from plenary.realtime.wire.frames import event_packet, frame_packet, packet_frame, stamped_frames
+
+TS = 1_796_236_329_091
+
+values = st.one_of(st.none(), st.booleans(), st.integers(-(2**53), 2**53), st.text(max_size=30))
+payloads = st.dictionaries(st.sampled_from(["a", "b", "score", "rank", "ok"]), values)
+
+
+def test_columns_keep_what_all_share_once_and_the_rest_by_attendee() -> None:
+    results = {
+        f"att_{i}": {"quiz_id": "q1", "question_id": "x", "score": 100 * i, "rank": 3 - i}
+        for i in range(3)
+    }
+    shared = as_columns(results)
+    assert shared["common"] == {"quiz_id": "q1", "question_id": "x"}
+    assert shared["fields"] == ["score", "rank"]
+    assert shared["rows"]["att_2"] == [200, 1]
+    built = dict(from_columns(shared, ["att_2", "att_0", "someone else"]))
+    assert built == {"att_2": results["att_2"], "att_0": results["att_0"]}
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=8), payloads, max_size=12))
+def test_columns_rebuild_every_payload_whatever_their_keys(
+    batch: dict[str, dict[str, Any]],
+) -> None:
+    shared = as_columns(batch)
+    assert dict(from_columns(shared, list(batch))) == batch
+    assert dict(from_columns(shared, [])) == {}
+
+
+def test_encode_json_takes_what_orjson_refuses() -> None:
+    assert encode_json({"name": "Zoë", "n": 1}) == '{"name":"Zoë","n":1}'.encode()
+    lone = encode_json({"name": "\ud800"})
+    assert json.loads(lone) == {"name": "\ud800"}
+
+
+@given(payloads, st.sampled_from(["quiz:result", "cafe:assignment", "é:x"]), st.integers(1, 9))
+def test_a_spliced_frame_is_the_frame_of_the_payload_with_ts(
+    payload: dict[str, Any], event: str, pieces: int
+) -> None:
+    body = encode_json(payload)
+    cut = [body[i * len(body) // pieces : (i + 1) * len(body) // pieces] for i in range(pieces)]
+    frame = stamped_frames(event, TS)(tuple(cut))
+    assert frame == packet_frame(event_packet(event, {"ts": TS, **payload}))
+
+
+def test_spliced_frames_of_every_length_class() -> None:
+    make = stamped_frames("cafe:assignment", TS)
+    for size in (0, 50, 200, 70_000):  # a one-byte, two-byte and eight-byte length
+        payload = {"text": "x" * size} if size else {}
+        frame = make((encode_json(payload), b""))
+        packet = frame_packet(frame)
+        assert packet == event_packet("cafe:assignment", {"ts": TS, **payload})
+        assert frame == packet_frame(packet)
