@@ -99,7 +99,8 @@ EXPLICIT: tuple[tuple[str, str], ...] = (
     ),
     (
         "socketio.base_manager:BaseManager.get_participants",
-        "reads room members through _fwdm, which RoomMembers (realtime/wire/manager.py) provides",
+        "reads room members through _fwdm, which RoomMembers (realtime/wire/manager.py) provides"
+        " and LocalManager.emit_frames reads too",
     ),
     # redis-py
     (

@@ -20,8 +20,6 @@ from plenary.realtime.wire import (
     stamped_frames,
 )
 
-NAMESPACE = "/"
-
 
 class Broadcaster:
     """Emits to an event's rooms, to one socket, or a message of its own to each
@@ -113,7 +111,7 @@ class Broadcaster:
                 f"no builder for personal messages {event!r}: its kind registers one with "
                 "Broadcaster.build_personal when it is built"
             )
-        sockets = self._local_sockets(code)
+        sockets = self._sessions.attendee_sockets(code)
         if not sockets:
             return 0
         spliced = stamped_frames(event, ts)
@@ -132,15 +130,6 @@ class Broadcaster:
         self._metrics.add(self._metrics.messages_out, sent, event)
         return sent
 
-    def _local_sockets(self, code: str) -> dict[str, list[str]]:
-        """The attendees of ``code`` connected to this process: id -> their sockets."""
-        found: dict[str, list[str]] = {}
-        for sid, _ in self._manager.get_participants(NAMESPACE, audiences.attendees(code)):
-            session = self._sessions.get(sid)
-            if session is not None and session.attendee is not None:
-                found.setdefault(session.attendee.id, []).append(sid)
-        return found
-
     async def deliver_each(self, code: str, event: str, packets: Mapping[str, bytes]) -> int:
         """This process's part of :meth:`to_each` (also called for batches that come
         from other processes through Redis): the packets of the attendees of ``code``
@@ -150,12 +139,9 @@ class Broadcaster:
         return sent
 
     def _local_items(self, code: str, packets: Mapping[str, bytes]) -> Iterator[tuple[str, bytes]]:
-        for sid, _ in self._manager.get_participants(NAMESPACE, audiences.attendees(code)):
-            session = self._sessions.get(sid)
-            if session is None or session.attendee is None:
-                continue
-            packet = packets.get(session.attendee.id)
-            if packet is not None:
+        sockets = self._sessions.attendee_sockets(code)
+        for attendee_id, packet in packets.items():
+            for sid in sockets.get(attendee_id, ()):
                 yield sid, packet
 
     async def _emit(self, event: str, data: dict[str, Any], room: str) -> None:

@@ -54,6 +54,8 @@ class Sessions:
         self._by_sid: dict[str, Session] = {}
         self.attendees_online: Counter[str] = Counter()
         self.changed_events: set[str] = set()
+        #: scope -> attendee id -> their sockets here (a tuple, replaced on change)
+        self._attendee_sids: dict[str, dict[str, tuple[str, ...]]] = {}
 
     def add(self, session: Session) -> None:
         self._by_sid[session.sid] = session
@@ -72,13 +74,34 @@ class Sessions:
         session.scope = scope(session.code, room)
         self._count(session, 1)
 
+    def attendee_sockets(self, where: str) -> dict[str, tuple[str, ...]]:
+        """The attendees of scope ``where`` connected here, each with their sockets (a
+        copy: it stays as it is while the caller writes to them)."""
+        return dict(self._attendee_sids.get(where, {}))
+
     def _count(self, session: Session, change: int) -> None:
         where = session.scope
         if session.role is Role.ATTENDEE:
             self.attendees_online[where] += change
             if self.attendees_online[where] <= 0:
                 del self.attendees_online[where]
+            if session.attendee is not None:
+                self._index(where, session.attendee.id, session.sid, change > 0)
         self.changed_events.add(where)
+
+    def _index(self, where: str, attendee_id: str, sid: str, added: bool) -> None:
+        attendees = self._attendee_sids.setdefault(where, {})
+        sids = attendees.get(attendee_id, ())
+        if added:
+            attendees[attendee_id] = (*sids, sid)
+            return
+        left = tuple(s for s in sids if s != sid)
+        if left:
+            attendees[attendee_id] = left
+        else:
+            attendees.pop(attendee_id, None)
+            if not attendees:
+                del self._attendee_sids[where]
 
     def get(self, sid: str) -> Session | None:
         return self._by_sid.get(sid)

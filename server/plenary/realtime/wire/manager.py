@@ -210,10 +210,13 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
         connected = self.rooms.get("/", {}).get(None)
         if connected is None:
             return 0
+        # The bidict's forward dict, as python-socketio's get_participants reads it: its
+        # own get() goes through two Python-level calls per lookup.
+        eio_sids = getattr(connected, "_fwdm", connected)
         sockets = self.server.eio.sockets
         sent = 0
         for sid, frame in items:
-            eio_sid = connected.get(sid)
+            eio_sid = eio_sids.get(sid)
             socket = sockets.get(eio_sid) if eio_sid is not None else None
             if socket is None:
                 continue
