@@ -32,6 +32,7 @@ from plenary.coalescer import ResultsCoalescer
 from plenary.errors import ErrorCode, PlenaryError, StoreUnavailable, bad_request, not_found
 from plenary.realtime.broadcast import Broadcaster
 from plenary.scopes import event_code
+from plenary.singleflight import SingleFlight
 from plenary.stage.kinds import ExportSection
 from plenary.stage.stage import Stage
 from plenary.store import Activity, AnswerRecord, RecordOutcome, Store, Tally
@@ -119,6 +120,7 @@ class PollService:
         self._limits = limits
         self.coalescer = ResultsCoalescer(store, results_window_ms, self.publish_results)
         self._polls: dict[tuple[str, str], Poll] = {}
+        self._loads: SingleFlight[tuple[str, str], tuple[Activity, Poll]] = SingleFlight()
 
     async def stop(self) -> None:
         await self.coalescer.stop()
@@ -140,10 +142,10 @@ class PollService:
     async def _definition(self, code: str, poll_id: str) -> Poll:
         """The poll's definition, without a store round trip once it is known here:
         a vote needs only the definition (the status is checked atomically by
-        ``record_answer``)."""
+        ``record_answer``); one read for a burst of votes that finds it unknown."""
         poll = self._polls.get((code, poll_id))
         if poll is None:
-            _, poll = await self._load(code, poll_id)
+            _, poll = await self._loads.run((code, poll_id), lambda: self._load(code, poll_id))
         return poll
 
     async def create(

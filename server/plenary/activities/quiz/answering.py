@@ -38,6 +38,7 @@ from plenary.coalescer import ResultsCoalescer
 from plenary.errors import ErrorCode, PlenaryError, StoreUnavailable, not_found
 from plenary.realtime.broadcast import Broadcaster
 from plenary.scopes import event_code, room_of
+from plenary.singleflight import SingleFlight
 from plenary.store import RecordOutcome, Store
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ class Answering:
         self._deadlines = deadlines
         self._close = close
         self._opened: dict[tuple[str, str, str], int] = {}
+        self._reads: SingleFlight[tuple[str, str, str], int | None] = SingleFlight()
         self.counter = ResultsCoalescer(store, window_ms, self.publish_count)
 
     def opened(self, scope: str, quiz: Quiz, question: Question, at_ms: int) -> None:
@@ -93,9 +95,13 @@ class Answering:
         """When the question opened, from the store the first time; None if it has not.
         A process that learns of an open question here arms its deadline too, so the
         question closes on time even if the process that opened it is gone."""
-        found = self._opened.get((scope, quiz.id, question.id))
+        key = (scope, quiz.id, question.id)
+        found = self._opened.get(key)
         if found is not None:
             return found
+        return await self._reads.run(key, lambda: self._read_opened(scope, quiz, question))
+
+    async def _read_opened(self, scope: str, quiz: Quiz, question: Question) -> int | None:
         activity = await self._store.get_activity(scope, quiz.id)
         found = opened_in(activity, question.id) if activity is not None else None
         if activity is None or found is None:

@@ -45,6 +45,7 @@ from plenary.clock import now_ms
 from plenary.errors import ErrorCode, PlenaryError, bad_request, not_found
 from plenary.realtime.broadcast import Broadcaster
 from plenary.realtime.personal import as_columns, from_columns
+from plenary.singleflight import SingleFlight
 from plenary.stage.stage import Stage
 from plenary.store import Activity, Store
 from plenary.store.base import CLOSED, DRAFT
@@ -86,6 +87,7 @@ class QuizService:
         self._stage = stage
         self.limits = limits
         self._quizzes: dict[tuple[str, str], Quiz] = {}
+        self._loads: SingleFlight[tuple[str, str], tuple[Activity, Quiz]] = SingleFlight()
         self.boards = Scoreboards(store)
         self.deadlines = Deadlines(self.close_question)
         close = self.close_question
@@ -114,10 +116,11 @@ class QuizService:
         return activity, self.remember(scope, activity.definition)
 
     async def definition(self, scope: str, quiz_id: str) -> Quiz:
-        """The quiz's definition, without a store read once known here."""
+        """The quiz's definition, without a store read once known here (and one read
+        for a burst of answers that finds it unknown)."""
         quiz = self._quizzes.get((scope, quiz_id))
         if quiz is None:
-            _, quiz = await self.load(scope, quiz_id)
+            _, quiz = await self._loads.run((scope, quiz_id), lambda: self.load(scope, quiz_id))
         return quiz
 
     async def board(self, scope: str, quiz: Quiz, activity: Activity) -> Board:
