@@ -7,10 +7,10 @@ the event and passes the ``--plenary-*`` arguments. By hand, against a running s
         --host http://127.0.0.1:8080 --plenary-event CODE --plenary-key KEY \\
         --plenary-scenario plenary_poll --plenary-out reports/manual
 
-The users are :class:`~loadtests.users.Attendee` (many) and
-:class:`~loadtests.users.Presenter` (exactly one, ``fixed_count``); the load shape
-:class:`PlenaryShape` spawns them at the scenario's join rate and ends the test when the
-scenario is over (or at its time limit).
+The users are :class:`~loadtests.attendee.Attendee` (many) and
+:class:`~loadtests.presenter.Presenter` (exactly one, ``fixed_count``), both on
+:mod:`loadtests.connection`; the load shape :class:`PlenaryShape` spawns them at the
+scenario's join rate and ends the test when the scenario is over (or at its time limit).
 
 From Locust's web UI (the runner's ``--web``), the form's users and spawn rate are the
 run's (the presenter is one of the users), and when the run stops (the scenario ended,
@@ -36,8 +36,10 @@ from locust.env import Environment
 from locust.runners import LocalRunner, MasterRunner
 
 from loadtests import coordination, names, recording, settings
+from loadtests.attendee import Attendee
+from loadtests.connection import forget_run_settings, run_settings
+from loadtests.presenter import Presenter
 from loadtests.stats import dump_stats
-from loadtests.users import Attendee, Presenter, forget_run_settings, run_settings
 
 __all__ = ["Attendee", "PlenaryShape", "Presenter"]
 

@@ -11,7 +11,7 @@ from loadtests import catalog
 from loadtests.scenarios import Scenario
 
 DEFAULT_DEADLINE_S = 5.0
-#: the users' Socket.IO clients (loadtests/users.py ``CLIENTS``); the first is the default
+#: the users' Socket.IO clients (loadtests/connection.py ``CLIENTS``); the first is the default
 CLIENT_CHOICES = ("lean", "socketio")
 
 

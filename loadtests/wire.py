@@ -56,7 +56,8 @@ def now_ms() -> float:
 
 
 class PlenaryClient(Protocol):
-    """What the users (loadtests/users.py, loadtests/kinds/) use of a Socket.IO client."""
+    """What the users (loadtests/connection.py, the attendee and presenter on it,
+    loadtests/kinds/) use of a Socket.IO client."""
 
     #: the namespace is connected (the server accepted ``auth``)
     connected: bool

@@ -20,8 +20,14 @@ LOADTESTS = ROOT / "loadtests"
 #: loadtests/catalog.py imports every module of loadtests/kinds/ with importlib (found on
 #: disk): edges the source does not spell out, added by hand.
 DISCOVERING = {"loadtests.catalog": "loadtests.kinds"}
-#: modules that must not name a kind (a kind adds its load test with its own module)
-KIND_FREE = ("loadtests/users.py", "loadtests/scenarios.py")
+#: modules that must not name a kind (a kind adds its load test with its own module): the
+#: users, what they stand on, and the scenario shapes
+KIND_FREE = (
+    "loadtests/connection.py",
+    "loadtests/attendee.py",
+    "loadtests/presenter.py",
+    "loadtests/scenarios.py",
+)
 
 
 def module_names(package: Path) -> dict[str, Path]:
@@ -163,7 +169,27 @@ def code_names(tree: ast.AST) -> Iterator[str]:
             yield node.asname or node.name
 
 
+def user_modules() -> list[str]:
+    """The modules of ``loadtests/`` that define a Locust user (a class based on ``User``
+    or ``PlenaryUser``), as paths from the repository root."""
+    found = []
+    for path in sorted(LOADTESTS.glob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        bases = {
+            base.id if isinstance(base, ast.Name) else getattr(base, "attr", "")
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef)
+            for base in node.bases
+        }
+        if bases & {"User", "PlenaryUser"}:
+            found.append(path.relative_to(ROOT).as_posix())
+    return found
+
+
 def test_users_and_scenarios_name_no_kind() -> None:
+    # Every module with a user is held to it, wherever the users move.
+    assert {"loadtests/attendee.py", "loadtests/presenter.py"} <= set(user_modules())
+    assert set(user_modules()) <= set(KIND_FREE)
     kinds = sorted(p.stem for p in (LOADTESTS / "kinds").glob("*.py") if p.stem != "__init__")
     assert "poll" in kinds
     pattern = re.compile("|".join(re.escape(k) for k in kinds), re.IGNORECASE)

@@ -3,9 +3,10 @@
 :class:`Kind` (how an attendee answers it, which broadcasts it must receive, the
 presenter's verbs) and registering its scenarios in :mod:`loadtests.scenarios`.
 
-Nothing else names a kind: the users (``loadtests/users.py``) and the scenarios go over
-this registry, so a kind adds its load test by adding its module. :mod:`loadtests.catalog`
-imports every module of this package. This module imports none of them.
+Nothing else names a kind: the users (``loadtests/attendee.py``, ``loadtests/presenter.py``,
+their connection ``loadtests/connection.py``) and the scenarios go over this registry, so
+a kind adds its load test by adding its module. :mod:`loadtests.catalog` imports every
+module of this package. This module imports none of them.
 
 An activity object (what ``welcome``'s ``activity`` and the kind's broadcasts carry
 under :attr:`Kind.key`) has an ``id``, a ``status`` (``open`` while it takes answers), a
