@@ -25,7 +25,7 @@ in scaled mode every other attendee on the other process) and a presenter, then 
   in a room where everyone answered: by itself once the answer count reaches the
   attendees online, or by the presenter's ``quiz:close`` sent once every answer is
   acked, whichever comes first) and the results go out (measured, with the
-  ``quiz:reveal`` broadcast just before them); then ``quiz:end`` (the podium and every
+  ``quiz:reveal`` broadcast right after them); then ``quiz:end`` (the podium and every
   player's final result, also measured);
 - a poll (``poll:create``, ``poll:open``): everyone votes at once (measured).
 
@@ -456,7 +456,7 @@ def table(runs: list[dict[str, Any]]) -> str:
             ),
         ),
         (
-            "quiz:reveal broadcast before the results: all arrived (ms)",
+            "quiz:reveal broadcast right after the results: all arrived (ms)",
             lambda f: f"{f['reveal_all_ms']:.1f}",
         ),
         (
