@@ -197,3 +197,24 @@ async def test_room_channels_heal_and_come_back_like_event_channels(
     await manager.unfollow(breakout)
     assert event_channel(breakout) not in manager.followed_channels()
     assert event_channel(main) in manager.live_channels()
+
+
+async def test_a_process_drops_its_own_personal_batches_without_decoding_them(
+    pair: tuple[Process, Process], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every process gets its own personal batches back from Redis (a megabyte for a
+    round of café tables): they are recognised by their first bytes and dropped as they
+    are; another process's are decoded and delivered."""
+    listener, sender = pair
+    manager = listener.manager
+    manager.initialize()
+    await manager.follow("OWNBAT")
+    raw = aioredis.Redis.from_url(manager.redis_url)
+    try:
+        # Its own mark, then bytes no decoder takes: dropped, so nothing is logged.
+        await raw.publish(event_channel("OWNBAT"), manager._own_mark + b"\xc1 not msgpack")
+        assert await listener.receives(sender, "OWNBAT", "from-the-other")
+    finally:
+        await raw.aclose()
+    assert not [r for r in caplog.records if "undecodable" in r.getMessage()]
+    assert [e for _, e, _ in listener.delivered] == ["from-the-other"] * len(listener.delivered)

@@ -47,6 +47,10 @@ EACH_CHUNK_BYTES = 256 * 1024
 #: The data a batch of personal messages is made of (``Broadcaster.to_each_shared``):
 #: every process builds its own attendees' messages from it.
 SHARED = "plenary:shared"
+#: Personal batches go out as this byte (never the first of a msgpack value), the
+#: sender's host id's length and the host id, then the msgpack message: every process
+#: gets its own batches back from Redis (up to a megabyte) and drops them undecoded.
+PERSONAL_MARK = b"\xc1"
 
 
 def event_channel(code: str) -> str:
@@ -107,6 +111,8 @@ class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[mi
         self._linked_before = False  # the shared channel was confirmed once already
         self.pubsub_outage = Outage("redis pub/sub", logger)
         self.publish_outage = Outage("redis publish", logger)
+        host = self.host_id.encode()
+        self._own_mark = PERSONAL_MARK + bytes((len(host),)) + host
 
     def set_server(self, server: Any) -> None:
         super().set_server(server)
@@ -330,11 +336,14 @@ class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[mi
 
     async def _publish(self, data: Any) -> Any:
         channel = self.channel_for(data)
+        encoded = self.json.dumps(data)
+        if data.get("method") in (EACH, SHARED):
+            encoded = self._own_mark + encoded
         for retries_left in (1, 0):
             try:
                 if self.redis is None:
                     self._redis_connect()
-                result = await self.redis.publish(channel, self.json.dumps(data))
+                result = await self.redis.publish(channel, encoded)
                 self.publish_outage.ok()
                 if self.metrics is not None:
                     self.metrics.pubsub_messages.labels("out").inc()
@@ -413,8 +422,13 @@ class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[mi
             if kind == "message" and "data" in message:
                 if self.metrics is not None:
                     self.metrics.pubsub_messages.labels("in").inc()
+                raw = message["data"]
+                if raw[:1] == PERSONAL_MARK:
+                    if raw.startswith(self._own_mark):
+                        continue  # this process's own batch, back from Redis
+                    raw = raw[2 + raw[1] :]
                 try:
-                    data = self.json.loads(message["data"])
+                    data = self.json.loads(raw)
                 except Exception:
                     self._log.warning("undecodable pub/sub message on %r", channel)
                     continue
