@@ -6,6 +6,7 @@ Tables are lists of attendee ids; ``tables[k]`` is table ``k + 1``, its host fir
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -183,31 +184,39 @@ def card(cards: Mapping[str, Card], attendee_id: str) -> dict[str, Any]:
 def round_sheet(
     cafe: Cafe, state: RoundState, cards: Mapping[str, Card], event: str, only: Iterable[int] = ()
 ) -> dict[str, Any]:
-    """What the assignments of the round (at the tables ``only``, or all) are made of, as
-    plain data: what they have in common, each table once and each seated person's card
-    once. :func:`assignments_from_sheet` builds the assignments from it, in the process
-    that holds each person's connection."""
+    """What the assignments of the round (at the tables ``only``, or all) are made of,
+    encoded once for every process: per table its members, the JSON of what each of
+    their assignments says besides the tablemates (``head``: the café, round, table,
+    topic, host, room link), and the JSON of every member's card, joined (``cards``,
+    each card ending at its offset in ``ends``). :func:`assignments_from_sheet` builds
+    the assignments from it, in the process that holds each person's connection."""
+    common = {
+        "cafe_id": cafe.id,
+        "round": state.number,
+        "rounds": cafe.rounds,
+        "ends_at": state.ends_at,
+    }
     tables = []
     for t in list(only) or range(len(state.tables)):
         members = state.tables[t]
-        table: dict[str, Any] = {"table": t + 1, "topic": cafe.topic(t + 1), "members": members}
+        head: dict[str, Any] = {**common, "table": t + 1, "topic": cafe.topic(t + 1)}
         host = host_of(cafe, members, t)
         if host is not None:
-            table["host"] = host
+            head["host"] = host
         link = cafe.room_link(event, t + 1)
         if link is not None:
-            table["room_url"] = link
-        tables.append(table)
-    return {
-        "common": {
-            "cafe_id": cafe.id,
-            "round": state.number,
-            "rounds": cafe.rounds,
-            "ends_at": state.ends_at,
-        },
-        "tables": tables,
-        "cards": {m: card(cards, m) for table in tables for m in table["members"]},
-    }
+            head["room_url"] = link
+        parts = [encode_json(card(cards, m)) for m in members]
+        ends = list(itertools.accumulate(len(part) + 1 for part in parts))
+        tables.append(
+            {
+                "members": members,
+                "head": encode_json(head)[:-1] + b',"tablemates":[',
+                "cards": b",".join(parts),
+                "ends": [end - 1 for end in ends],
+            }
+        )
+    return {"tables": tables}
 
 
 def assignments_from_sheet(
@@ -215,32 +224,25 @@ def assignments_from_sheet(
 ) -> Iterator[tuple[str, tuple[bytes | memoryview, ...]]]:
     """``cafe:assignment`` (without ``ts``) for each of ``attendee_ids`` seated in
     ``sheet`` (:func:`round_sheet`): their own table only, their tablemates' cards; as
-    the pieces of its JSON encoding (see :data:`plenary.realtime.personal.Payload`). A
-    round is a thousand different messages: each table's common part and all its cards
-    are encoded once, and each member's message is that minus their own card."""
+    the pieces of its JSON encoding (see :data:`plenary.realtime.personal.Payload`),
+    cut from the sheet's encoded parts: each member's is the table's cards but their
+    own."""
     wanted = attendee_ids if isinstance(attendee_ids, AbstractSet) else set(attendee_ids)
-    common = sheet["common"]
-    cards = sheet["cards"]
     for table in sheet["tables"]:
         members = table["members"]
-        if not any(m in wanted for m in members):
-            continue
-        head = {**common, "table": table["table"], "topic": table["topic"]}
-        for key in ("host", "room_url"):
-            if key in table:
-                head[key] = table[key]
-        prefix = encode_json(head)[:-1] + b',"tablemates":['
-        parts = [encode_json(cards[m]) for m in members]
-        everyone = memoryview(b",".join(parts))
+        head = table["head"]
+        everyone = memoryview(table["cards"])
+        ends = table["ends"]
+        last = len(members) - 1
         start = 0
         for i, member in enumerate(members):
-            end = start + len(parts[i])
+            end = ends[i]
             if member in wanted:
-                if i == len(members) - 1:  # the last: no comma after the one before
+                if i == last:  # the last: no comma after the one before
                     mates: tuple[bytes | memoryview, ...] = (everyone[: max(start - 1, 0)],)
                 else:
                     mates = (everyone[:start], everyone[end + 1 :])
-                yield member, (prefix, *mates, b"]}")
+                yield member, (head, *mates, b"]}")
             start = end + 1
 
 
