@@ -188,6 +188,12 @@ class PlenaryUser(User):
         (binary, malformed: Plenary sends none) is a failed ``CHECK``."""
         client = CLIENTS[self.cfg.client]()
         client.on(REFUSED, self._on_refused)
+        if isinstance(client, LeanClient):
+            # The lean client times a frame where it is read: slow its reads.
+            client.read_delay_s = self.cfg.handler_delay_s
+            self._handler_delay_s = 0.0
+        else:
+            self._handler_delay_s = self.cfg.handler_delay_s
         return client
 
     # -- measurements ------------------------------------------------------------
@@ -205,15 +211,19 @@ class PlenaryUser(User):
     def fanout(self, event: str, data: Any, received: float) -> float:
         """Measure a broadcast's fan-out latency from its receipt time (epoch ms, as the
         client gives it to the handler); returns that time."""
-        if self.cfg.handler_delay_s:
-            # Tests only: a generator too slow to keep up. The sleep blocks the whole
-            # process, as CPU-bound work would, so other users' frames are read late.
-            time.sleep(self.cfg.handler_delay_s)
+        if self._handler_delay_s:
+            # Tests only: a generator too slow to keep up. The sleep holds this user's
+            # reader (gevent's sleep, under Locust), so the frames that come meanwhile
+            # are read, and timed, late.
+            time.sleep(self._handler_delay_s)
         if isinstance(data, dict) and isinstance(data.get("ts"), int | float):
             self.fire(names.FANOUT, event + self.fanout_suffix, max(0.0, received - data["ts"]))
         return received
 
     fanout_suffix = ""
+    #: Tests only (``--handler-delay-ms``) with python-socketio's client, which times a
+    #: message when its handler is called (the lean client's reads are slowed instead).
+    _handler_delay_s = 0.0
 
     def _on_other(self, event: str, data: Any, received: float) -> None:
         self.fanout(event, data, received)

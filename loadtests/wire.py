@@ -101,6 +101,10 @@ def text_frame(text: bytes, opcode: int = 0x81) -> bytes:
 class LeanClient:
     """One Socket.IO connection (see the module's docstring); :class:`PlenaryClient`."""
 
+    #: Tests only: a generator too slow to keep up, as if each read took this long before
+    #: the frames could be timed (a sleep before the receipt time: every frame late).
+    read_delay_s = 0.0
+
     def __init__(self) -> None:
         self.connected = False
         self.ack_received = 0.0
@@ -248,6 +252,8 @@ class LeanClient:
         """The reader greenlet: frames out of each ``recv``, all with its receipt time."""
         try:
             while True:
+                if self.read_delay_s:
+                    time.sleep(self.read_delay_s)
                 received = now_ms()
                 # Let every other connection with bytes waiting take its receipt time
                 # before this one decodes and dispatches: a broadcast reaches hundreds

@@ -85,8 +85,8 @@ def assert_headline(out: Path, summary: dict[str, Any], start: str) -> None:
 
 @pytest.mark.timeout(120)
 def test_slowed_generator_is_generator_bound(tmp_path: Path) -> None:
-    """Every user sleeps 30 ms in its message handler (a hidden test option), calibration
-    included: the generator's own fan-out floor (>= 30 ms) is over half the 40 ms
+    """Every user sleeps 30 ms before each read is timed (a hidden test option),
+    calibration included: the generator's own fan-out floor (>= 30 ms) is over half the 40 ms
     objective, so the run is GENERATOR-BOUND (exit status 3), its latency checks upper
     bounds, neither passed nor failed, and everything else still checked and sound."""
     out = tmp_path / "slowed"
