@@ -1,9 +1,10 @@
-"""One store read for many callers: concurrent calls for the same key share the call in
+"""One load for many callers: concurrent calls for the same key share the call in
 flight.
 
 A burst of answers that reaches a process which has not yet seen the quiz or poll they
 are for would otherwise read its definition once per answer (500 reads at once, each
-decoded), since each of them finds the cache empty before the first read returns.
+decoded), since each of them finds the cache empty before the first read returns; a
+burst that meets Redis' empty script cache would load each script once per caller.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class SingleFlight(Generic[K, V]):
         return len(self._flights)
 
     async def run(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        """``load()``'s outcome: a coroutine or a future (an awaitable made at once)."""
         flight = self._flights.get(key)
         if flight is None:
             flight = asyncio.ensure_future(load())

@@ -40,6 +40,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from plenary.singleflight import SingleFlight
+
 log = logging.getLogger(__name__)
 
 #: Commands per pipeline: bounds one write and the replies a reader parses in one go.
@@ -122,7 +124,7 @@ class AutoPipeline:
         self._groups: dict[tuple[str, tuple[Any, ...]], _Group] = {}
         self._scheduled = False
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._loading: dict[str, asyncio.Future[Any]] = {}
+        self._loading: SingleFlight[str, Any] = SingleFlight()
         self.batches = 0  # pipelines sent; for tests and benchmarks
         self.commands = 0
 
@@ -182,13 +184,8 @@ class AutoPipeline:
 
     async def _load(self, script: LuaScript) -> None:
         # A burst that meets an empty script cache loads each script once, not once
-        # per caller; shield: one cancelled caller must not cancel the others' load.
-        loading = self._loading.get(script.sha)
-        if loading is None:
-            loading = self.call("SCRIPT", "LOAD", script.source)
-            self._loading[script.sha] = loading
-            loading.add_done_callback(lambda _: self._loading.pop(script.sha, None))
-        await asyncio.shield(loading)
+        # per caller.
+        await self._loading.run(script.sha, lambda: self.call("SCRIPT", "LOAD", script.source))
 
     async def drain(self) -> None:
         """Wait for the pipelines in flight (at shutdown, before closing the pool)."""
