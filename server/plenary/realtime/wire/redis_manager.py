@@ -296,7 +296,6 @@ class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[mi
                 "code": code,
                 "event": event,
                 "packets": chunk,
-                "host_id": self.host_id,
             }
         )
 
@@ -312,15 +311,13 @@ class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[mi
                 "event": event,
                 "shared": shared,
                 "ts": ts,
-                "host_id": self.host_id,
             }
         )
 
     async def _handle_personal(self, message: dict[str, Any]) -> None:
-        """A batch of personal messages from another process: encoded (``EACH``) or as
-        the data they are made of (``SHARED``)."""
-        if message.get("host_id") == self.host_id:
-            return
+        """A batch of personal messages from another process (this process's own are
+        dropped by their mark, undecoded): encoded (``EACH``) or as the data they are
+        made of (``SHARED``)."""
         try:
             if message["method"] == EACH:
                 if self.on_each is not None:
