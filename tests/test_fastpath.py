@@ -8,9 +8,10 @@ Nothing here asserts timing: speed is measured by ``bench/fanout.py``."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
@@ -354,26 +355,46 @@ async def test_personal_messages_built_from_shared_data_reach_every_socket(
             await client.close()
 
 
-@pytest.mark.redis
-async def test_personal_messages_built_in_each_process_from_one_pubsub_message(
-    redis_proc: RedisProcess,
-) -> None:
+@contextlib.asynccontextmanager
+async def attendees_on_two_processes(
+    redis_proc: RedisProcess, each: int
+) -> AsyncIterator[tuple[RunningServer, RunningServer, str, list[RawClient]]]:
+    """Two server processes on one Redis and ``each`` raw attendees of one event on
+    each: (the first process, the second, the event's code, all the attendees)."""
     redis_proc.flush()
     async with (
         running_server(redis_proc.url) as one,
         running_server(redis_proc.url) as two,
         aiohttp.ClientSession() as http,
     ):
-        event = await create_event(one.url)
-        code = event["code"]
-        on_one = await join_many(http, one.url, code, 6)
-        on_two = await join_many(http, two.url, code, 6)
-        everyone = [*on_one, *on_two]
+        code = (await create_event(one.url))["code"]
+        everyone = [
+            *await join_many(http, one.url, code, each),
+            *await join_many(http, two.url, code, each),
+        ]
+        try:
+            yield one, two, code, everyone
+        finally:
+            for client in everyone:
+                await client.close()
+
+
+def published_count(server: RunningServer) -> Callable[[], float]:
+    """How many pub/sub messages ``server`` has published so far."""
+    published = server.services.metrics.pubsub_messages.labels("out")
+    return lambda: float(published._value.get())
+
+
+@pytest.mark.redis
+async def test_personal_messages_built_in_each_process_from_one_pubsub_message(
+    redis_proc: RedisProcess,
+) -> None:
+    async with attendees_on_two_processes(redis_proc, 6) as (one, two, code, everyone):
         for server in (one, two):
             server.services.broadcaster.build_personal("test:rank", build_rank_cards)
         shared = {"of": 12, "ranks": {attendee_id(c): i + 1 for i, c in enumerate(everyone)}}
-        published = one.services.metrics.pubsub_messages.labels("out")
-        before = published._value.get()
+        published = published_count(one)
+        before = published()
 
         sent = await one.services.broadcaster.to_each_shared(code, "test:rank", shared)
 
@@ -382,27 +403,15 @@ async def test_personal_messages_built_in_each_process_from_one_pubsub_message(
             (got,) = await client.wait_for("test:rank")
             assert (got["rank"], got["of"]) == (i + 1, 12)
         assert len({c.received("test:rank")[0]["ts"] for c in everyone}) == 1
-        assert published._value.get() - before == 1, "one pub/sub message for the batch"
-        for client in everyone:
-            await client.close()
+        assert published() - before == 1, "one pub/sub message for the batch"
 
 
 @pytest.mark.redis
 async def test_personal_messages_cross_processes_in_one_batch(redis_proc: RedisProcess) -> None:
-    redis_proc.flush()
-    async with (
-        running_server(redis_proc.url) as one,
-        running_server(redis_proc.url) as two,
-        aiohttp.ClientSession() as http,
-    ):
-        event = await create_event(one.url)
-        code = event["code"]
-        on_one = await join_many(http, one.url, code, 5)
-        on_two = await join_many(http, two.url, code, 5)
-        everyone = [*on_one, *on_two]
+    async with attendees_on_two_processes(redis_proc, 5) as (one, _, code, everyone):
         messages = {attendee_id(c): {"table": i} for i, c in enumerate(everyone)}
-        published = one.services.metrics.pubsub_messages.labels("out")
-        before = published._value.get()
+        published = published_count(one)
+        before = published()
 
         sent = await one.services.broadcaster.to_each(code, "cafe:table", messages)
 
@@ -410,9 +419,7 @@ async def test_personal_messages_cross_processes_in_one_batch(redis_proc: RedisP
         for client in everyone:
             (got,) = await client.wait_for("cafe:table")
             assert got["table"] == messages[attendee_id(client)]["table"]
-        assert published._value.get() - before == 1, "one pub/sub message for the batch"
-        for client in everyone:
-            await client.close()
+        assert published() - before == 1, "one pub/sub message for the batch"
 
 
 def test_fast_json_keeps_the_standard_library_semantics() -> None:
