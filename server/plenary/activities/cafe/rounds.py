@@ -207,13 +207,14 @@ def round_sheet(
         if link is not None:
             head["room_url"] = link
         parts = [encode_json(card(cards, m)) for m in members]
-        ends = list(itertools.accumulate(len(part) + 1 for part in parts))
+        # Each card's end in the joined cards: its length and a comma per card before.
+        ends = [end - 1 for end in itertools.accumulate(len(part) + 1 for part in parts)]
         tables.append(
             {
                 "members": members,
                 "head": encode_json(head)[:-1] + b',"tablemates":[',
                 "cards": b",".join(parts),
-                "ends": [end - 1 for end in ends],
+                "ends": ends,
             }
         )
     return {"tables": tables}
