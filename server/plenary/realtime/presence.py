@@ -1,6 +1,11 @@
 """Attendee counts for presenters: this process's heartbeat with its local counts per
 room, and a ``presence`` broadcast (at most once a second) to the staff of rooms whose
-count changed here, and of their event's main room (which sees every room's count)."""
+count changed here, and of their event's main room (which sees every room's count).
+
+Each process reads the totals over all processes when it tells. Two processes whose
+heartbeats run at the same moment can each read before the other's count is written,
+and the stale message may reach the presenter last; so a process reads again on its
+next heartbeat what it told, and tells again if the totals have moved since."""
 
 from __future__ import annotations
 
@@ -30,6 +35,8 @@ class Presence:
         self._sessions = sessions
         self._out = broadcaster
         self.process_id = process_id
+        #: what this process told on its last heartbeat, per staff scope, to read again
+        self._told: dict[str, dict[str, Any]] = {}
 
     async def counts(self, where: str) -> tuple[dict[str, int], dict[str, int]]:
         """For the staff of scope ``where``: ``{"online", "joined"}`` (connected
@@ -56,13 +63,15 @@ class Presence:
             self.process_id, dict(self._sessions.attendees_online), now_ms()
         )
         changed = self._sessions.take_changed()
-        told = set()
+        fresh = {s for where in changed for s in (where, scope(event_code(where), MAIN_ROOM))}
+        told: dict[str, dict[str, Any]] = {}
         try:
-            for where in changed:
-                for staff_of in (where, scope(event_code(where), MAIN_ROOM)):
-                    if staff_of not in told:
-                        await self._out.to_staff(staff_of, "presence", await self.message(staff_of))
-                        told.add(staff_of)
+            for staff_of in sorted(fresh | self._told.keys()):
+                message = await self.message(staff_of)
+                if staff_of in fresh or message != self._told[staff_of]:
+                    await self._out.to_staff(staff_of, "presence", message)
+                    told[staff_of] = message
         except Exception:
             self._sessions.changed_events |= changed  # try again on the next tick
             raise
+        self._told = told
