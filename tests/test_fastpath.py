@@ -557,7 +557,9 @@ async def test_standard_clients_connect_the_short_way_and_the_long_way(
             await asyncio.sleep(0.05)
         assert welcomes and welcomes[0]["attendee"]["name"] == "Bo"
         assert long_way and set(long_way) == {"polling"}
-        await polling.disconnect()
+        # Its goodbye answers its waiting GET: engineio would hold it until the ping
+        # timeout (30 s), and python-engineio's client waits for it.
+        await asyncio.wait_for(polling.disconnect(), 10)
         await ws.disconnect()
 
 

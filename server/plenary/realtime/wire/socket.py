@@ -282,6 +282,11 @@ class DirectSocket(AsyncSocket):  # type: ignore[misc]
             self.schedule_ping()  # what engineio does, without its log line
         elif kind == eio_packet.CLOSE or kind == eio_packet.UPGRADE:
             await super().receive(pkt)
+            if kind == eio_packet.CLOSE and self._queue is not None:
+                # A long-polling client that says goodbye still has a GET waiting here,
+                # which engineio answers only at the ping timeout; python-engineio's
+                # client waits for it (30 s) before its disconnect returns.
+                self._queue.put_nowait(eio_packet.Packet(eio_packet.NOOP))
         else:  # OPEN, PING, NOOP are the server's to send; anything else is no packet
             await self.refuse(Reason.MALFORMED, "an engine.io packet clients do not send")
 
