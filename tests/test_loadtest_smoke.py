@@ -56,7 +56,16 @@ def test_plenary_poll_smoke(tmp_path: Path, client: str) -> None:
     both stay sound."""
     out = tmp_path / "smoke"
     status, summary, output = run_scenario(
-        out, "plenary_poll", 50, 3, "--locust-processes", "0", "--client", client, timeout=80
+        out,
+        "plenary_poll",
+        50,
+        3,
+        "--locust-processes",
+        "0",
+        "--client",
+        client,
+        timeout=80,
+        calibrate=True,
     )
     assert_sound(status, summary, output, attendees=50)
     assert summary["run"]["client"] == client

@@ -26,10 +26,17 @@ def run_loadtest(out: Path, *args: str, timeout: float) -> tuple[int, dict[str, 
 
 
 def run_scenario(
-    out: Path, scenario: str, users: int, vote_window: int, *args: str, timeout: float = 110
+    out: Path,
+    scenario: str,
+    users: int,
+    vote_window: int,
+    *args: str,
+    timeout: float = 110,
+    calibrate: bool = False,
 ) -> tuple[int, dict[str, Any], str]:
     """``run_loadtest`` of ``scenario`` with ``users`` attendees who vote within
-    ``vote_window`` seconds; ``args``: the runner's other options."""
+    ``vote_window`` seconds; ``args``: the runner's other options. The load generator's
+    calibration (8 s) only where ``calibrate``: the plenary_poll smoke tests it."""
     return run_loadtest(
         out,
         "--scenario",
@@ -38,6 +45,7 @@ def run_scenario(
         str(users),
         "--vote-window",
         str(vote_window),
+        *(() if calibrate else ("--no-calibrate",)),
         *args,
         timeout=timeout,
     )
