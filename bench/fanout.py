@@ -82,20 +82,32 @@ def busy_cores(seconds: float = 5.0) -> float:
     return psutil.cpu_percent(interval=seconds) / 100 * (os.cpu_count() or 1)
 
 
-def wait_for_quiet(max_load: float, deadline: float) -> tuple[float, float, float]:
+def wait_for_quiet(
+    max_load: float, deadline: float, sample_s: float = 5.0
+) -> tuple[float, float, float]:
     """Wait (polling every 30 s, until ``deadline`` on the monotonic clock) until the
     machine is quiet: the 1-minute load average at most ``max_load``, or, since that
     average still carries the benchmark's own previous run for a minute or two, less
-    than half a core busy right now. Returns (load average at first, load average then,
-    cores busy then)."""
+    than half a core busy right now (over ``sample_s``). Returns (load average at
+    first, load average then, cores busy then)."""
     first = os.getloadavg()[0]
     while True:
         load = os.getloadavg()[0]
-        busy = busy_cores()
+        busy = busy_cores(sample_s)
         if load <= max_load or busy < 0.5 or time.monotonic() > deadline:
             return first, load, busy
         say(f"load average {load:.2f} > {max_load} and {busy:.1f} cores busy: waiting 30 s")
         time.sleep(30)
+
+
+def add_busy_sample_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--busy-sample-s",
+        type=float,
+        default=5.0,
+        help="how long to measure the other programs' CPU before each run (the smoke "
+        "tests, which never wait, take 0.5)",
+    )
 
 
 # -- servers under test --------------------------------------------------------------------
@@ -681,7 +693,9 @@ async def main_async(args: argparse.Namespace) -> tuple[list[RunResult], list[di
             # Interleaved (floor, baseline, Plenary, floor, ...): a change in the machine's
             # load during the run weighs on every server alike.
             for kind in args.servers:
-                waited_from, load, busy = wait_for_quiet(args.max_load, deadline)
+                waited_from, load, busy = wait_for_quiet(
+                    args.max_load, deadline, args.busy_sample_s
+                )
                 say(
                     f"{kind}, {n} attendees, run {repeat + 1} "
                     f"(load average {load:.2f}, {busy:.1f} cores busy)"
@@ -787,6 +801,7 @@ def main() -> int:
     parser.add_argument("--sustain-s", type=float, default=30.0)
     parser.add_argument("--revote-period-s", type=float, default=4.0)
     parser.add_argument("--max-load", type=float, default=1.5)
+    add_busy_sample_argument(parser)
     parser.add_argument(
         "--max-wait-s",
         type=float,

@@ -23,7 +23,13 @@ from typing import Any
 
 from loadtests.servers import Deployment
 
-from bench.fanout import BENCH_ENV, Clients, Presenter, wait_for_quiet
+from bench.fanout import (
+    BENCH_ENV,
+    Clients,
+    Presenter,
+    add_busy_sample_argument,
+    wait_for_quiet,
+)
 from bench.fanout_clients import now_ms
 
 MODES = ("embedded", "redis")
@@ -158,6 +164,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, work_dir: str) -> None
     parser.add_argument("--connect-concurrency", type=int, default=100)
     parser.add_argument("--max-load", type=float, default=1.5, help="wait while the load is above")
     parser.add_argument("--max-wait-s", type=float, default=900)
+    add_busy_sample_argument(parser)
     parser.add_argument("--work-dir", default=work_dir)
     parser.add_argument("--json", default="", help="write the figures there")
 
@@ -181,7 +188,7 @@ def run_modes(
     work_dir = Path(args.work_dir)
     deadline = time.monotonic() + args.max_wait_s
     for mode in args.modes:
-        _, load, busy = wait_for_quiet(args.max_load, deadline)
+        _, load, busy = wait_for_quiet(args.max_load, deadline, args.busy_sample_s)
         say(f"{mode}: load average {load:.2f}, {busy:.1f} cores busy with other work")
         figures = asyncio.run(make_run(mode, work_dir).run())
         figures["cores_busy_before"] = round(busy, 2)
