@@ -68,8 +68,9 @@ SERVER_ENV = {
     "PLENARY_LOOKUPS_BURST_PER_IP": "1000",
 }
 OPTIONS = ("a", "b", "c")
-#: seconds of quiet before a snapshot (presence is sent at most once a second)
-SETTLE_S = 2.0
+#: seconds of quiet before a snapshot (presence is sent at most once a second, and a
+#: process may correct what it told on its next heartbeat)
+SETTLE_S = 2.5
 VOTE_SPREAD_S = 2.0
 #: bytes a pub/sub socket may receive besides messages: redis-py's health-check PING
 #: replies (one per 10 s of silence, 22 bytes each) and (un)subscribe confirmations
