@@ -201,3 +201,14 @@ def test_quiz_benchmark_runs_both_modes(tmp_path: Path) -> None:
                 assert r[phase]["n"] == players, (mode, phase)
         assert run["results_one_ts"], mode
     assert "2 processes + Redis" in stdout
+
+
+def test_personal_cost_benchmark_writes_every_way() -> None:
+    """``bench.personal_cost`` at 40 people: every way of sending is measured and the
+    round's ratio printed (its figures are never judged here)."""
+    proc = run_module("bench.personal_cost", "--people=40", "--tables=4", "--repeat=2", timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| ") and "ms" not in line]
+    assert len(rows) == 6, proc.stdout
+    assert "40 people at 4 tables" in proc.stdout
+    assert "A round's writing against a broadcast's (medians):" in proc.stdout
