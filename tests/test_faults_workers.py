@@ -16,6 +16,7 @@ import os
 import random
 import signal
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,20 +72,27 @@ class Crowd:
     async def add_attendee(self) -> None:
         """Connect one more attendee; a refused connection (``unavailable`` while a
         worker cannot listen yet, or a worker that just died) is retried, as pages do."""
-        client = clients.Client(
-            self.workers.url,
-            {"event": self.code, "role": "attendee", "name": f"A{len(self.attendees)}"},
-            reconnection=True,
-        )
+        refused: list[str] = []
         for _ in range(100):
+            # A fresh client each time, as a reloaded page: a refused one may have a
+            # reconnection of its own under way, and would then answer "Already
+            # connected" to every later try.
+            client = clients.Client(
+                self.workers.url,
+                {"event": self.code, "role": "attendee", "name": f"A{len(self.attendees)}"},
+                reconnection=True,
+            )
             try:
                 await client.connect()
                 break
-            except socketio.exceptions.ConnectionError:
+            except socketio.exceptions.ConnectionError as exc:
                 self.refusals += 1
+                refused.append(str(exc))
+                await client.sio.shutdown()  # stops a reconnection it may have begun
                 await asyncio.sleep(0.1 + self.rng.random() * 0.2)
         else:
-            raise AssertionError("an attendee could not connect in 100 tries")
+            reasons = Counter(refused).most_common(3)
+            raise AssertionError(f"an attendee could not connect in 100 tries: {reasons}")
         self.attendees.append(client)
         if len(self.attendees) > CROWD:
             self.left += 1
