@@ -19,6 +19,10 @@ from plenary.scopes import MAIN_ROOM, event_code, room_of, scope
 from plenary.store import Store
 
 
+def _counts(where: str, rooms: dict[str, int], joined: int) -> dict[str, int]:
+    return {"online": rooms.get(room_of(where), 0), "joined": joined}
+
+
 class Presence:
     """Publishes this process's attendee counts and tells staff the totals."""
 
@@ -42,18 +46,29 @@ class Presence:
         """For the staff of scope ``where``: ``{"online", "joined"}`` (connected
         attendees in that room over all processes; ever joined the event), and the
         connected attendees of every room of the event (room id -> count)."""
-        code = event_code(where)
-        rooms = await self._store.online_by_room(code, now_ms())
-        counts = {
-            "online": rooms.get(room_of(where), 0),
-            "joined": await self._store.count_attendees(code),
-        }
-        return counts, rooms
+        rooms, joined = await self._event_totals(event_code(where))
+        return _counts(where, rooms, joined), rooms
 
     async def message(self, where: str) -> dict[str, Any]:
         """The ``presence`` message for the staff of scope ``where``."""
         counts, rooms = await self.counts(where)
         return {**counts, "rooms_online": rooms}
+
+    async def _event_totals(self, code: str) -> tuple[dict[str, int], int]:
+        """The connected attendees of every room of event ``code``, and how many ever
+        joined it."""
+        rooms = await self._store.online_by_room(code, now_ms())
+        return rooms, await self._store.count_attendees(code)
+
+    async def _messages(self, scopes: set[str]) -> dict[str, dict[str, Any]]:
+        """:meth:`message` for each of ``scopes``, each event's totals read once (a
+        room's staff and its main room's are told from the same read)."""
+        totals = {code: await self._event_totals(code) for code in {event_code(s) for s in scopes}}
+        messages: dict[str, dict[str, Any]] = {}
+        for where in sorted(scopes):
+            rooms, joined = totals[event_code(where)]
+            messages[where] = {**_counts(where, rooms, joined), "rooms_online": rooms}
+        return messages
 
     async def tick(self) -> None:
         """One heartbeat; run every second by the app."""
@@ -66,8 +81,7 @@ class Presence:
         fresh = {s for where in changed for s in (where, scope(event_code(where), MAIN_ROOM))}
         told: dict[str, dict[str, Any]] = {}
         try:
-            for staff_of in sorted(fresh | self._told.keys()):
-                message = await self.message(staff_of)
+            for staff_of, message in (await self._messages(fresh | self._told.keys())).items():
                 if staff_of in fresh or message != self._told[staff_of]:
                     await self._out.to_staff(staff_of, "presence", message)
                     told[staff_of] = message
