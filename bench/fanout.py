@@ -76,14 +76,18 @@ def say(message: str) -> None:
 
 
 # -- waiting for a quiet machine ---------------------------------------------------------
-def busy_cores(seconds: float = 5.0) -> float:
+#: how long the other programs' CPU is measured before each run, by default
+BUSY_SAMPLE_S = 5.0
+
+
+def busy_cores(seconds: float) -> float:
     """Cores busy over the next ``seconds`` (called while the benchmark itself is idle
     between runs, so this is everyone else's work)."""
     return psutil.cpu_percent(interval=seconds) / 100 * (os.cpu_count() or 1)
 
 
 def wait_for_quiet(
-    max_load: float, deadline: float, sample_s: float = 5.0
+    max_load: float, deadline: float, sample_s: float = BUSY_SAMPLE_S
 ) -> tuple[float, float, float]:
     """Wait (polling every 30 s, until ``deadline`` on the monotonic clock) until the
     machine is quiet: the 1-minute load average at most ``max_load``, or, since that
@@ -104,7 +108,7 @@ def add_busy_sample_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--busy-sample-s",
         type=float,
-        default=5.0,
+        default=BUSY_SAMPLE_S,
         help="how long to measure the other programs' CPU before each run (the smoke "
         "tests, which never wait, take 0.5)",
     )

@@ -4,15 +4,17 @@ the server does it (``round_sheet`` once, then ``assignments_from_sheet`` and
 ``stamped_frames`` per person), and the socket writes, on real loopback TCP connections
 drained by a reader process.
 
-Four ways of sending N frames, interleaved, each repeated ``--repeat`` times:
+Six ways of sending N frames, interleaved, each repeated ``--repeat`` times:
 
 - *one frame to every socket*: a broadcast's writing (the baseline);
 - *a frame of its own to every socket*, built beforehand: does a distinct frame cost
   more to write than the same one?
 - *built and framed, not written*: the per-person work alone;
-- *built, framed and written*: what a round's delivery costs the server.
+- *built, framed and written*, one by one: what a round's delivery costs the server;
+- the same in batches of the server's ``WRITE_BATCH``, and all built before the first
+  write: does the order of building and writing matter?
 
-The last over the first is the floor of the café's "round against one broadcast" ratio
+The fourth over the first is the floor of the café's "round against one broadcast" ratio
 on this machine (bench/cafe_fanout.py measures it with the receivers, who add the same
 time to both). Figures in docs/performance.md.
 
@@ -39,6 +41,8 @@ from plenary.realtime.wire.engine import WRITE_BATCH
 from plenary.realtime.wire.frames import stamped_frames, text_frame
 
 EVENT = "cafe:assignment"
+BROADCAST = "one frame to every socket (a broadcast)"
+ROUND = "built, framed and written (a round)"
 
 
 def drain(port: int, count: int, ready: Any) -> None:
@@ -147,10 +151,10 @@ async def measure(args: argparse.Namespace) -> dict[str, list[float]]:
         return write
 
     ways: dict[str, Callable[[], None]] = {
-        "one frame to every socket (a broadcast)": one_frame,
+        BROADCAST: one_frame,
         "a frame of its own to every socket, built before": own_frames,
         "built and framed, not written": build_only,
-        "built, framed and written (a round)": build_and_write,
+        ROUND: build_and_write,
         f"built in batches of {WRITE_BATCH}, each then written (as the server does)": in_batches(
             WRITE_BATCH
         ),
@@ -177,9 +181,8 @@ def table(times: dict[str, list[float]], people: int) -> str:
     for name, runs in times.items():
         med = statistics.median(runs)
         lines.append(f"| {name} | {med:.2f} | {min(runs):.2f} | {med * 1000 / people:.1f} |")
-    names = list(times)
-    base = statistics.median(times[names[0]])
-    full = statistics.median(times[names[3]])
+    base = statistics.median(times[BROADCAST])
+    full = statistics.median(times[ROUND])
     lines.append(f"\nA round's writing against a broadcast's (medians): {full / base:.2f}x")
     return "\n".join(lines)
 
