@@ -8,7 +8,6 @@ import logging
 from typing import Any, Protocol
 
 import socketio
-from pydantic import BaseModel
 
 from plenary.clock import now_ms
 from plenary.errors import ErrorCode, PlenaryError, StoreUnavailable
@@ -19,7 +18,7 @@ from plenary.realtime.admission import Admission
 from plenary.realtime.broadcast import Broadcaster
 from plenary.realtime.presence import Presence
 from plenary.realtime.ratelimit import TokenBucket
-from plenary.realtime.router import Router
+from plenary.realtime.router import NoPayload, Router
 from plenary.realtime.session import Session, Sessions
 from plenary.realtime.wire import ClientManager, SocketServer
 from plenary.roles import Role
@@ -31,10 +30,6 @@ from plenary.tasks import TaskOwner
 log = logging.getLogger(__name__)
 
 WELCOME_RETRY_MAX_S = 10.0
-
-
-class NoPayload(BaseModel):
-    pass
 
 
 class ActivityViews(Protocol):

@@ -25,6 +25,10 @@ M = TypeVar("M", bound=BaseModel)
 Handler = Callable[[Session, Any], Awaitable[dict[str, Any]]]
 
 
+class NoPayload(BaseModel):
+    """The model of messages without fields (sent with ``{}`` or nothing)."""
+
+
 @dataclass(frozen=True)
 class Route:
     event: str

@@ -39,11 +39,17 @@ class Session:
             self.scope = scope(self.code, self.room)
 
     @property
-    def attendee_id(self) -> str:
-        """The attendee's id; only valid for attendee sessions."""
+    def attendee_record(self) -> AttendeeRecord:
+        """The attendee; only valid for attendee sessions (the router lets only them
+        reach the handlers that ask)."""
         if self.attendee is None:
             raise RuntimeError("not an attendee session")
-        return self.attendee.id
+        return self.attendee
+
+    @property
+    def attendee_id(self) -> str:
+        """The attendee's id; only valid for attendee sessions."""
+        return self.attendee_record.id
 
 
 class Sessions:

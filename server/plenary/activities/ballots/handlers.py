@@ -13,11 +13,11 @@ from plenary.activities.ballots.exporting import export_ballots
 from plenary.activities.ballots.limits import BallotLimits
 from plenary.activities.ballots.service import BallotService
 from plenary.activities.ballots.voting import BallotVoting
-from plenary.realtime.router import Router
+from plenary.realtime.router import NoPayload, Router
 from plenary.realtime.session import Session
 from plenary.roles import Role
 from plenary.stage.kinds import ExportSection, KindContext
-from plenary.store import Activity, AttendeeRecord
+from plenary.store import Activity
 
 ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
@@ -81,16 +81,6 @@ class BallotCast(BaseModel):
     choice: Any
 
 
-class EmptyPayload(BaseModel):
-    pass
-
-
-def _attendee(session: Session) -> AttendeeRecord:
-    if session.attendee is None:  # the router lets attendees only in: never here
-        raise RuntimeError("not an attendee session")
-    return session.attendee
-
-
 class BallotsKind:
     """Award ballots as an activity kind (see :class:`plenary.stage.kinds.ActivityKind`)."""
 
@@ -138,18 +128,20 @@ class BallotsKind:
         async def reveal(session: Session, p: BallotReveal) -> dict[str, Any]:
             return {"ballot": await service.reveal(session.scope, p.ballot_id, p.places)}
 
-        @router.on("ballot:list", roles=presenter, model=EmptyPayload)
-        async def list_ballots(session: Session, _: EmptyPayload) -> dict[str, Any]:
+        @router.on("ballot:list", roles=presenter, model=NoPayload)
+        async def list_ballots(session: Session, _: NoPayload) -> dict[str, Any]:
             return {"ballots": await self._list(session.scope)}
 
         @router.on("ballot:claim", roles={Role.ATTENDEE}, model=BallotClaim)
         async def claim(session: Session, p: BallotClaim) -> dict[str, Any]:
-            return await voting.claim(session.scope, _attendee(session), p.ballot_id, p.voting_code)
+            return await voting.claim(
+                session.scope, session.attendee_record, p.ballot_id, p.voting_code
+            )
 
         @router.on("ballot:cast", roles={Role.ATTENDEE}, model=BallotCast)
         async def cast(session: Session, p: BallotCast) -> dict[str, Any]:
             return await voting.cast(
-                session.scope, _attendee(session), p.ballot_id, p.vote_id, p.choice
+                session.scope, session.attendee_record, p.ballot_id, p.vote_id, p.choice
             )
 
         @router.on("ballot:published", roles=set(Role), model=BallotRef)
@@ -164,7 +156,7 @@ class BallotsKind:
 
     async def view(self, code: str, activity: Activity, session: Session) -> dict[str, Any]:
         if session.role is Role.ATTENDEE:
-            ballot = await self.voting.view(code, activity, _attendee(session))
+            ballot = await self.voting.view(code, activity, session.attendee_record)
         elif session.role is Role.PRESENTER:
             _, parsed = await self.service.load(code, activity.id)
             ballot = await self.service.presenter_view(code, activity, parsed)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from plenary.activities.cafe.domain import ACTIVITY_TYPE
 from plenary.activities.cafe.limits import CafeLimits
 from plenary.activities.cafe.service import CafeService
-from plenary.realtime.router import Router
+from plenary.realtime.router import NoPayload, Router
 from plenary.realtime.session import Session
 from plenary.roles import STAFF_ROLES, Role
 from plenary.stage.kinds import ExportSection, KindContext
@@ -90,10 +90,6 @@ class Spotlight(BaseModel):
     shown: bool = True
 
 
-class EmptyPayload(BaseModel):
-    pass
-
-
 class CafeKind:
     """World cafés as an activity kind (see :class:`plenary.stage.kinds.ActivityKind`)."""
 
@@ -130,12 +126,12 @@ class CafeKind:
         async def end(session: Session, p: CafeRef) -> dict[str, Any]:
             return {"cafe": await service.end(session.scope, p.cafe_id)}
 
-        @router.on("cafe:list", roles=STAFF_ROLES, model=EmptyPayload)
-        async def list_cafes(session: Session, _: EmptyPayload) -> dict[str, Any]:
+        @router.on("cafe:list", roles=STAFF_ROLES, model=NoPayload)
+        async def list_cafes(session: Session, _: NoPayload) -> dict[str, Any]:
             return {"cafes": await service.list_cafes(session.scope)}
 
-        @router.on("cafe:attendees", roles=presenter, model=EmptyPayload)
-        async def attendees(session: Session, _: EmptyPayload) -> dict[str, Any]:
+        @router.on("cafe:attendees", roles=presenter, model=NoPayload)
+        async def attendees(session: Session, _: NoPayload) -> dict[str, Any]:
             return {"attendees": await service.attendees(session.scope)}
 
         @router.on("cafe:join", roles=attendee, model=CafeRef)

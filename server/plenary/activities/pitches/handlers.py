@@ -11,12 +11,12 @@ from plenary.activities.pitches.domain import ACTIVITY_TYPE
 from plenary.activities.pitches.exporting import export_sessions, pitch_feedback
 from plenary.activities.pitches.limits import PitchLimits
 from plenary.activities.pitches.service import PitchService, public_view
-from plenary.realtime.router import Router
+from plenary.realtime.router import NoPayload, Router
 from plenary.realtime.session import Session
 from plenary.roles import Role
 from plenary.scopes import event_code
 from plenary.stage.kinds import ExportSection, KindContext
-from plenary.store import Activity, AttendeeRecord, Store
+from plenary.store import Activity, Store
 
 ID = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
@@ -70,16 +70,6 @@ class JuryScores(PitchRef):
     comment: Any = ""
 
 
-class EmptyPayload(BaseModel):
-    pass
-
-
-def _attendee(session: Session) -> AttendeeRecord:
-    if session.attendee is None:  # the router lets attendees only in: never here
-        raise RuntimeError("not an attendee session")
-    return session.attendee
-
-
 class PitchesKind:
     """Pitch sessions as an activity kind (see :class:`plenary.stage.kinds.ActivityKind`)."""
 
@@ -123,8 +113,8 @@ class PitchesKind:
         async def timer(session: Session, p: PitchTimer) -> dict[str, Any]:
             return {"session": await service.timer(session.scope, p.session_id, p.timer_s)}
 
-        @router.on("pitch:attendees", roles=presenter, model=EmptyPayload)
-        async def attendees(session: Session, _: EmptyPayload) -> dict[str, Any]:
+        @router.on("pitch:attendees", roles=presenter, model=NoPayload)
+        async def attendees(session: Session, _: NoPayload) -> dict[str, Any]:
             return {"attendees": await service.attendees(session.scope)}
 
         @router.on("pitch:jurors", roles=presenter, model=Jurors)
@@ -135,8 +125,8 @@ class PitchesKind:
         async def close(session: Session, p: SessionRef) -> dict[str, Any]:
             return {"session": await service.close(session.scope, p.session_id)}
 
-        @router.on("pitch:list", roles=presenter, model=EmptyPayload)
-        async def list_sessions(session: Session, _: EmptyPayload) -> dict[str, Any]:
+        @router.on("pitch:list", roles=presenter, model=NoPayload)
+        async def list_sessions(session: Session, _: NoPayload) -> dict[str, Any]:
             return {"sessions": await self._list(session.scope)}
 
         @router.on("pitch:export", roles=presenter, model=PitchRef)
@@ -147,7 +137,7 @@ class PitchesKind:
         async def rate(session: Session, p: Rate) -> dict[str, Any]:
             return await service.give(
                 session.scope,
-                _attendee(session),
+                session.attendee_record,
                 p.session_id,
                 p.pitch_id,
                 p.vote_id,
@@ -159,7 +149,7 @@ class PitchesKind:
         async def feedback(session: Session, p: Feedback) -> dict[str, Any]:
             return await service.give(
                 session.scope,
-                _attendee(session),
+                session.attendee_record,
                 p.session_id,
                 p.pitch_id,
                 p.vote_id,
@@ -172,7 +162,7 @@ class PitchesKind:
             value = {"scores": p.scores, "comment": p.comment}
             return await service.give(
                 session.scope,
-                _attendee(session),
+                session.attendee_record,
                 p.session_id,
                 p.pitch_id,
                 p.vote_id,
@@ -197,7 +187,7 @@ class PitchesKind:
 
     async def view(self, code: str, activity: Activity, session: Session) -> dict[str, Any]:
         if session.role is Role.ATTENDEE:
-            view = await self.service.attendee_view(code, activity, _attendee(session))
+            view = await self.service.attendee_view(code, activity, session.attendee_record)
         elif session.role is Role.PRESENTER:
             _, parsed = await self.service.load(code, activity.id)
             view = await self.service.presenter_view(code, activity, parsed)

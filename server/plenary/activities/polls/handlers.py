@@ -12,7 +12,7 @@ from plenary.activities.polls.domain import ACTIVITY_TYPE
 from plenary.activities.polls.limits import PollLimits
 from plenary.activities.polls.moderation import MAX_BLOCKED_WORDS
 from plenary.activities.polls.service import Audience, PollService
-from plenary.realtime.router import Router
+from plenary.realtime.router import NoPayload, Router
 from plenary.realtime.session import Session
 from plenary.roles import STAFF_ROLES, Role
 from plenary.stage.kinds import ExportSection, KindContext
@@ -120,10 +120,6 @@ class PollVote(BaseModel):
     vote_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
-class EmptyPayload(BaseModel):
-    pass
-
-
 def audience_of(session: Session) -> Audience:
     """Whose view of the polls a connection gets (a big screen: results after the
     reveal, or live with the screen switch; moderated entries left out)."""
@@ -210,8 +206,8 @@ class PollsKind:
         async def moderate(session: Session, p: PollModerate) -> dict[str, Any]:
             return await service.moderate(session.scope, p.poll_id, p.entry, p.action)
 
-        @router.on("poll:list", roles=STAFF_ROLES, model=EmptyPayload)
-        async def list_polls(session: Session, _: EmptyPayload) -> dict[str, Any]:
+        @router.on("poll:list", roles=STAFF_ROLES, model=NoPayload)
+        async def list_polls(session: Session, _: NoPayload) -> dict[str, Any]:
             return {"polls": await service.list_polls(session.scope, audience_of(session))}
 
         @router.on("poll:vote", roles={Role.ATTENDEE}, model=PollVote)

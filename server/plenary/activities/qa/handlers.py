@@ -14,7 +14,7 @@ from plenary.activities.qa.export import export_questions
 from plenary.activities.qa.limits import QALimits
 from plenary.activities.qa.service import QAService
 from plenary.errors import ErrorCode, PlenaryError
-from plenary.realtime.router import Router
+from plenary.realtime.router import NoPayload, Router
 from plenary.realtime.session import Session
 from plenary.roles import Role
 from plenary.stage.kinds import ExportSection, KindContext
@@ -67,10 +67,6 @@ class Configure(BaseModel):
     moderation: bool | None = None
 
 
-class EmptyPayload(BaseModel):
-    pass
-
-
 class QAKind:
     """Q&A as an activity kind (see :class:`plenary.stage.kinds.ActivityKind`)."""
 
@@ -120,10 +116,8 @@ class QAKind:
         async def configure(session: Session, p: Configure) -> dict[str, Any]:
             return await service.configure(session.scope, p.anonymous, p.moderation)
 
-        @router.on(
-            "qa:list", roles={Role.ATTENDEE, Role.PRESENTER, Role.SCREEN}, model=EmptyPayload
-        )
-        async def list_questions(session: Session, _: EmptyPayload) -> dict[str, Any]:
+        @router.on("qa:list", roles={Role.ATTENDEE, Role.PRESENTER, Role.SCREEN}, model=NoPayload)
+        async def list_questions(session: Session, _: NoPayload) -> dict[str, Any]:
             return {"qa": await service.state(session.scope, _viewer(session))}
 
     async def view(self, code: str, activity: Activity, session: Session) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from plenary.activities.quiz.limits import QuizLimits
 from plenary.activities.quiz.service import QuizService
 from plenary.activities.quiz.welcome import session_view
 from plenary.errors import bad_request
-from plenary.realtime.router import Router
+from plenary.realtime.router import NoPayload, Router
 from plenary.realtime.session import Session
 from plenary.roles import Role
 from plenary.stage.kinds import ExportSection, KindContext, KindRequest, KindRoute
@@ -71,10 +71,6 @@ class QuizAnswer(BaseModel):
     answer_id: str = ID
 
 
-class EmptyPayload(BaseModel):
-    pass
-
-
 CSV_TYPES = ("text/csv", "text/plain", "application/csv", "text/comma-separated-values")
 JSON_TYPES = ("application/json", "text/json")
 
@@ -115,8 +111,8 @@ class QuizKind:
             )
             return {"quiz": quiz}
 
-        @router.on("quiz:list", roles=presenter, model=EmptyPayload)
-        async def list_quizzes(session: Session, _: EmptyPayload) -> dict[str, Any]:
+        @router.on("quiz:list", roles=presenter, model=NoPayload)
+        async def list_quizzes(session: Session, _: NoPayload) -> dict[str, Any]:
             return {"quizzes": await service.list_quizzes(session.scope)}
 
         @router.on("quiz:start", roles=presenter, model=QuizRef)
