@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from plenary.realtime.personal import as_columns, encode_json, from_columns
@@ -48,6 +48,7 @@ def test_encode_json_takes_what_orjson_refuses() -> None:
 
 
 @given(payloads, st.sampled_from(["quiz:result", "cafe:assignment", "é:x"]), st.integers(1, 9))
+@example({"a": 0}, "quiz:result", 8)  # the first piece is empty
 def test_a_spliced_frame_is_the_frame_of_the_payload_with_ts(
     payload: dict[str, Any], event: str, pieces: int
 ) -> None:

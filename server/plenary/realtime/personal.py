@@ -23,9 +23,10 @@ import orjson
 
 #: A personal message's payload, without ``ts`` (the broadcaster adds it): a fresh dict,
 #: or a compact JSON object already encoded (:func:`encode_json`), whole or as a tuple
-#: of pieces that make it once concatenated (the first holding its opening brace), for
-#: builders that assemble many payloads from parts encoded once (a table's cards, in
-#: every tablemate's): the broadcaster splices them into the frame in one copy.
+#: of pieces that make it once concatenated (the first that is not empty holding its
+#: opening brace), for builders that assemble many payloads from parts encoded once (a
+#: table's cards, in every tablemate's): the broadcaster splices them into the frame in
+#: one copy.
 Payload = dict[str, Any] | bytes | tuple[bytes | memoryview, ...]
 
 #: (the shared data, the attendee ids connected to this process) -> (attendee id,

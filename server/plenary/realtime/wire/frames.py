@@ -130,6 +130,8 @@ def stamped_frames(event: str, ts: int) -> Callable[[Sequence[Piece]], bytes]:
         size = sum(map(len, pieces))
         if size <= 2:  # {}
             return b"".join((_header(0x81, len(head) + 2), head, b"}]"))
+        if not pieces[0]:  # empty pieces before the one with the opening brace
+            pieces = [p for p in pieces if p]
         first = pieces[0][1:]
         return b"".join((_header(0x81, fixed + size - 1), head, b",", first, *pieces[1:], b"]"))
 
