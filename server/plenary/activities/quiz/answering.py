@@ -127,7 +127,9 @@ class Answering:
         question = quiz.question(question_id)
         if question is None:
             raise not_found(f"Question {question_id!r} of this quiz")
-        opened = await self.opened_at(scope, quiz, question)
+        opened = self._opened.get((scope, quiz_id, question.id))
+        if opened is None:  # not opened by this process, or not open yet
+            opened = await self.opened_at(scope, quiz, question)
         if opened is None:
             raise PlenaryError(ErrorCode.NOT_OPEN, "This question is not open yet: wait for it.")
         checked = check_choice(question, choice, self._limits)

@@ -215,7 +215,12 @@ class Quiz:
         )
 
     def question(self, question_id: str) -> Question | None:
-        return next((q for q in self.questions if q.id == question_id), None)
+        return self._by_id.get(question_id)
+
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Question]:
+        # Looked up for every answer; a quiz has up to a few hundred questions.
+        return {q.id: q for q in self.questions}
 
 
 def build_quiz(quiz_id: str, payload: Any, limits: QuizLimits, now: int) -> Quiz:

@@ -40,7 +40,10 @@ RUNNING = (Phase.LOBBY, Phase.QUESTION, Phase.REVEAL)
 
 def question_status(question_id: str) -> str:
     """The status while ``question_id`` takes answers."""
-    return f"{Phase.QUESTION}:{question_id}"
+    return _QUESTION_PREFIX + question_id
+
+
+_QUESTION_PREFIX = f"{Phase.QUESTION}:"  # built once: every answer asks
 
 
 def reveal_status(question_id: str) -> str:
