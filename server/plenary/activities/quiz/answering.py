@@ -91,14 +91,12 @@ class Answering:
             self._opened.clear()
         self._opened[(scope, quiz_id, question_id)] = at_ms
 
-    async def opened_at(self, scope: str, quiz: Quiz, question: Question) -> int | None:
-        """When the question opened, from the store the first time; None if it has not.
-        A process that learns of an open question here arms its deadline too, so the
-        question closes on time even if the process that opened it is gone."""
+    async def read_opened(self, scope: str, quiz: Quiz, question: Question) -> int | None:
+        """When the question opened, for a process that does not know it yet (one store
+        read for a burst of answers); None if it has not. A process that learns of an
+        open question here arms its deadline too, so the question closes on time even
+        if the process that opened it is gone."""
         key = (scope, quiz.id, question.id)
-        found = self._opened.get(key)
-        if found is not None:
-            return found
         return await self._reads.run(key, lambda: self._read_opened(scope, quiz, question))
 
     async def _read_opened(self, scope: str, quiz: Quiz, question: Question) -> int | None:
@@ -127,9 +125,9 @@ class Answering:
         question = quiz.question(question_id)
         if question is None:
             raise not_found(f"Question {question_id!r} of this quiz")
-        opened = self._opened.get((scope, quiz_id, question.id))
-        if opened is None:  # not opened by this process, or not open yet
-            opened = await self.opened_at(scope, quiz, question)
+        opened = self._opened.get((scope, quiz_id, question.id))  # kept once known
+        if opened is None:
+            opened = await self.read_opened(scope, quiz, question)
         if opened is None:
             raise PlenaryError(ErrorCode.NOT_OPEN, "This question is not open yet: wait for it.")
         checked = check_choice(question, choice, self._limits)

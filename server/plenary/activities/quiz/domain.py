@@ -219,7 +219,7 @@ class Quiz:
 
     @functools.cached_property
     def _by_id(self) -> dict[str, Question]:
-        # Looked up for every answer; a quiz has up to a few hundred questions.
+        # Looked up for every answer.
         return {q.id: q for q in self.questions}
 
 

@@ -38,12 +38,12 @@ LOBBY = "lobby"
 RUNNING = (Phase.LOBBY, Phase.QUESTION, Phase.REVEAL)
 
 
+_QUESTION_PREFIX = f"{Phase.QUESTION}:"  # built once: every answer asks
+
+
 def question_status(question_id: str) -> str:
     """The status while ``question_id`` takes answers."""
     return _QUESTION_PREFIX + question_id
-
-
-_QUESTION_PREFIX = f"{Phase.QUESTION}:"  # built once: every answer asks
 
 
 def reveal_status(question_id: str) -> str:
