@@ -40,6 +40,16 @@ def texts(message: dict[str, Any]) -> list[str]:
     return [h["text"] for h in message["harvests"]]
 
 
+def in_list_order(*harvests: dict[str, Any]) -> list[dict[str, Any]]:
+    """``harvests`` in the order a table's list has them: oldest first, then by author
+    and id (here, writes a test makes one after the other often share a millisecond)."""
+    return sorted(harvests, key=lambda h: (h["created_at"], h["author"], h["harvest_id"]))
+
+
+def texts_of(harvests: list[dict[str, Any]]) -> list[str]:
+    return [h["text"] for h in harvests]
+
+
 async def write(who: Client, cafe_id: str, harvest_id: str, text: str) -> dict[str, Any]:
     payload = {"cafe_id": cafe_id, "harvest_id": harvest_id, "text": text}
     ack = await who.call("cafe:harvest", payload)
@@ -92,9 +102,10 @@ async def test_tablemates_see_each_add_edit_and_removal_and_other_tables_nothing
         assert got["version"] >= ack["version"] and isinstance(got["ts"], int)
     bobs = await write(bob, cafe_id, "b1", "Car-free Sundays")
     edited = await write(ada, cafe_id, "h1", "Share the bikes")
+    both = in_list_order(edited, bobs)
     for member in (ada, *mates):
-        got = await newest(member, ["Share the bikes", "Car-free Sundays"])
-        assert got["harvests"] == [edited, bobs]
+        got = await newest(member, texts_of(both))
+        assert got["harvests"] == both
     await remove(ada, cafe_id, "h1")
     for member in (ada, *mates):
         got = await newest(member, ["Car-free Sundays"])
@@ -144,13 +155,13 @@ async def test_a_burst_at_one_table_is_one_message_per_window(
     await write(ada, cafe_id, "a1", "One")
     first = await newest(bob, ["One"])
     # A burst from both while the window runs: four changes, one message, the exact end.
-    await asyncio.gather(
+    one, _, three = await asyncio.gather(
         write(ada, cafe_id, "a1", "One, edited"),
         write(ada, cafe_id, "a2", "Two"),
         write(bob, cafe_id, "b1", "Three"),
     )
     await remove(ada, cafe_id, "a2")
-    last = await newest(bob, ["One, edited", "Three"])
+    last = await newest(bob, texts_of(in_list_order(one, three)))
     # A retry and a refused change send nothing.
     retry = {"cafe_id": cafe_id, "harvest_id": "b1", "text": "Three"}
     assert (await bob.call("cafe:harvest", retry))["duplicate"] is True
@@ -159,10 +170,11 @@ async def test_a_burst_at_one_table_is_one_message_per_window(
     empty = {"cafe_id": cafe_id, "harvest_id": "a3", "text": " "}
     assert (await ada.call("cafe:harvest", empty))["error"]["code"] == "bad_request"
     # A change after the burst: the next message (none came between).
-    await write(bob, cafe_id, "b2", "Four")
-    after = await newest(bob, ["One, edited", "Three", "Four"])
+    four = await write(bob, cafe_id, "b2", "Four")
+    end = texts_of(in_list_order(one, three, four))
+    after = await newest(bob, end)
     assert bob.received[LIVE] == [first, last, after]
-    assert texts(ada.received[LIVE][-1]) == ["One, edited", "Three", "Four"]
+    assert texts(ada.received[LIVE][-1]) == end
     assert len(ada.received[LIVE]) == 3
     for c in (presenter, *attendees):
         await c.disconnect()
@@ -199,7 +211,8 @@ async def test_two_processes_each_tablemate_gets_the_list_from_their_own_process
     edited = await write(a, cafe_id, "h1", "Edited on one")
     assert (await newest(b, ["Edited on one"]))["harvests"] == [edited]
     bs = await write(b, cafe_id, "b1", "From process two")
-    assert (await newest(a, ["Edited on one", "From process two"]))["harvests"] == [edited, bs]
+    both = in_list_order(edited, bs)
+    assert (await newest(a, texts_of(both)))["harvests"] == both
     await remove(a, cafe_id, "h1")
     for member in members:
         assert (await newest(member, ["From process two"]))["harvests"] == [bs]
