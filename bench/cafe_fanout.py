@@ -89,8 +89,7 @@ class Run(ModeRun):
     """One mode: its deployment, clients, presenter, café and figures."""
 
     def __init__(self, mode: str, args: argparse.Namespace, work_dir: Path) -> None:
-        server_path = args.server_path or None
-        super().__init__(mode, args, work_dir, args.attendees, worker_main, say, server_path)
+        super().__init__(mode, args, work_dir, args.attendees, worker_main, say)
         self.cafe_id = ""
         self.acks: dict[int, dict[str, Any]] = {}
         self.spotlights: list[tuple[str, str]] = []  # (author id, harvest id) on screen
@@ -399,9 +398,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tables", type=int, default=0, help="default: 104 per 1,000 people")
     parser.add_argument("--seed", type=int, default=1, help="the roster's seed")
     add_common_arguments(parser, work_dir="/tmp/plenary-cafe-fanout")
-    parser.add_argument(
-        "--server-path", default="", help="a directory holding another plenary package to run"
-    )
     args = parser.parse_args(argv)
     if not 1 <= args.rounds <= 19:
         parser.error("--rounds must be 1 to 19 (a café has at most 20 rounds, one is warm-up)")

@@ -55,7 +55,6 @@ class ModeRun:
         people: int,
         worker: Callable[[Any, dict[str, Any]], None],
         say: Callable[[str], None],
-        server_path: str | None = None,
     ) -> None:
         """``people``: how many attendees connect; ``worker``: the client processes'
         entry point; ``say``: the benchmark's progress line."""
@@ -70,7 +69,7 @@ class ModeRun:
             log_dir=work_dir / mode,
             log_level="WARNING",
             env=BENCH_ENV,
-            server_path=server_path,
+            server_path=getattr(args, "server_path", "") or None,
         )
         self.clients: Clients | None = None
         self.presenter: Presenter | None = None
@@ -167,6 +166,12 @@ def add_common_arguments(parser: argparse.ArgumentParser, work_dir: str) -> None
     add_busy_sample_argument(parser)
     parser.add_argument("--work-dir", default=work_dir)
     parser.add_argument("--json", default="", help="write the figures there")
+    parser.add_argument(
+        "--server-path",
+        default="",
+        help="a directory holding another plenary package to run (a git worktree's server/): "
+        "the same benchmark against other code",
+    )
 
 
 def check_modes(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

@@ -10,11 +10,12 @@ Six ways of sending N frames, interleaved, each repeated ``--repeat`` times:
 - *a frame of its own to every socket*, built beforehand: does a distinct frame cost
   more to write than the same one?
 - *built and framed, not written*: the per-person work alone;
-- *built, framed and written*, one by one: what a round's delivery costs the server;
-- the same in batches of the server's ``WRITE_BATCH``, and all built before the first
-  write: does the order of building and writing matter?
+- *built, framed and written*, one by one, and in batches of the server's
+  ``WRITE_BATCH``: does the order of building and writing matter?
+- *all built, then all written*: what a round's delivery costs the server (the server
+  builds a batch's frames before writing the first).
 
-The fourth over the first is the floor of the café's "round against one broadcast" ratio
+The last over the first is the floor of the café's "round against one broadcast" ratio
 on this machine (bench/cafe_fanout.py measures it with the receivers, who add the same
 time to both). Figures in docs/performance.md.
 
@@ -42,7 +43,7 @@ from plenary.realtime.wire.frames import stamped_frames, text_frame
 
 EVENT = "cafe:assignment"
 BROADCAST = "one frame to every socket (a broadcast)"
-ROUND = "built, framed and written (a round)"
+ROUND = "all built, then all written (a round, as the server does it)"
 
 
 def drain(port: int, count: int, ready: Any) -> None:
@@ -154,11 +155,9 @@ async def measure(args: argparse.Namespace) -> dict[str, list[float]]:
         BROADCAST: one_frame,
         "a frame of its own to every socket, built before": own_frames,
         "built and framed, not written": build_only,
-        ROUND: build_and_write,
-        f"built in batches of {WRITE_BATCH}, each then written (as the server does)": in_batches(
-            WRITE_BATCH
-        ),
-        "all built, then all written": in_batches(len(ids)),
+        "built, framed and written one by one": build_and_write,
+        f"built in batches of {WRITE_BATCH}, each then written": in_batches(WRITE_BATCH),
+        ROUND: in_batches(len(ids)),
     }
     times: dict[str, list[float]] = {name: [] for name in ways}
     for k in range(args.repeat):

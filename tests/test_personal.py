@@ -66,3 +66,29 @@ def test_spliced_frames_of_every_length_class() -> None:
         packet = frame_packet(frame)
         assert packet == event_packet("cafe:assignment", {"ts": TS, **payload})
         assert frame == packet_frame(packet)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["head", "brace", "fresh"]), payloads), max_size=12))
+def test_one_splicer_frames_each_payload_whatever_came_before(
+    batch: list[tuple[str, dict[str, Any]]],
+) -> None:
+    # A splicer keeps the stamped form of the last first piece: payloads cut from one
+    # table share their first piece, and a lone "{" (one object for every payload in
+    # CPython) must never make the next payload's frame from the last one's.
+    make = stamped_frames("cafe:assignment", TS)
+    head = b'{"table":7,'
+    for start, payload in batch:
+        body = encode_json(payload)
+        if start == "head":
+            pieces: tuple[bytes, ...] = (head, body[1:])
+            expected = {"table": 7, **payload}
+            if not payload:
+                pieces = (head[:-1], b"}")
+        elif start == "brace":
+            pieces = (b"{", body[1:])
+            expected = payload
+        else:
+            pieces = (bytes(body),)
+            expected = payload
+        frame = make(pieces)
+        assert frame == packet_frame(event_packet("cafe:assignment", {"ts": TS, **expected}))

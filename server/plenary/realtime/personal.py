@@ -30,9 +30,9 @@ import orjson
 Payload = dict[str, Any] | bytes | tuple[bytes | memoryview, ...]
 
 #: (the shared data, the attendee ids connected to this process) -> (attendee id,
-#: payload) for each of them the batch has a message for. Yielded as they are made
-#: (a generator): the broadcaster writes each message as it comes, so attendees read
-#: the first while the last are still being built.
+#: payload) for each of them the batch has a message for, usually a generator: the
+#: broadcaster frames each payload as it comes, and writes them all once all are
+#: framed (see :meth:`~plenary.realtime.wire.manager.LocalManager.emit_frames`).
 PersonalBuilder = Callable[[Any, Collection[str]], Iterable[tuple[str, Payload]]]
 
 

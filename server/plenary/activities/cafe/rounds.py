@@ -231,19 +231,18 @@ def assignments_from_sheet(
     wanted = attendee_ids if isinstance(attendee_ids, AbstractSet) else set(attendee_ids)
     for table in sheet["tables"]:
         members = table["members"]
+        if not members:
+            continue
         head = table["head"]
         everyone = memoryview(table["cards"])
-        ends = table["ends"]
-        last = len(members) - 1
+        last = members[-1]
         start = 0
-        for i, member in enumerate(members):
-            end = ends[i]
+        for member, end in zip(members, table["ends"], strict=True):
             if member in wanted:
-                if i == last:  # the last: no comma after the one before
-                    mates: tuple[bytes | memoryview, ...] = (everyone[: max(start - 1, 0)],)
+                if member is last:  # no comma after the card before
+                    yield member, (head, everyone[: max(start - 1, 0)], b"]}")
                 else:
-                    mates = (everyone[:start], everyone[end + 1 :])
-                yield member, (head, *mates, b"]}")
+                    yield member, (head, everyone[:start], everyone[end + 1 :], b"]}")
             start = end + 1
 
 

@@ -119,21 +119,37 @@ def stamped_frames(event: str, ts: int) -> Callable[[Sequence[Piece]], bytes]:
     """For payloads already encoded as compact JSON objects (``{...}``, without ``ts``),
     given as pieces to concatenate: a function making each one's websocket frame, the
     frame :func:`packet_frame` makes of :func:`event_packet` for the payload with ``ts``
-    added, spliced in one copy rather than encoded again."""
+    added, spliced in one copy rather than encoded again.
+
+    Builders that cut many payloads from the same parts (a table's tablemates) pass the
+    same first piece for many of them: its stamped form is kept from one call to the
+    next while it stays the same object."""
     name = compact_json(event)
     if name is None:
         raise TypeError(f"message name {event!r} cannot be encoded")
     head = b"".join((b"42[", name, b',{"ts":', str(int(ts)).encode()))
-    fixed = len(head) + 2  # the comma after ts, and the closing bracket
+    empty = b"".join((_header(0x81, len(head) + 2), head, b"}]"))
+    # The last first piece seen and the frame's start up to its end: holding the piece
+    # keeps its identity from being reused by another object.
+    kept: list[Any] = [None, b""]
 
     def frame(pieces: Sequence[Piece]) -> bytes:
-        size = sum(map(len, pieces))
-        if size <= 2:  # {}
-            return b"".join((_header(0x81, len(head) + 2), head, b"}]"))
-        if not pieces[0]:  # empty pieces before the one with the opening brace
-            pieces = [p for p in pieces if p]
-        first = pieces[0][1:]
-        return b"".join((_header(0x81, fixed + size - 1), head, b",", first, *pieces[1:], b"]"))
+        first = pieces[0]
+        if first is kept[0]:
+            start = kept[1]
+        else:
+            if not first:  # empty pieces before the one with the opening brace
+                pieces = [p for p in pieces if p]
+            if sum(map(len, pieces)) <= 2:  # {}
+                return empty
+            first = pieces[0]
+            start = b"".join((head, b",", first[1:]))
+            if len(first) > 2:  # more than "{": never the whole object, so kept
+                kept[0], kept[1] = first, start
+        # Joined first, then framed: a second copy of the bytes costs less than
+        # adding up the pieces' lengths in Python.
+        packet = b"".join((start, *pieces[1:], b"]"))
+        return _header(0x81, len(packet)) + packet
 
     return frame
 

@@ -203,10 +203,14 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
         (:func:`packet_frame`, :func:`stamped_frames`): the personal counterpart of a
         room emit (no task per message), written at once rather than when the event loop
         next gets a turn, since the service that sends a batch of personal messages
-        usually goes on working without yielding. ``items`` may be a generator: each
-        message is written as it comes. Returns how many were sent. The packets are of
-        the default namespace (the only one Plenary speaks), so the sockets are looked
-        up there."""
+        usually goes on working without yielding. Returns how many were sent. The
+        packets are of the default namespace (the only one Plenary speaks), so the
+        sockets are looked up there.
+
+        ``items`` may be a generator that builds each frame: all are built before the
+        first is written, so that the writes follow each other closely, as a room
+        emit's do (a write that comes after Python work costs more than one right
+        after another, see :data:`~plenary.realtime.wire.engine.WRITE_BATCH`)."""
         connected = self.rooms.get("/", {}).get(None)
         if connected is None:
             return 0
@@ -215,7 +219,7 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
         eio_sids = getattr(connected, "_fwdm", connected)
         sockets = self.server.eio.sockets
         sent = 0
-        for sid, frame in items:
+        for sid, frame in list(items):  # built first (see above)
             eio_sid = eio_sids.get(sid)
             socket = sockets.get(eio_sid) if eio_sid is not None else None
             if socket is None:
