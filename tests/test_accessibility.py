@@ -626,9 +626,11 @@ async def test_quiz_pages_in_every_state(browser: Browser, tmp_path: Path) -> No
         )
         await assert_accessible(presenter, "presenter, quiz forms")
 
-        # A second attendee, online but silent: questions wait for the close.
-        silent = await clients.attendee(server.url, code, "Silent")
+        # A second attendee, online but silent: questions wait for the close, once the
+        # heartbeat has counted them (an answer before that would close the question).
         boss = await clients.presenter(server.url, code, event["presenter_key"])
+        silent = await clients.attendee(server.url, code, "Silent")
+        await expect(presenter.locator("#online")).to_have_text("2")
         answers: dict[str, Any] = {
             "single": ('[data-option="c"]',),
             "multiple": ('[data-option="a"]', '[data-option="c"]', "#quiz-submit"),

@@ -440,10 +440,13 @@ async def test_keyboard_only_answer_every_quiz_question_kind(
     event = await create_event(server.url, "Keyboard quiz")
     code = event["code"]
     page, log = await join_by_keyboard(server, browser, code)
-    silent = await clients.attendee(server.url, code, "Silent")  # questions wait for the close
     boss = await clients.presenter(server.url, code, event["presenter_key"])
+    # Online but silent: questions wait for the close, once the heartbeat has counted
+    # them (an answer before that would close the question at once).
+    silent = await clients.attendee(server.url, code, "Silent")
     status = page.locator("#quiz-status")
     try:
+        await boss.wait_for("presence", lambda m: m["online"] == 2)
         quiz_id = (await boss.call("quiz:create", EVERY_KIND))["quiz"]["id"]
         assert (await boss.call("quiz:start", {"quiz_id": quiz_id}))["ok"]
         await expect(page.locator("#quiz")).to_have_attribute("data-phase", "lobby")

@@ -26,6 +26,7 @@ import {
   correctParts,
   progressOf,
   secondsLeft,
+  stateStep,
   tileContent,
   tilesOf,
   topOf,
@@ -160,20 +161,17 @@ function stop() {
 
 /** `welcome` (and `state:get`): the whole state; after a reconnect too. */
 function applyState(msg) {
-  const activity = msg.activity;
-  if (!activity || activity.type !== QUIZ.type || !activity.quiz) {
+  const step = stateStep(msg.activity, state.quiz, state.progress);
+  if (!step) {
     if (state.quiz) showQuiz(null);
     return;
   }
   clock.sample(msg.server_time);
-  const view = activity.quiz;
-  const progress = progressOf(view.phase, view.index);
-  const same = state.quiz && state.quiz.id === view.id;
-  if (same && progress < state.progress) {
-    flushPending(); // built before a broadcast we already showed
+  if (step.stale) {
+    flushPending();
     return;
   }
-  const sameStep = same && progress === state.progress;
+  const { quiz: view, progress, sameStep } = step;
   const me = { ...(view.me || {}) };
   // An ack that came after this copy was built: the answer stands.
   if (sameStep && state.me && state.me.answered && !me.answered) {

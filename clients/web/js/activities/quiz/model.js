@@ -157,6 +157,20 @@ export function progressOf(phase, index) {
   return (typeof index === "number" ? index : 0) * 3 + step;
 }
 
+/**
+ * What a whole state (`welcome`, `state:get`) says to a page showing `shown` at
+ * `shownProgress`: null when no quiz is on stage; else the quiz's view, its progress,
+ * whether it is the quiz shown at the step shown (`sameStep`), or a copy of it built
+ * before a broadcast the page already applied (`stale`: keep what is shown).
+ */
+export function stateStep(activity, shown, shownProgress) {
+  if (!activity || activity.type !== QUIZ.type || !activity.quiz) return null;
+  const quiz = activity.quiz;
+  const progress = progressOf(quiz.phase, quiz.index);
+  const same = Boolean(shown) && shown.id === quiz.id;
+  return { quiz, progress, sameStep: same && progress === shownProgress, stale: same && progress < shownProgress };
+}
+
 // -- answers, distributions, leaderboards ------------------------------------------------------------
 /** A stored choice as nodes for a sentence: option labels (as typed, in <bdi>), true or
  *  false, the text or the number typed. */

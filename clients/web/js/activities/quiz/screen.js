@@ -16,6 +16,7 @@ import {
   progressOf,
   secondsLeft,
   shapeIcon,
+  stateStep,
   tileContent,
   tilesOf,
   topOf,
@@ -95,24 +96,22 @@ function mount(shell) {
 
 /** `welcome` (and `state:get`): show the quiz on stage, if it is one. */
 function applyState(msg) {
-  const activity = msg.activity;
-  if (!activity || activity.type !== QUIZ.type || !activity.quiz) {
+  const step = stateStep(msg.activity, view.quiz, view.progress);
+  if (!step) {
     if (view.quiz) setQuiz(null);
     return;
   }
   clock.sample(msg.server_time);
-  const quiz = activity.quiz;
-  const progress = progressOf(quiz.phase, quiz.index);
-  const same = view.quiz && view.quiz.id === quiz.id;
-  if (same && progress < view.progress) return; // built before a broadcast we showed
-  if (typeof quiz.answered === "number" && !(same && progress === view.progress && view.answered > quiz.answered)) {
+  if (step.stale) return;
+  const { quiz, progress, sameStep } = step;
+  if (typeof quiz.answered === "number" && !(sameStep && view.answered > quiz.answered)) {
     view.answered = quiz.answered;
   }
   if (quiz.reveal) view.reveal = quiz.reveal;
   if (quiz.ended) view.ended = quiz.ended;
   const { reveal: _r, ended: _e, answered: _a, ...rest } = quiz;
   // A screen that (re)connects at the end shows the podium at once.
-  setQuiz(rest, progress, { instantPodium: !(same && progress === view.progress) });
+  setQuiz(rest, progress, { instantPodium: !sameStep });
 }
 
 function setQuiz(quiz, progress, { instantPodium = false } = {}) {
