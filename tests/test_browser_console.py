@@ -713,7 +713,9 @@ async def test_join_form_optional_name_and_anonymous_event(
     await typed.locator("#event-code").blur()
     await expect(typed.locator("#name")).to_be_hidden()
     await typed.fill("#event-code", other["code"])
-    await typed.click("#join")
+    # Enter, not a click: leaving the field reads the form too, and the name field it
+    # shows can push the Join button away between the press and the release.
+    await typed.locator("#event-code").press("Enter")
     await expect(typed.locator("#name")).to_be_visible()
     await expect(typed.locator("#join-error")).to_have_text("Enter your name to join.")
     await typed.fill("#name", "Nadia")
