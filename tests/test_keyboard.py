@@ -54,7 +54,8 @@ async def tab_to(page: Page, selector: str, max_presses: int = 12, key: str = "T
 async def assert_focus_visible(page: Page, selector: str) -> None:
     """The element matching ``selector`` has the focus and is outlined (at least 2 px),
     so a keyboard user sees where they are."""
-    assert await focused(page, selector), f"the focus is not on {selector}"
+    # Waited for: a broadcast often shows a change before the ack that moves the focus.
+    await expect(page.locator(selector)).to_be_focused()
     outline = await page.evaluate(
         """() => {
         const style = getComputedStyle(document.activeElement);
