@@ -69,7 +69,7 @@ class ModeRun:
             log_dir=work_dir / mode,
             log_level="WARNING",
             env=BENCH_ENV,
-            server_path=getattr(args, "server_path", "") or None,
+            server_path=args.server_path or None,  # add_common_arguments
         )
         self.clients: Clients | None = None
         self.presenter: Presenter | None = None

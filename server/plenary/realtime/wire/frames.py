@@ -129,14 +129,16 @@ def stamped_frames(event: str, ts: int) -> Callable[[Sequence[Piece]], bytes]:
         raise TypeError(f"message name {event!r} cannot be encoded")
     head = b"".join((b"42[", name, b',{"ts":', str(int(ts)).encode()))
     empty = b"".join((_header(0x81, len(head) + 2), head, b"}]"))
-    # The last first piece seen and the frame's start up to its end: holding the piece
+    # The last first piece kept and the frame's start up to its end: holding the piece
     # keeps its identity from being reused by another object.
-    kept: list[Any] = [None, b""]
+    kept_first: Piece | None = None
+    kept_start = b""
 
     def frame(pieces: Sequence[Piece]) -> bytes:
+        nonlocal kept_first, kept_start
         first = pieces[0]
-        if first is kept[0]:
-            start = kept[1]
+        if first is kept_first:
+            start = kept_start
         else:
             if not first:  # empty pieces before the one with the opening brace
                 pieces = [p for p in pieces if p]
@@ -145,7 +147,7 @@ def stamped_frames(event: str, ts: int) -> Callable[[Sequence[Piece]], bytes]:
             first = pieces[0]
             start = b"".join((head, b",", first[1:]))
             if len(first) > 2:  # more than "{": never the whole object, so kept
-                kept[0], kept[1] = first, start
+                kept_first, kept_start = first, start
         # Joined first, then framed: a second copy of the bytes costs less than
         # adding up the pieces' lengths in Python.
         packet = b"".join((start, *pieces[1:], b"]"))
