@@ -97,8 +97,8 @@ def the_round(people: int, tables: int) -> tuple[dict[str, Any], list[str]]:
 
 def built(sheet: dict[str, Any], ids: list[str]) -> Iterator[bytes]:
     frame = stamped_frames(EVENT, int(time.time() * 1000))
-    for _, pieces in assignments_from_sheet(sheet, set(ids)):
-        yield frame(pieces)
+    for _, cut in assignments_from_sheet(sheet, set(ids)):
+        yield frame(*cut)
 
 
 async def measure(args: argparse.Namespace) -> dict[str, list[float]]:

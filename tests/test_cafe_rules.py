@@ -31,6 +31,7 @@ from plenary.activities.cafe.rounds import (
 from plenary.activities.cafe.seating import Person
 from plenary.activities.cafe.slots import author_key, harvest_slot
 from plenary.errors import ErrorCode, PlenaryError
+from plenary.realtime.personal import cut_out
 from plenary.store import AnswerRecord
 
 LIMITS = CafeLimits()
@@ -196,7 +197,7 @@ def test_spliced_assignments_are_each_member_s_own_table(
     now = state(tables=tables)
     sheet = round_sheet(made, now, cards, "EVT234")
     wanted = set(people[::2])
-    built = {m: json.loads(b"".join(pieces)) for m, pieces in assignments_from_sheet(sheet, wanted)}
+    built = {m: json.loads(cut_out(*cut)) for m, cut in assignments_from_sheet(sheet, wanted)}
     assert set(built) == wanted
     for t, table in enumerate(tables):
         for member in set(table) & wanted:

@@ -305,17 +305,19 @@ async def test_the_room_index_follows_joins_and_disconnects(http: aiohttp.Client
 
 
 def build_rank_cards(shared: dict[str, Any], attendee_ids: Any) -> Any:
-    """A test builder: each attendee's rank, as a dict or as encoded pieces."""
+    """A test builder: each attendee's rank, as a dict, as encoded bytes, or cut from
+    encoded bytes (the way of a café table's assignment)."""
     for aid in attendee_ids:
         if aid in shared["ranks"]:
             rank = shared["ranks"][aid]
             if rank % 2:
                 yield aid, {"rank": rank, "of": shared["of"]}
-            else:  # the spliced way of payloads encoded ahead (a cafe table's cards)
-                yield (
-                    aid,
-                    (b'{"rank":', str(rank).encode(), b',"of":', str(shared["of"]).encode(), b"}"),
-                )
+            elif rank % 4:
+                yield aid, f'{{"rank":{rank},"of":{shared["of"]}}}'.encode()
+            else:
+                encoded = f'{{"rank":{rank},"drop":1,"of":{shared["of"]}}}'.encode()
+                start = encoded.index(b'"drop"')
+                yield aid, (encoded, start, start + len('"drop":1,'))
 
 
 async def test_personal_messages_built_from_shared_data_reach_every_socket(

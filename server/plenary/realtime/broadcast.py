@@ -118,11 +118,13 @@ class Broadcaster:
 
         def items() -> Iterator[tuple[str, bytes]]:
             for attendee_id, payload in build(shared, sockets.keys()):
-                if isinstance(payload, dict):
+                if isinstance(payload, tuple):
+                    frame = spliced(*payload)
+                elif isinstance(payload, bytes):
+                    frame = spliced(payload, 0, 0)
+                else:
                     payload["ts"] = ts
                     frame = packet_frame(event_packet(event, payload))
-                else:
-                    frame = spliced((payload,) if isinstance(payload, bytes) else payload)
                 for sid in sockets.get(attendee_id, ()):
                     yield sid, frame
 

@@ -21,13 +21,17 @@ from typing import Any
 
 import orjson
 
+#: A payload encoded as a compact JSON object less the bytes from one offset to another
+#: (``(encoded, start, end)``, a span inside the braces): builders that make many
+#: payloads from one object (a table's assignment, less each member's own card) pass
+#: the same object for all of them, and the broadcaster splices each into its frame in
+#: one copy (see :func:`~plenary.realtime.wire.frames.stamped_frames`).
+Cut = tuple[bytes, int, int]
+
 #: A personal message's payload, without ``ts`` (the broadcaster adds it): a fresh dict,
-#: or a compact JSON object already encoded (:func:`encode_json`), whole or as a tuple
-#: of pieces that make it once concatenated (the first that is not empty holding its
-#: opening brace), for builders that assemble many payloads from parts encoded once (a
-#: table's cards, in every tablemate's): the broadcaster splices them into the frame in
-#: one copy.
-Payload = dict[str, Any] | bytes | tuple[bytes | memoryview, ...]
+#: or a compact JSON object already encoded (:func:`encode_json`), whole or less a span
+#: (:data:`Cut`).
+Payload = dict[str, Any] | bytes | Cut
 
 #: (the shared data, the attendee ids connected to this process) -> (attendee id,
 #: payload) for each of them the batch has a message for, usually a generator: the
@@ -43,6 +47,11 @@ def encode_json(value: Any) -> bytes:
         return orjson.dumps(value)
     except TypeError:
         return json.dumps(value, separators=(",", ":")).encode()
+
+
+def cut_out(encoded: bytes, start: int, end: int) -> bytes:
+    """The JSON object of a :data:`Cut` payload, as bytes."""
+    return encoded[:start] + encoded[end:]
 
 
 def as_columns(per_attendee: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

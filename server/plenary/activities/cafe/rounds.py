@@ -6,7 +6,6 @@ Tables are lists of attendee ids; ``tables[k]`` is table ``k + 1``, its host fir
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -20,7 +19,7 @@ from plenary.activities.cafe.seating import (
     seat_latecomer,
     seat_round,
 )
-from plenary.realtime.personal import encode_json
+from plenary.realtime.personal import Cut, cut_out, encode_json
 
 Tables = list[list[str]]
 #: What a person shows of themselves to their tablemates: id, name, organisation, country.
@@ -185,11 +184,13 @@ def round_sheet(
     cafe: Cafe, state: RoundState, cards: Mapping[str, Card], event: str, only: Iterable[int] = ()
 ) -> dict[str, Any]:
     """What the assignments of the round (at the tables ``only``, or all) are made of,
-    encoded once for every process: per table its members, the JSON of what each of
-    their assignments says besides the tablemates (``head``: the café, round, table,
-    topic, host, room link), and the JSON of every member's card, joined (``cards``,
-    each card ending at its offset in ``ends``). :func:`assignments_from_sheet` builds
-    the assignments from it, in the process that holds each person's connection."""
+    encoded once for every process: per table its members, the JSON of the assignment
+    as it would be with every member a tablemate (``assignment``: the café, round,
+    table, topic, host, room link and all the cards), and where each member's own card
+    lies in it (``starts``, ``ends``), with the comma that parts it from the next card
+    (from the one before, for the last). Each member's assignment is that JSON without
+    their card: :func:`assignments_from_sheet` cuts them, in the process that holds each
+    person's connection."""
     common = {
         "cafe_id": cafe.id,
         "round": state.number,
@@ -206,14 +207,23 @@ def round_sheet(
         link = cafe.room_link(event, t + 1)
         if link is not None:
             head["room_url"] = link
+        opening = encode_json(head)[:-1] + b',"tablemates":['
         parts = [encode_json(card(cards, m)) for m in members]
-        # Each card's end in the joined cards: its length and a comma per card before.
-        ends = [end - 1 for end in itertools.accumulate(len(part) + 1 for part in parts)]
+        # Each card with the comma after it, the last with the comma before it.
+        starts, ends, at = [], [], len(opening)
+        for part in parts:
+            starts.append(at)
+            at += len(part) + 1
+            ends.append(at)
+        if len(parts) > 1:
+            starts[-1] -= 1
+        if parts:
+            ends[-1] -= 1
         tables.append(
             {
                 "members": members,
-                "head": encode_json(head)[:-1] + b',"tablemates":[',
-                "cards": b",".join(parts),
+                "assignment": b"".join((opening, b",".join(parts), b"]}")),
+                "starts": starts,
                 "ends": ends,
             }
         )
@@ -222,28 +232,19 @@ def round_sheet(
 
 def assignments_from_sheet(
     sheet: Mapping[str, Any], attendee_ids: Collection[str]
-) -> Iterator[tuple[str, tuple[bytes | memoryview, ...]]]:
+) -> Iterator[tuple[str, Cut]]:
     """``cafe:assignment`` (without ``ts``) for each of ``attendee_ids`` seated in
     ``sheet`` (:func:`round_sheet`): their own table only, their tablemates' cards; as
-    the pieces of its JSON encoding (see :data:`plenary.realtime.personal.Payload`),
-    cut from the sheet's encoded parts: each member's is the table's cards but their
-    own."""
+    their table's assignment less their own card (a :data:`~plenary.realtime.personal.Cut`,
+    the same object for every member of a table)."""
     wanted = attendee_ids if isinstance(attendee_ids, AbstractSet) else set(attendee_ids)
     for table in sheet["tables"]:
-        members = table["members"]
-        if not members:
-            continue
-        head = table["head"]
-        everyone = memoryview(table["cards"])
-        last = members[-1]
-        start = 0
-        for member, end in zip(members, table["ends"], strict=True):
+        encoded = table["assignment"]
+        for member, start, end in zip(
+            table["members"], table["starts"], table["ends"], strict=True
+        ):
             if member in wanted:
-                if member is last:  # no comma after the card before
-                    yield member, (head, everyone[: max(start - 1, 0)], b"]}")
-                else:
-                    yield member, (head, everyone[:start], everyone[end + 1 :], b"]}")
-            start = end + 1
+                yield member, (encoded, start, end)
 
 
 def assignment(
@@ -257,8 +258,8 @@ def assignment(
     """``cafe:assignment`` for ``attendee_id`` at table index ``t`` (without ``ts``): their
     own table only."""
     sheet = round_sheet(cafe, state, cards, event, only=[t])
-    ((_, pieces),) = assignments_from_sheet(sheet, {attendee_id})
-    return dict(json.loads(b"".join(pieces)))
+    ((_, mine),) = assignments_from_sheet(sheet, {attendee_id})
+    return dict(json.loads(cut_out(*mine)))
 
 
 def assignments(
@@ -267,4 +268,4 @@ def assignments(
     """Everyone's assignment by attendee id (of the tables ``only``, or all)."""
     sheet = round_sheet(cafe, state, cards, event, only)
     members = {m for table in sheet["tables"] for m in table["members"]}
-    return {m: json.loads(b"".join(p)) for m, p in assignments_from_sheet(sheet, members)}
+    return {m: json.loads(cut_out(*cut)) for m, cut in assignments_from_sheet(sheet, members)}

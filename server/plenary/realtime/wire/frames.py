@@ -5,7 +5,7 @@ client or to many (see :mod:`plenary.realtime.wire.manager`)."""
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from socketio import packet as sio_packet
@@ -111,47 +111,42 @@ def event_packet(event: str, data: Any) -> bytes:
     return encoded.encode()
 
 
-#: A part of an encoded payload (see :func:`stamped_frames`).
-Piece = bytes | memoryview
-
-
-def stamped_frames(event: str, ts: int) -> Callable[[Sequence[Piece]], bytes]:
+def stamped_frames(event: str, ts: int) -> Callable[[bytes, int, int], bytes]:
     """For payloads already encoded as compact JSON objects (``{...}``, without ``ts``),
-    given as pieces to concatenate: a function making each one's websocket frame, the
-    frame :func:`packet_frame` makes of :func:`event_packet` for the payload with ``ts``
+    each less the bytes from ``start`` to ``end`` (a span inside the braces; none when
+    they are equal): a function ``frame(encoded, start, end)`` making the websocket frame that
+    :func:`packet_frame` makes of :func:`event_packet` for the payload with ``ts``
     added, spliced in one copy rather than encoded again.
 
-    Builders that cut many payloads from the same parts (a table's tablemates) pass the
-    same first piece for many of them: its stamped form is kept from one call to the
-    next while it stays the same object."""
+    Builders that cut many payloads from one object (a table's assignment, less each
+    member's own card) pass the same object for them: its stamped packet is made once
+    and kept while the next payload is the same object (bytes do not change, so the
+    same object is the same payload)."""
     name = compact_json(event)
     if name is None:
         raise TypeError(f"message name {event!r} cannot be encoded")
-    head = b"".join((b"42[", name, b',{"ts":', str(int(ts)).encode()))
-    empty = b"".join((_header(0x81, len(head) + 2), head, b"}]"))
-    # The last first piece kept and the frame's start up to its end: holding the piece
-    # keeps its identity from being reused by another object.
-    kept_first: Piece | None = None
-    kept_start = b""
+    head = b"".join((b"42[", name, b',{"ts":', str(int(ts)).encode(), b","))
+    empty_packet = head[:-1] + b"}]"
+    empty = _header(0x81, len(empty_packet)) + empty_packet
+    # An offset in the object -> the same byte's in its stamped packet (after the head,
+    # without the object's opening brace).
+    shift = len(head) - 1
+    kept: bytes | None = None
+    stamped = memoryview(b"")
+    size = 0  # of the stamped packet
+    inside = 0  # how many bytes are between the kept object's braces
 
-    def frame(pieces: Sequence[Piece]) -> bytes:
-        nonlocal kept_first, kept_start
-        first = pieces[0]
-        if first is kept_first:
-            start = kept_start
-        else:
-            if not first:  # empty pieces before the one with the opening brace
-                pieces = [p for p in pieces if p]
-            if sum(map(len, pieces)) <= 2:  # {}
-                return empty
-            first = pieces[0]
-            start = b"".join((head, b",", first[1:]))
-            if len(first) > 2:  # more than "{": never the whole object, so kept
-                kept_first, kept_start = first, start
-        # Joined first, then framed: a second copy of the bytes costs less than
-        # adding up the pieces' lengths in Python.
-        packet = b"".join((start, *pieces[1:], b"]"))
-        return _header(0x81, len(packet)) + packet
+    def frame(encoded: bytes, start: int, end: int) -> bytes:
+        nonlocal kept, stamped, size, inside
+        if encoded is not kept:
+            packet = b"".join((head, memoryview(encoded)[1:], b"]"))
+            kept, stamped, size, inside = encoded, memoryview(packet), len(packet), len(encoded) - 2
+        cut = end - start
+        if cut >= inside:  # {}: no comma after ts
+            return empty
+        n = size - cut
+        header = _MEDIUM(0x81, 126, n) if 125 < n < 65536 else _header(0x81, n)
+        return b"".join((header, stamped[: start + shift], stamped[end + shift :]))
 
     return frame
 
