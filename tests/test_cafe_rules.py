@@ -4,7 +4,6 @@ latecomer and leaver changes, and the harvests' rules. Plain values in and out."
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -31,7 +30,7 @@ from plenary.activities.cafe.rounds import (
 from plenary.activities.cafe.seating import Person
 from plenary.activities.cafe.slots import author_key, harvest_slot
 from plenary.errors import ErrorCode, PlenaryError
-from plenary.realtime.personal import cut_out
+from plenary.realtime.personal import decoded
 from plenary.store import AnswerRecord
 
 LIMITS = CafeLimits()
@@ -197,7 +196,7 @@ def test_spliced_assignments_are_each_member_s_own_table(
     now = state(tables=tables)
     sheet = round_sheet(made, now, cards, "EVT234")
     wanted = set(people[::2])
-    built = {m: json.loads(cut_out(*cut)) for m, cut in assignments_from_sheet(sheet, wanted)}
+    built = {m: decoded(cut) for m, cut in assignments_from_sheet(sheet, wanted)}
     assert set(built) == wanted
     for t, table in enumerate(tables):
         for member in set(table) & wanted:

@@ -305,8 +305,8 @@ async def test_the_room_index_follows_joins_and_disconnects(http: aiohttp.Client
 
 
 def build_rank_cards(shared: dict[str, Any], attendee_ids: Any) -> Any:
-    """A test builder: each attendee's rank, as a dict, as encoded bytes, or cut from
-    encoded bytes (the way of a café table's assignment)."""
+    """A test builder: each attendee's rank, as a dict, as encoded bytes, in two encoded
+    parts, or cut from encoded bytes (the way of a café table's assignment)."""
     for aid in attendee_ids:
         if aid in shared["ranks"]:
             rank = shared["ranks"][aid]
@@ -314,6 +314,8 @@ def build_rank_cards(shared: dict[str, Any], attendee_ids: Any) -> Any:
                 yield aid, {"rank": rank, "of": shared["of"]}
             elif rank % 4:
                 yield aid, f'{{"rank":{rank},"of":{shared["of"]}}}'.encode()
+            elif rank % 8:  # the way of quiz results: what all share, then their own
+                yield aid, (f'{{"of":{shared["of"]}}}'.encode(), f'{{"rank":{rank}}}'.encode())
             else:
                 encoded = f'{{"rank":{rank},"drop":1,"of":{shared["of"]}}}'.encode()
                 start = encoded.index(b'"drop"')

@@ -10,8 +10,14 @@ from typing import Any
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from plenary.realtime.personal import as_columns, encode_json, from_columns
-from plenary.realtime.wire.frames import event_packet, frame_packet, packet_frame, stamped_frames
+from plenary.realtime.personal import as_columns, decoded, encode_json, from_columns
+from plenary.realtime.wire.frames import (
+    event_packet,
+    frame_packet,
+    merged_frames,
+    packet_frame,
+    stamped_frames,
+)
 
 TS = 1_796_236_329_091
 
@@ -28,7 +34,7 @@ def test_columns_keep_what_all_share_once_and_the_rest_by_attendee() -> None:
     assert shared["common"] == {"quiz_id": "q1", "question_id": "x"}
     assert shared["fields"] == ["score", "rank"]
     assert shared["rows"]["att_2"] == [200, 1]
-    built = dict(from_columns(shared, ["att_2", "att_0", "someone else"]))
+    built = {a: decoded(p) for a, p in from_columns(shared, ["att_2", "att_0", "someone else"])}
     assert built == {"att_2": results["att_2"], "att_0": results["att_0"]}
 
 
@@ -37,7 +43,7 @@ def test_columns_rebuild_every_payload_whatever_their_keys(
     batch: dict[str, dict[str, Any]],
 ) -> None:
     shared = as_columns(batch)
-    assert dict(from_columns(shared, list(batch))) == batch
+    assert {a: decoded(p) for a, p in from_columns(shared, list(batch))} == batch
     assert dict(from_columns(shared, [])) == {}
 
 
@@ -95,3 +101,31 @@ def test_one_splicer_frames_each_payload_whatever_came_before(
             frame = make(encode_json(payload), 0, 0)
             expected = payload
         assert frame == packet_frame(event_packet("cafe:assignment", {"ts": TS, **expected}))
+
+
+@given(payloads, payloads, st.sampled_from(["quiz:result", "é:x"]))
+def test_a_merged_frame_is_the_frame_of_both_parts_with_ts(
+    shared: dict[str, Any], own: dict[str, Any], event: str
+) -> None:
+    own = {f"own_{k}": v for k, v in own.items()}  # never a key of both
+    make = merged_frames(event, TS)
+    expected = packet_frame(event_packet(event, {"ts": TS, **shared, **own}))
+    first = encode_json(shared)
+    assert make(first, encode_json(own)) == expected
+    # The shared part kept from the call before, and a new one after it.
+    assert make(first, encode_json(own)) == expected
+    assert make(encode_json({"x": 1}), encode_json(own)) == packet_frame(
+        event_packet(event, {"ts": TS, "x": 1, **own})
+    )
+
+
+def test_merged_frames_quiz_results_from_columns() -> None:
+    results = {
+        f"att_{i}": {"quiz_id": "q1", "players": 3, "score": 100 * i, "name": "Zoë"[: i + 1]}
+        for i in range(3)
+    }
+    make = merged_frames("quiz:result", TS)
+    for aid, payload in from_columns(as_columns(results), list(results)):
+        assert isinstance(payload, tuple) and len(payload) == 2
+        frame = make(*payload)
+        assert frame == packet_frame(event_packet("quiz:result", {"ts": TS, **results[aid]}))

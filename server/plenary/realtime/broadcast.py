@@ -16,6 +16,7 @@ from plenary.realtime.wire import (
     ClientManager,
     SocketServer,
     event_packet,
+    merged_frames,
     packet_frame,
     stamped_frames,
 )
@@ -114,14 +115,14 @@ class Broadcaster:
         sockets = self._sessions.attendee_sockets(code)
         if not sockets:
             return 0
-        spliced = stamped_frames(event, ts)
+        cut, merged = stamped_frames(event, ts), merged_frames(event, ts)
 
         def items() -> Iterator[tuple[str, bytes]]:
             for attendee_id, payload in build(shared, sockets.keys()):
                 if isinstance(payload, tuple):
-                    frame = spliced(*payload)
+                    frame = cut(*payload) if len(payload) == 3 else merged(*payload)
                 elif isinstance(payload, bytes):
-                    frame = spliced(payload, 0, 0)
+                    frame = cut(payload, 0, 0)
                 else:
                     payload["ts"] = ts
                     frame = packet_frame(event_packet(event, payload))

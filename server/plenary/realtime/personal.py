@@ -28,10 +28,16 @@ import orjson
 #: one copy (see :func:`~plenary.realtime.wire.frames.stamped_frames`).
 Cut = tuple[bytes, int, int]
 
+#: A payload encoded as two compact JSON objects whose members together make it: the
+#: first shared by many payloads (what every player's quiz result says alike), the second
+#: the reader's own. The broadcaster stamps the first once and splices each second after
+#: it (see :func:`~plenary.realtime.wire.frames.merged_frames`).
+Merged = tuple[bytes, bytes]
+
 #: A personal message's payload, without ``ts`` (the broadcaster adds it): a fresh dict,
-#: or a compact JSON object already encoded (:func:`encode_json`), whole or less a span
-#: (:data:`Cut`).
-Payload = dict[str, Any] | bytes | Cut
+#: or a compact JSON object already encoded (:func:`encode_json`), whole, less a span
+#: (:data:`Cut`) or in two parts (:data:`Merged`).
+Payload = dict[str, Any] | bytes | Cut | Merged
 
 #: (the shared data, the attendee ids connected to this process) -> (attendee id,
 #: payload) for each of them the batch has a message for, usually a generator: the
@@ -49,9 +55,17 @@ def encode_json(value: Any) -> bytes:
         return json.dumps(value, separators=(",", ":")).encode()
 
 
-def cut_out(encoded: bytes, start: int, end: int) -> bytes:
-    """The JSON object of a :data:`Cut` payload, as bytes."""
-    return encoded[:start] + encoded[end:]
+def decoded(payload: Payload) -> dict[str, Any]:
+    """A payload in any of its forms as the dict its JSON says (for welcomes and tests)."""
+    if isinstance(payload, dict):
+        return payload
+    if isinstance(payload, bytes):
+        return dict(json.loads(payload))
+    if len(payload) == 3:
+        encoded, start, end = payload
+        return dict(json.loads(encoded[:start] + encoded[end:]))
+    shared, own = payload
+    return {**json.loads(shared), **json.loads(own)}
 
 
 def as_columns(per_attendee: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
@@ -75,19 +89,24 @@ def as_columns(per_attendee: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
 def from_columns(
     shared: Mapping[str, Any], attendee_ids: Collection[str]
 ) -> Iterator[tuple[str, Payload]]:
-    """The :data:`PersonalBuilder` of :func:`as_columns`' form."""
+    """The :data:`PersonalBuilder` of :func:`as_columns`' form: the fields every payload
+    shares encoded once, each attendee's own encoded after them (:data:`Merged`)."""
     whole = shared.get("payloads")
     if whole is not None:
         for aid in attendee_ids:
             if aid in whole:
                 yield aid, dict(whole[aid])
         return
-    common: Mapping[str, Any] = shared["common"]
+    common = encode_json(shared["common"])
     fields: list[str] = shared["fields"]
     rows: Mapping[str, list[Any]] = shared["rows"]
+    dumps = orjson.dumps  # encode_json's first try, without its call per attendee
     for aid in attendee_ids:
         row = rows.get(aid)
         if row is not None:
-            payload = dict(common)
-            payload.update(zip(fields, row, strict=True))
-            yield aid, payload
+            own = dict(zip(fields, row, strict=True))
+            try:
+                encoded = dumps(own)
+            except TypeError:
+                encoded = encode_json(own)
+            yield aid, (common, encoded)

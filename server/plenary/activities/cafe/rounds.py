@@ -6,7 +6,6 @@ Tables are lists of attendee ids; ``tables[k]`` is table ``k + 1``, its host fir
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from plenary.activities.cafe.seating import (
     seat_latecomer,
     seat_round,
 )
-from plenary.realtime.personal import Cut, cut_out, encode_json
+from plenary.realtime.personal import Cut, decoded, encode_json
 
 Tables = list[list[str]]
 #: What a person shows of themselves to their tablemates: id, name, organisation, country.
@@ -259,7 +258,7 @@ def assignment(
     own table only."""
     sheet = round_sheet(cafe, state, cards, event, only=[t])
     ((_, mine),) = assignments_from_sheet(sheet, {attendee_id})
-    return dict(json.loads(cut_out(*mine)))
+    return decoded(mine)
 
 
 def assignments(
@@ -268,4 +267,4 @@ def assignments(
     """Everyone's assignment by attendee id (of the tables ``only``, or all)."""
     sheet = round_sheet(cafe, state, cards, event, only)
     members = {m for table in sheet["tables"] for m in table["members"]}
-    return {m: json.loads(cut_out(*cut)) for m, cut in assignments_from_sheet(sheet, members)}
+    return {m: decoded(cut) for m, cut in assignments_from_sheet(sheet, members)}

@@ -10,7 +10,8 @@ the server reaches it only through what this module exports:
   ``emit``, ``attach``, ``manager``...) plus :meth:`SocketServer.after_connect`;
 * :class:`ClientManager` -- its client manager: rooms, personal messages
   (``emit_packets``, ``emit_frames``, ``publish_each``, ``publish_shared``; each
-  encoded once by :func:`event_packet`, or spliced by :func:`stamped_frames`), and
+  encoded once by :func:`event_packet`, or spliced by :func:`stamped_frames` and
+  :func:`merged_frames`), and
   the events a process follows (``follow``, ``unfollow``: in scaled mode, the event's
   Redis channel), with hooks for resyncing clients. Both modes have the same
   interface: nothing outside tests which one it is.
@@ -29,7 +30,13 @@ from typing import Any
 
 from plenary.metrics import Metrics
 from plenary.realtime.wire.engine import SessionAdmission
-from plenary.realtime.wire.frames import PlenaryPacket, event_packet, packet_frame, stamped_frames
+from plenary.realtime.wire.frames import (
+    PlenaryPacket,
+    event_packet,
+    merged_frames,
+    packet_frame,
+    stamped_frames,
+)
 from plenary.realtime.wire.manager import LocalManager as ClientManager
 from plenary.realtime.wire.packet_json import PacketJson
 from plenary.realtime.wire.redis_manager import RedisManager
@@ -43,6 +50,7 @@ __all__ = [
     "attach_services",
     "create_socket_server",
     "event_packet",
+    "merged_frames",
     "packet_frame",
     "stamped_frames",
 ]

@@ -151,6 +151,33 @@ def stamped_frames(event: str, ts: int) -> Callable[[bytes, int, int], bytes]:
     return frame
 
 
+def merged_frames(event: str, ts: int) -> Callable[[bytes, bytes], bytes]:
+    """For payloads already encoded as two compact JSON objects whose members together
+    make them (``shared``, the same object for many payloads, and the reader's
+    ``own``; no key in both): a function ``frame(shared, own)`` making the websocket
+    frame that :func:`packet_frame` makes of :func:`event_packet` for the payload with
+    ``ts`` added, with the shared part stamped once while it stays the same object."""
+    name = compact_json(event)
+    if name is None:
+        raise TypeError(f"message name {event!r} cannot be encoded")
+    head = b"".join((b"42[", name, b',{"ts":', str(int(ts)).encode()))
+    kept: bytes | None = None
+    start = head  # the packet up to the reader's own members: head and the shared ones
+
+    def frame(shared: bytes, own: bytes) -> bytes:
+        nonlocal kept, start
+        if shared is not kept:
+            kept = shared
+            start = head + b"," + shared[1:-1] if len(shared) > 2 else head
+        if len(own) <= 2:  # {}: nothing of their own
+            return _header(0x81, len(start) + 2) + start + b"}]"
+        n = len(start) + len(own) + 1
+        header = _MEDIUM(0x81, 126, n) if 125 < n < 65536 else _header(0x81, n)
+        return b"".join((header, start, b",", memoryview(own)[1:], b"]"))
+
+    return frame
+
+
 def frame_packet(frame: bytes) -> bytes:
     """The Socket.IO packet in a frame of :func:`packet_frame` (for clients that are
     not on a websocket)."""
