@@ -111,6 +111,15 @@ def event_packet(event: str, data: Any) -> bytes:
     return encoded.encode()
 
 
+def _stamped_head(event: str, ts: int) -> bytes:
+    """The start of an event packet's payload object with ``ts`` (``42["event",{"ts":N``),
+    the part every spliced personal message shares."""
+    name = compact_json(event)
+    if name is None:
+        raise TypeError(f"message name {event!r} cannot be encoded")
+    return b"".join((b"42[", name, b',{"ts":', str(int(ts)).encode()))
+
+
 def stamped_frames(event: str, ts: int) -> Callable[[bytes, int, int], bytes]:
     """For payloads already encoded as compact JSON objects (``{...}``, without ``ts``),
     each less the bytes from ``start`` to ``end`` (a span inside the braces; none when
@@ -122,10 +131,7 @@ def stamped_frames(event: str, ts: int) -> Callable[[bytes, int, int], bytes]:
     member's own card) pass the same object for them: its stamped packet is made once
     and kept while the next payload is the same object (bytes do not change, so the
     same object is the same payload)."""
-    name = compact_json(event)
-    if name is None:
-        raise TypeError(f"message name {event!r} cannot be encoded")
-    head = b"".join((b"42[", name, b',{"ts":', str(int(ts)).encode(), b","))
+    head = _stamped_head(event, ts) + b","
     empty_packet = head[:-1] + b"}]"
     empty = _header(0x81, len(empty_packet)) + empty_packet
     # An offset in the object -> the same byte's in its stamped packet (after the head,
@@ -157,10 +163,7 @@ def merged_frames(event: str, ts: int) -> Callable[[bytes, bytes], bytes]:
     ``own``; no key in both): a function ``frame(shared, own)`` making the websocket
     frame that :func:`packet_frame` makes of :func:`event_packet` for the payload with
     ``ts`` added, with the shared part stamped once while it stays the same object."""
-    name = compact_json(event)
-    if name is None:
-        raise TypeError(f"message name {event!r} cannot be encoded")
-    head = b"".join((b"42[", name, b',{"ts":', str(int(ts)).encode()))
+    head = _stamped_head(event, ts)
     kept: bytes | None = None
     start = head  # the packet up to the reader's own members: head and the shared ones
 
