@@ -359,6 +359,79 @@ async def test_personal_messages_built_from_shared_data_reach_every_socket(
             await client.close()
 
 
+def count_writes(server: RunningServer) -> dict[str, list[int]]:
+    """Spy on every websocket of ``server``: engine.io sid -> the number of frames in
+    each of its writes from now on."""
+    writes: dict[str, list[int]] = {}
+    for sock in server.services.sio.eio.sockets.values():
+        if not isinstance(sock, DirectSocket):
+            continue
+
+        def flush(sock: DirectSocket = sock, write: Any = sock.flush) -> None:
+            if sock.pending:
+                writes.setdefault(sock.sid, []).append(len(sock.pending))
+            write()
+
+        sock.flush = flush
+    return writes
+
+
+def order_of(client: RawClient, *events: str) -> list[str]:
+    """The names of the ``events`` messages ``client`` received, in order."""
+    named = (json.loads(f[2:])[0] for f in client.frames if f.startswith("42"))
+    return [name for name in named if name in events]
+
+
+async def test_a_follow_up_goes_out_in_the_same_write_as_each_personal_message(
+    http: aiohttp.ClientSession,
+) -> None:
+    async with running_server(limits=LIMITS) as server:
+        event = await create_event(server.url)
+        code = event["code"]
+        # More attendees than a write batch (WRITE_BATCH, 64): a batch's boundary
+        # must not split an attendee's two frames.
+        raw = await join_many(http, server.url, code, 70)
+        ids = [attendee_id(c) for c in raw]
+        token = raw[0].received("welcome")[0]["token"]
+        tab = await RawClient(http, server.url).connect(
+            {"event": code, "role": "attendee", "token": token}
+        )
+        presenter = await RawClient(http, server.url).connect(
+            {"event": code, "role": "presenter", "key": event["presenter_key"]}
+        )
+        broadcaster = server.services.broadcaster
+        broadcaster.build_personal("test:rank", build_rank_cards)
+        # The last attendee has no rank: they get the follow-up alone.
+        shared = {"of": 69, "ranks": {aid: i + 1 for i, aid in enumerate(ids[:-1])}}
+        writes = count_writes(server)
+
+        sent = await broadcaster.to_each_shared(
+            code, "test:rank", shared, ("test:after", {"of": 69})
+        )
+
+        assert sent == 70, "69 ranked attendees, one of them on two sockets"
+        stamps = set()
+        for client in [*raw[:-1], tab]:
+            (after,) = await client.wait_for("test:after")
+            assert order_of(client, "test:rank", "test:after") == ["test:rank", "test:after"]
+            stamps |= {client.received("test:rank")[0]["ts"], after["ts"]}
+        (alone,) = await raw[-1].wait_for("test:after")
+        (staff,) = await presenter.wait_for("test:after")
+        assert alone["of"] == staff["of"] == 69
+        assert len(stamps | {alone["ts"], staff["ts"]}) == 1, "one send time for all"
+        await asyncio.sleep(0.1)
+        assert raw[-1].received("test:rank") == []
+        assert presenter.received("test:rank") == []
+        # Each ranked attendee's socket: one write of both frames; the last one's, one
+        # write of the follow-up alone.
+        by_frames = sorted(sorted(w) for w in writes.values())
+        assert by_frames.count([2]) == 70, by_frames
+        assert by_frames.count([1]) == 2, "the unranked attendee and the presenter"
+        assert len(by_frames) == 72
+        for client in [*raw, tab, presenter]:
+            await client.close()
+
+
 @contextlib.asynccontextmanager
 async def attendees_on_two_processes(
     redis_proc: RedisProcess, each: int
@@ -408,6 +481,51 @@ async def test_personal_messages_built_in_each_process_from_one_pubsub_message(
             assert (got["rank"], got["of"]) == (i + 1, 12)
         assert len({c.received("test:rank")[0]["ts"] for c in everyone}) == 1
         assert published() - before == 1, "one pub/sub message for the batch"
+
+
+@pytest.mark.redis
+async def test_a_follow_up_reaches_everyone_on_every_process_after_their_own_message(
+    redis_proc: RedisProcess,
+) -> None:
+    redis_proc.flush()
+    async with (
+        running_server(redis_proc.url) as one,
+        running_server(redis_proc.url) as two,
+        aiohttp.ClientSession() as http,
+    ):
+        event = await create_event(one.url)
+        code = event["code"]
+        everyone = [
+            *await join_many(http, one.url, code, 5),
+            *await join_many(http, two.url, code, 5),
+        ]
+        presenter = await RawClient(http, two.url).connect(
+            {"event": code, "role": "presenter", "key": event["presenter_key"]}
+        )
+        for server in (one, two):
+            server.services.broadcaster.build_personal("test:rank", build_rank_cards)
+        # The last attendee (on the second process) has no rank.
+        ranks = {attendee_id(c): i + 1 for i, c in enumerate(everyone[:-1])}
+        published = published_count(one)
+        before = published()
+
+        await one.services.broadcaster.to_each_shared(
+            code, "test:rank", {"of": 9, "ranks": ranks}, ("test:after", {"of": 9})
+        )
+
+        for client in everyone[:-1]:
+            await client.wait_for("test:after")
+            assert order_of(client, "test:rank", "test:after") == ["test:rank", "test:after"]
+            assert client.received("test:rank")[0]["rank"] == ranks[attendee_id(client)]
+        for client in (everyone[-1], presenter):
+            (after,) = await client.wait_for("test:after")
+            assert after["of"] == 9
+        await asyncio.sleep(0.1)
+        assert order_of(everyone[-1], "test:rank", "test:after") == ["test:after"]
+        assert order_of(presenter, "test:rank", "test:after") == ["test:after"]
+        assert published() - before == 2, "the batch with its follow-up, the staff's copy"
+        for client in [*everyone, presenter]:
+            await client.close()
 
 
 @pytest.mark.redis

@@ -14,6 +14,7 @@ from plenary.realtime.personal import PersonalBuilder
 from plenary.realtime.session import Sessions
 from plenary.realtime.wire import (
     ClientManager,
+    Followup,
     SocketServer,
     event_packet,
     merged_frames,
@@ -88,7 +89,9 @@ class Broadcaster:
             sent = await self.deliver_each(code, event, packets)
         return sent
 
-    async def to_each_shared(self, code: str, event: str, shared: Any) -> int:
+    async def to_each_shared(
+        self, code: str, event: str, shared: Any, then: Followup | None = None
+    ) -> int:
         """A message of their own to each attendee of ``code`` the builder of ``event``
         (:meth:`build_personal`) makes one for from ``shared`` (plain data: what msgpack
         carries), wherever they are connected; all with the same ``ts``.
@@ -96,16 +99,30 @@ class Broadcaster:
         For large batches (every player's quiz result, every attendee's table): in
         scaled mode only ``shared`` crosses Redis, once, published first; then every
         process builds, encodes and writes its own attendees' messages, side by side.
-        Returns how many were delivered by this process."""
+
+        ``then``, (message name, payload): a message for everyone of ``code`` that
+        follows the batch (a quiz's reveal after its results). Each attendee's copy goes
+        out in the same write as their own message, and attendees without one get it
+        alone, in every process; the staff get it as a broadcast, after. So the batch
+        and its follow-up cost one write per attendee, not two, and no process writes
+        the follow-up to its attendees while another is still writing their own
+        messages (as a broadcast sent after the batch would).
+
+        Returns how many personal messages this process delivered."""
         ts = now_ms()
         with self._metrics.timed(self._metrics.broadcast_seconds, event):
-            await self._manager.publish_shared(code, event, shared, ts)
-            sent = await self.deliver_shared(code, event, shared, ts)
+            await self._manager.publish_shared(code, event, shared, ts, then)
+            sent = await self.deliver_shared(code, event, shared, ts, then)
+        if then is not None:
+            await self._emit(then[0], then[1], audiences.staff(code), ts)
         return sent
 
-    async def deliver_shared(self, code: str, event: str, shared: Any, ts: int) -> int:
+    async def deliver_shared(
+        self, code: str, event: str, shared: Any, ts: int, then: Followup | None = None
+    ) -> int:
         """This process's part of :meth:`to_each_shared` (also called for the batches of
-        other processes): built for the attendees of ``code`` connected here."""
+        other processes): built for the attendees of ``code`` connected here, each
+        followed by ``then`` if given."""
         build = self._builders.get(event)
         if build is None:
             raise LookupError(
@@ -116,6 +133,8 @@ class Broadcaster:
         if not sockets:
             return 0
         cut, merged = stamped_frames(event, ts), merged_frames(event, ts)
+        after = None if then is None else packet_frame(event_packet(then[0], {**then[1], "ts": ts}))
+        reached: set[str] = set()
 
         def items() -> Iterator[tuple[str, bytes]]:
             for attendee_id, payload in build(shared, sockets.keys()):
@@ -128,9 +147,23 @@ class Broadcaster:
                     frame = packet_frame(event_packet(event, payload))
                 for sid in sockets.get(attendee_id, ()):
                     yield sid, frame
+                    if after is not None:
+                        yield sid, after  # written with the frame before (EngineServer.mark_dirty)
+                reached.add(attendee_id)
+            if after is not None:
+                for attendee_id, sids in sockets.items():
+                    if attendee_id not in reached:
+                        for sid in sids:
+                            yield sid, after
 
-        sent = await self._manager.emit_frames(items())
+        written = await self._manager.emit_frames(items())
+        if then is None:
+            self._metrics.add(self._metrics.messages_out, written, event)
+            return written
+        copies = sum(len(sids) for sids in sockets.values())  # each socket got one ``after``
+        sent = max(0, written - copies)
         self._metrics.add(self._metrics.messages_out, sent, event)
+        self._metrics.add(self._metrics.messages_out, written - sent, then[0])
         return sent
 
     async def deliver_each(self, code: str, event: str, packets: Mapping[str, bytes]) -> int:
@@ -147,8 +180,10 @@ class Broadcaster:
             for sid in sockets.get(attendee_id, ()):
                 yield sid, packet
 
-    async def _emit(self, event: str, data: dict[str, Any], room: str) -> None:
+    async def _emit(
+        self, event: str, data: dict[str, Any], room: str, ts: int | None = None
+    ) -> None:
         # No callback: a room emit with a callback would encode one packet per recipient.
         with self._metrics.timed(self._metrics.broadcast_seconds, event):
-            await self._sio.emit(event, {**data, "ts": now_ms()}, room=room)
+            await self._sio.emit(event, {**data, "ts": now_ms() if ts is None else ts}, room=room)
         self._metrics.add(self._metrics.messages_out, 1, event)

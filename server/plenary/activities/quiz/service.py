@@ -269,9 +269,13 @@ class QuizService:
         return True
 
     async def _announce_close(self, scope: str, quiz: Quiz, board: Board) -> None:
-        if board.last is not None:
-            await self._out.to_each_shared(scope, "quiz:result", as_columns(board.last.results))
-        await self._out.to_everyone(scope, "quiz:reveal", reveal_message(quiz, board))
+        reveal = reveal_message(quiz, board)
+        if board.last is None:
+            await self._out.to_everyone(scope, "quiz:reveal", reveal)
+            return
+        # Each player's verdict first, the reveal with it in the same write.
+        results = as_columns(board.last.results)
+        await self._out.to_each_shared(scope, "quiz:result", results, ("quiz:reveal", reveal))
 
     async def end(self, scope: str, quiz_id: str) -> dict[str, Any]:
         """``quiz:end``: close the open question if any, then show the podium."""

@@ -37,6 +37,7 @@ from plenary.realtime.wire.frames import (
     packet_frame,
     stamped_frames,
 )
+from plenary.realtime.wire.manager import Followup
 from plenary.realtime.wire.manager import LocalManager as ClientManager
 from plenary.realtime.wire.packet_json import PacketJson
 from plenary.realtime.wire.redis_manager import RedisManager
@@ -45,6 +46,7 @@ from plenary.settings import Settings
 
 __all__ = [
     "ClientManager",
+    "Followup",
     "SessionAdmission",
     "SocketServer",
     "attach_services",

@@ -143,11 +143,15 @@ class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
         dirty = self._dirty
         if not dirty:
             asyncio.get_running_loop().call_soon(self.flush)
-        dirty.append(socket)
-        if len(dirty) >= WRITE_BATCH:
+        elif len(dirty) >= WRITE_BATCH:
+            # The full batch goes out before this socket starts the next one, so that
+            # frames a socket is given back to back (a personal message and the
+            # broadcast that follows it) still share its write.
             self._dirty = []
             for waiting in dirty:
                 waiting.flush()
+            dirty = self._dirty
+        dirty.append(socket)
 
     def flush(self) -> None:
         dirty, self._dirty = self._dirty, []

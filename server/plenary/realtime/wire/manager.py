@@ -38,10 +38,14 @@ from plenary.realtime.wire.socket import DirectSocket
 #: Delivers a batch of personal messages to this process's attendees (see ``on_each``):
 #: (scope, message name, attendee id -> encoded Socket.IO packet) -> how many were sent.
 DeliverEach = Callable[[str, str, Mapping[str, bytes]], Coroutine[Any, Any, int]]
+#: A message for everyone of a scope that follows a batch of personal messages, each
+#: attendee's copy in the same write as their own (``Broadcaster.to_each_shared``):
+#: (message name, payload). Lists are taken too: msgpack carries tuples as lists.
+Followup = tuple[str, dict[str, Any]] | list[Any]
 #: Builds and delivers this process's share of a batch of personal messages from the
-#: data they are made of (see ``on_shared``): (scope, message name, shared data, ``ts``)
-#: -> how many were sent.
-DeliverShared = Callable[[str, str, Any, int], Coroutine[Any, Any, int]]
+#: data they are made of (see ``on_shared``): (scope, message name, shared data, ``ts``,
+#: the follow-up or None) -> how many were sent.
+DeliverShared = Callable[[str, str, Any, int, Followup | None], Coroutine[Any, Any, int]]
 
 
 class RoomMembers(dict[str, Any]):
@@ -78,8 +82,8 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
     #: ``on_resubscribe()``: resend every local client its state; ``on_resync_event(code)``:
     #: the same for one event's; ``on_each(code, message, packets)``: deliver a batch of
     #: personal messages, encoded by the process that sent it, that came from another;
-    #: ``on_shared(code, message, shared, ts)``: build and deliver this process's share
-    #: of a batch that another process sent as the data the messages are made of.
+    #: ``on_shared(code, message, shared, ts, then)``: build and deliver this process's
+    #: share of a batch that another process sent as the data the messages are made of.
     on_resubscribe: Callable[[], Coroutine[Any, Any, None]] | None = None
     on_resync_event: Callable[[str], Coroutine[Any, Any, None]] | None = None
     on_each: DeliverEach | None = None
@@ -90,10 +94,12 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
         """Send a batch of personal messages to the other processes (none here: the
         Redis manager publishes it)."""
 
-    async def publish_shared(self, code: str, event: str, shared: Any, ts: int) -> None:
-        """Send the other processes the data a batch of personal messages is made of,
-        for each to build its own attendees' messages (none here: the Redis manager
-        publishes it)."""
+    async def publish_shared(
+        self, code: str, event: str, shared: Any, ts: int, then: Followup | None = None
+    ) -> None:
+        """Send the other processes the data a batch of personal messages is made of
+        (and its follow-up), for each to build its own attendees' messages (none here:
+        the Redis manager publishes it)."""
 
     async def follow(self, code: str) -> None:
         """A local client of scope ``code`` (a room of an event) is connecting or moving

@@ -26,7 +26,7 @@ from plenary.codec import MsgpackAsJson
 from plenary.errors import StoreUnavailable
 from plenary.outage import Outage
 from plenary.realtime import audiences
-from plenary.realtime.wire.manager import LocalManager
+from plenary.realtime.wire.manager import Followup, LocalManager
 from plenary.tasks import TaskOwner
 
 CHANNEL = "plenary"
@@ -299,7 +299,9 @@ class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[mi
             }
         )
 
-    async def publish_shared(self, code: str, event: str, shared: Any, ts: int) -> None:
+    async def publish_shared(
+        self, code: str, event: str, shared: Any, ts: int, then: Followup | None = None
+    ) -> None:
         """Send the other processes following ``code`` the data a batch of personal
         messages is made of, in one message: each builds and writes its own attendees'
         messages, so the batch costs Redis and every process what one broadcast of that
@@ -311,6 +313,7 @@ class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[mi
                 "event": event,
                 "shared": shared,
                 "ts": ts,
+                "then": then,
             }
         )
 
@@ -324,7 +327,11 @@ class RedisManager(socketio.AsyncRedisManager, LocalManager):  # type: ignore[mi
                     await self.on_each(message["code"], message["event"], message["packets"])
             elif self.on_shared is not None:
                 await self.on_shared(
-                    message["code"], message["event"], message["shared"], message["ts"]
+                    message["code"],
+                    message["event"],
+                    message["shared"],
+                    message["ts"],
+                    message.get("then"),
                 )
         except asyncio.CancelledError:
             raise
