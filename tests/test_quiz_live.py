@@ -4,12 +4,16 @@ exactly, from the server-measured times in the acks and the documented formula."
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+
+import pytest
 
 from tests.support import clients
 from tests.support.clients import Client
 from tests.support.quiz import answer, listen, speed_points, streak_bonus
-from tests.support.server import RunningServer
+from tests.support.redis_proc import RedisProcess
+from tests.support.server import RunningServer, create_event, running_server
 
 THREE_QUESTIONS: dict[str, Any] = {
     "title": "General knowledge",
@@ -370,3 +374,40 @@ async def test_everyone_answered_closes_the_question(
     assert [m["question_id"] for m in screen.received["quiz:reveal"]] == ["q1"]
     for client in (presenter, screen, *people):
         await client.disconnect()
+
+
+@pytest.mark.redis
+async def test_a_process_new_to_a_quiz_reads_it_once_for_a_burst_of_answers(
+    redis_proc: RedisProcess,
+) -> None:
+    """The first answers a process takes for a quiz opened elsewhere wait for one read
+    of the quiz, which gives its definition and the question's opening time both (a
+    second read would hold the whole burst up again)."""
+    redis_proc.flush()
+    async with running_server(redis_proc.url) as one, running_server(redis_proc.url) as two:
+        event = await create_event(one.url)
+        code = event["code"]
+        presenter = await clients.presenter(one.url, code, event["presenter_key"])
+        players = [await clients.attendee(two.url, code, f"Player {i}") for i in range(6)]
+        listen(presenter, *players)
+        quiz = await create_and_start(presenter, THREE_QUESTIONS)
+        await next_question(presenter, quiz["id"])
+        answering = two.services.kinds["quiz"].service.answering  # type: ignore[attr-defined]
+        second_reads: list[str] = []
+        read_opened = answering.read_opened
+
+        async def counted(scope: str, quiz_: Any, question: Any) -> int | None:
+            second_reads.append(question.id)
+            return await read_opened(scope, quiz_, question)
+
+        answering.read_opened = counted
+
+        acks = await asyncio.gather(*(answer(p, quiz["id"], "q1", "a") for p in players))
+
+        assert [a["ok"] for a in acks] == [True] * 6
+        assert second_reads == [], "the opening time came with the definition"
+        assert answering._deadlines.armed(code, quiz["id"], "q1"), "its deadline too"
+        elapsed = [a["elapsed_ms"] for a in acks]
+        assert all(0 <= e < 30_000 for e in elapsed), elapsed
+        for client in (presenter, *players):
+            await client.disconnect()

@@ -3,7 +3,8 @@
 The path of an answer, in order:
 
 1. the question must have opened: its opening time is read from the store once per
-   process and kept (it never changes), so the answer costs no read of the quiz;
+   process and kept (it never changes), so the answer costs no read of the quiz (a
+   process new to the quiz learns it from the read of its definition);
 2. the choice is checked (``bad_choice``, ``too_long``);
 3. ``elapsed`` = arrival - opening, both server times; past the deadline plus the
    grace (``quiz_answer_grace_ms``) the answer is ``too_late``;
@@ -39,7 +40,7 @@ from plenary.errors import ErrorCode, PlenaryError, StoreUnavailable, not_found
 from plenary.realtime.broadcast import Broadcaster
 from plenary.scopes import event_code, room_of
 from plenary.singleflight import SingleFlight
-from plenary.store import RecordOutcome, Store
+from plenary.store import Activity, RecordOutcome, Store
 
 log = logging.getLogger(__name__)
 
@@ -101,15 +102,27 @@ class Answering:
 
     async def _read_opened(self, scope: str, quiz: Quiz, question: Question) -> int | None:
         activity = await self._store.get_activity(scope, quiz.id)
-        found = opened_in(activity, question.id) if activity is not None else None
-        if activity is None or found is None:
+        if activity is None:
             return None
-        phase, current = phase_of(activity.status)
-        if phase is Phase.QUESTION and current == question.id:
-            self.opened(scope, quiz, question, found)
-        else:
+        self.learn(scope, quiz, activity)
+        found = opened_in(activity, question.id)
+        if found is not None:  # opened, and maybe closed since: too late, then
             self._remember(scope, quiz.id, question.id, found)
         return found
+
+    def learn(self, scope: str, quiz: Quiz, activity: Activity) -> None:
+        """What any read of the quiz says of its open question: when it opened (kept)
+        and its deadline (armed). The read of the definition that a burst's first answer
+        makes on a process new to the quiz so tells the opening time too: a second read,
+        that the whole burst would wait for again, is not needed."""
+        phase, current = phase_of(activity.status)
+        if phase is not Phase.QUESTION or current is None:
+            return
+        question = quiz.question(current)
+        found = opened_in(activity, current)
+        if question is None or found is None or (scope, quiz.id, question.id) in self._opened:
+            return
+        self.opened(scope, quiz, question, found)
 
     async def answer(
         self,

@@ -113,7 +113,9 @@ class QuizService:
         activity = await self._store.get_activity(scope, quiz_id)
         if activity is None or activity.definition.get("type") != ACTIVITY_TYPE:
             raise not_found(f"Quiz {quiz_id!r}")
-        return activity, self.remember(scope, activity.definition)
+        quiz = self.remember(scope, activity.definition)
+        self.answering.learn(scope, quiz, activity)  # an open question's time and deadline
+        return activity, quiz
 
     async def definition(self, scope: str, quiz_id: str) -> Quiz:
         """The quiz's definition, without a store read once known here (and one read
