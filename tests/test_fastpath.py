@@ -322,20 +322,26 @@ def build_rank_cards(shared: dict[str, Any], attendee_ids: Any) -> Any:
                 yield aid, (encoded, start, start + len('"drop":1,'))
 
 
+async def attendees_and_a_second_tab(
+    http: aiohttp.ClientSession, url: str, code: str, count: int
+) -> tuple[list[RawClient], list[str], RawClient]:
+    """``count`` raw attendees, their ids, and the first of them in a second tab (one
+    attendee, two sockets)."""
+    raw = await join_many(http, url, code, count)
+    ids = [attendee_id(c) for c in raw]
+    token = raw[0].received("welcome")[0]["token"]
+    tab = await RawClient(http, url).connect({"event": code, "role": "attendee", "token": token})
+    assert attendee_id(tab) == ids[0]
+    return raw, ids, tab
+
+
 async def test_personal_messages_built_from_shared_data_reach_every_socket(
     http: aiohttp.ClientSession,
 ) -> None:
     async with running_server(limits=LIMITS) as server:
         event = await create_event(server.url)
         code = event["code"]
-        raw = await join_many(http, server.url, code, 20)
-        ids = [attendee_id(c) for c in raw]
-        # The first attendee in a second tab: one attendee, two sockets.
-        token = raw[0].received("welcome")[0]["token"]
-        tab = await RawClient(http, server.url).connect(
-            {"event": code, "role": "attendee", "token": token}
-        )
-        assert attendee_id(tab) == ids[0]
+        raw, ids, tab = await attendees_and_a_second_tab(http, server.url, code, 20)
         broadcaster = server.services.broadcaster
         broadcaster.build_personal("test:rank", build_rank_cards)
         # The last attendee has no rank: they get nothing.
@@ -390,12 +396,7 @@ async def test_a_follow_up_goes_out_in_the_same_write_as_each_personal_message(
         code = event["code"]
         # More attendees than a write batch (WRITE_BATCH, 64): a batch's boundary
         # must not split an attendee's two frames.
-        raw = await join_many(http, server.url, code, 70)
-        ids = [attendee_id(c) for c in raw]
-        token = raw[0].received("welcome")[0]["token"]
-        tab = await RawClient(http, server.url).connect(
-            {"event": code, "role": "attendee", "token": token}
-        )
+        raw, ids, tab = await attendees_and_a_second_tab(http, server.url, code, 70)
         presenter = await RawClient(http, server.url).connect(
             {"event": code, "role": "presenter", "key": event["presenter_key"]}
         )
