@@ -436,22 +436,23 @@ async def test_a_follow_up_goes_out_in_the_same_write_as_each_personal_message(
 @contextlib.asynccontextmanager
 async def attendees_on_two_processes(
     redis_proc: RedisProcess, each: int
-) -> AsyncIterator[tuple[RunningServer, RunningServer, str, list[RawClient]]]:
+) -> AsyncIterator[tuple[RunningServer, RunningServer, dict[str, str], list[RawClient]]]:
     """Two server processes on one Redis and ``each`` raw attendees of one event on
-    each: (the first process, the second, the event's code, all the attendees)."""
+    each: (the first process, the second, the event as created, all the attendees)."""
     redis_proc.flush()
     async with (
         running_server(redis_proc.url) as one,
         running_server(redis_proc.url) as two,
         aiohttp.ClientSession() as http,
     ):
-        code = (await create_event(one.url))["code"]
+        event = await create_event(one.url)
+        code = event["code"]
         everyone = [
             *await join_many(http, one.url, code, each),
             *await join_many(http, two.url, code, each),
         ]
         try:
-            yield one, two, code, everyone
+            yield one, two, event, everyone
         finally:
             for client in everyone:
                 await client.close()
@@ -467,7 +468,8 @@ def published_count(server: RunningServer) -> Callable[[], float]:
 async def test_personal_messages_built_in_each_process_from_one_pubsub_message(
     redis_proc: RedisProcess,
 ) -> None:
-    async with attendees_on_two_processes(redis_proc, 6) as (one, two, code, everyone):
+    async with attendees_on_two_processes(redis_proc, 6) as (one, two, event, everyone):
+        code = event["code"]
         for server in (one, two):
             server.services.broadcaster.build_personal("test:rank", build_rank_cards)
         shared = {"of": 12, "ranks": {attendee_id(c): i + 1 for i, c in enumerate(everyone)}}
@@ -488,18 +490,11 @@ async def test_personal_messages_built_in_each_process_from_one_pubsub_message(
 async def test_a_follow_up_reaches_everyone_on_every_process_after_their_own_message(
     redis_proc: RedisProcess,
 ) -> None:
-    redis_proc.flush()
     async with (
-        running_server(redis_proc.url) as one,
-        running_server(redis_proc.url) as two,
+        attendees_on_two_processes(redis_proc, 5) as (one, two, event, everyone),
         aiohttp.ClientSession() as http,
     ):
-        event = await create_event(one.url)
         code = event["code"]
-        everyone = [
-            *await join_many(http, one.url, code, 5),
-            *await join_many(http, two.url, code, 5),
-        ]
         presenter = await RawClient(http, two.url).connect(
             {"event": code, "role": "presenter", "key": event["presenter_key"]}
         )
@@ -525,13 +520,13 @@ async def test_a_follow_up_reaches_everyone_on_every_process_after_their_own_mes
         assert order_of(everyone[-1], "test:rank", "test:after") == ["test:after"]
         assert order_of(presenter, "test:rank", "test:after") == ["test:after"]
         assert published() - before == 2, "the batch with its follow-up, the staff's copy"
-        for client in [*everyone, presenter]:
-            await client.close()
+        await presenter.close()
 
 
 @pytest.mark.redis
 async def test_personal_messages_cross_processes_in_one_batch(redis_proc: RedisProcess) -> None:
-    async with attendees_on_two_processes(redis_proc, 5) as (one, _, code, everyone):
+    async with attendees_on_two_processes(redis_proc, 5) as (one, _, event, everyone):
+        code = event["code"]
         messages = {attendee_id(c): {"table": i} for i, c in enumerate(everyone)}
         published = published_count(one)
         before = published()

@@ -134,7 +134,7 @@ class Broadcaster:
             return 0
         cut, merged = stamped_frames(event, ts), merged_frames(event, ts)
         after = None if then is None else packet_frame(event_packet(then[0], {**then[1], "ts": ts}))
-        reached: set[str] = set()
+        reached: set[str] = set()  # with a follow-up: who had a message of their own
 
         def items() -> Iterator[tuple[str, bytes]]:
             for attendee_id, payload in build(shared, sockets.keys()):
@@ -145,10 +145,13 @@ class Broadcaster:
                 else:
                     payload["ts"] = ts
                     frame = packet_frame(event_packet(event, payload))
+                if after is None:
+                    for sid in sockets.get(attendee_id, ()):
+                        yield sid, frame
+                    continue
                 for sid in sockets.get(attendee_id, ()):
                     yield sid, frame
-                    if after is not None:
-                        yield sid, after  # written with the frame before (EngineServer.mark_dirty)
+                    yield sid, after  # written with the frame before (EngineServer.mark_dirty)
                 reached.add(attendee_id)
             if after is not None:
                 for attendee_id, sids in sockets.items():
@@ -157,14 +160,12 @@ class Broadcaster:
                             yield sid, after
 
         written = await self._manager.emit_frames(items())
-        if then is None:
-            self._metrics.add(self._metrics.messages_out, written, event)
-            return written
-        copies = sum(len(sids) for sids in sockets.values())  # each socket got one ``after``
-        sent = max(0, written - copies)
-        self._metrics.add(self._metrics.messages_out, sent, event)
-        self._metrics.add(self._metrics.messages_out, written - sent, then[0])
-        return sent
+        # One follow-up per socket (a socket gone meanwhile missed both its frames).
+        followups = 0 if then is None else min(written, sum(map(len, sockets.values())))
+        self._metrics.add(self._metrics.messages_out, written - followups, event)
+        if then is not None:
+            self._metrics.add(self._metrics.messages_out, followups, then[0])
+        return written - followups
 
     async def deliver_each(self, code: str, event: str, packets: Mapping[str, bytes]) -> int:
         """This process's part of :meth:`to_each` (also called for batches that come
