@@ -433,6 +433,37 @@ async def test_a_follow_up_goes_out_in_the_same_write_as_each_personal_message(
             await client.close()
 
 
+async def test_a_long_polling_attendee_gets_its_personal_message_then_the_follow_up() -> None:
+    async with running_server() as server:
+        event = await create_event(server.url)
+        code = event["code"]
+        polling = socketio.AsyncClient(reconnection=False)
+        got: list[tuple[str, Any]] = []
+        polling.on("*", lambda name, data: got.append((name, data)))
+        await polling.connect(
+            server.url,
+            auth={"event": code, "role": "attendee", "name": "P"},
+            transports=["polling"],
+        )
+        (attendee_id,) = server.services.sessions.attendee_sockets(code)
+        broadcaster = server.services.broadcaster
+        broadcaster.build_personal("test:rank", build_rank_cards)
+
+        sent = await broadcaster.to_each_shared(
+            code, "test:rank", {"of": 1, "ranks": {attendee_id: 1}}, ("test:after", {"of": 1})
+        )
+
+        assert sent == 1
+        for _ in range(200):
+            if len([name for name, _ in got if name.startswith("test:")]) == 2:
+                break
+            await asyncio.sleep(0.02)
+        mine = [(name, data) for name, data in got if name.startswith("test:")]
+        assert [name for name, _ in mine] == ["test:rank", "test:after"]
+        assert mine[0][1]["rank"] == 1 and mine[1][1]["of"] == 1
+        await polling.eio.disconnect(abort=True)
+
+
 @contextlib.asynccontextmanager
 async def attendees_on_two_processes(
     redis_proc: RedisProcess, each: int

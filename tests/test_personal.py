@@ -84,6 +84,15 @@ def test_spliced_frames_of_every_length_class() -> None:
         assert frame == packet_frame(packet)
 
 
+def test_merged_frames_of_every_length_class() -> None:
+    make = merged_frames("quiz:result", TS)
+    for shared_size, own_size in ((0, 0), (0, 5), (10, 60), (200, 0), (40, 70_000)):
+        shared = {"s": "x" * shared_size} if shared_size else {}
+        own = {"o": "y" * own_size} if own_size else {}
+        frame = make(encode_json(shared), encode_json(own))
+        assert frame == packet_frame(event_packet("quiz:result", {"ts": TS, **shared, **own}))
+
+
 @given(st.lists(st.tuples(st.sampled_from(["table", "whole"]), payloads), max_size=12))
 def test_one_splicer_frames_each_payload_whatever_came_before(
     batch: list[tuple[str, dict[str, Any]]],
@@ -129,3 +138,25 @@ def test_merged_frames_quiz_results_from_columns() -> None:
         assert isinstance(payload, tuple) and len(payload) == 2
         frame = make(*payload)
         assert frame == packet_frame(event_packet("quiz:result", {"ts": TS, **results[aid]}))
+
+
+def test_columns_of_integers_and_booleans_are_encoded_by_one_template() -> None:
+    results = {
+        f"att_{i}": {"quiz_id": "q1", "correct": i == 1, "score": 100 * i, "rank%": 3 - i}
+        for i in range(3)
+    }
+    shared = as_columns(results)
+    assert shared["template"] == b'{"correct":%s,"score":%d,"rank%%":%d}'
+    assert shared["rows"]["att_1"] == [b"true", 100, 2]
+    built = dict(from_columns(shared, list(results)))
+    assert built["att_1"] == (b'{"quiz_id":"q1"}', b'{"correct":true,"score":100,"rank%":2}')
+    assert {a: decoded(p) for a, p in built.items()} == results
+
+
+def test_values_equal_in_python_but_not_in_json_are_not_shared() -> None:
+    batch = {"a": {"x": True, "y": [1], "z": 1.0}, "b": {"x": 1, "y": [True], "z": 1}}
+    shared = as_columns(batch)
+    assert shared["common"] == {}
+    assert "template" not in shared
+    built = {a: decoded(p) for a, p in from_columns(shared, list(batch))}
+    assert encode_json(built) == encode_json(batch)

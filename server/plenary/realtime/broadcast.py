@@ -133,8 +133,7 @@ class Broadcaster:
         if not sockets:
             return 0
         cut, merged = stamped_frames(event, ts), merged_frames(event, ts)
-        after = None if then is None else packet_frame(event_packet(then[0], {**then[1], "ts": ts}))
-        reached: set[str] = set()  # with a follow-up: who had a message of their own
+        reached: set[str] = set()  # who had a message of their own
 
         def items() -> Iterator[tuple[str, bytes]]:
             for attendee_id, payload in build(shared, sockets.keys()):
@@ -145,27 +144,21 @@ class Broadcaster:
                 else:
                     payload["ts"] = ts
                     frame = packet_frame(event_packet(event, payload))
-                if after is None:
-                    for sid in sockets.get(attendee_id, ()):
-                        yield sid, frame
-                    continue
                 for sid in sockets.get(attendee_id, ()):
                     yield sid, frame
-                    yield sid, after  # written with the frame before (EngineServer.mark_dirty)
                 reached.add(attendee_id)
-            if after is not None:
-                for attendee_id, sids in sockets.items():
-                    if attendee_id not in reached:
-                        for sid in sids:
-                            yield sid, after
 
-        written = await self._manager.emit_frames(items())
-        # One follow-up per socket (a socket gone meanwhile missed both its frames).
-        followups = 0 if then is None else min(written, sum(map(len, sockets.values())))
-        self._metrics.add(self._metrics.messages_out, written - followups, event)
-        if then is not None:
-            self._metrics.add(self._metrics.messages_out, followups, then[0])
-        return written - followups
+        if then is None:
+            written = await self._manager.emit_frames(items())
+            self._metrics.add(self._metrics.messages_out, written, event)
+            return written
+        after = packet_frame(event_packet(then[0], {**then[1], "ts": ts}))
+        written = await self._manager.emit_frames(items(), then=after)
+        alone = (sid for aid, sids in sockets.items() if aid not in reached for sid in sids)
+        followed = written + await self._manager.emit_frames((sid, after) for sid in alone)
+        self._metrics.add(self._metrics.messages_out, written, event)
+        self._metrics.add(self._metrics.messages_out, followed, then[0])
+        return written
 
     async def deliver_each(self, code: str, event: str, packets: Mapping[str, bytes]) -> int:
         """This process's part of :meth:`to_each` (also called for batches that come

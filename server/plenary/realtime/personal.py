@@ -10,7 +10,9 @@ plain data (what msgpack carries) in, payloads out.
 
 :func:`as_columns` and :func:`from_columns` are the builder for batches with nothing
 else in common: the fields every payload shares once, the others as one row per
-attendee.
+attendee. When those others are all integers or booleans (a quiz result's points,
+score, rank and verdict) a row is encoded by formatting it into one template, which
+costs a third of making a dict of it and encoding that.
 """
 
 from __future__ import annotations
@@ -72,7 +74,12 @@ def as_columns(per_attendee: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """``per_attendee`` (attendee id -> payload) as the fields every payload has with
     the same value (``common``), the names of the others (``fields``) and each
     attendee's values of those (``rows``). Payloads with different keys are kept whole
-    (``payloads``)."""
+    (``payloads``).
+
+    When every field of ``fields`` holds integers only or booleans only, ``template``
+    is their JSON object with a ``%d`` or ``%s`` for each value, and the booleans are
+    in ``rows`` as their JSON (``b"true"``, ``b"false"``): a row is then encoded with
+    one ``template % tuple(row)``."""
     payloads = list(per_attendee.values())
     if not payloads:
         return {"common": {}, "fields": [], "rows": {}}
@@ -80,10 +87,48 @@ def as_columns(per_attendee: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     if any(len(p) != len(keys) or any(k not in p for k in keys) for p in payloads):
         return {"payloads": {aid: dict(p) for aid, p in per_attendee.items()}}
     first = payloads[0]
-    common = {k: first[k] for k in keys if all(p[k] == first[k] for p in payloads)}
+    common = {k: first[k] for k in keys if _shared_by_all(payloads, k, first[k])}
     fields = [k for k in keys if k not in common]
     rows = {aid: [p[k] for k in fields] for aid, p in per_attendee.items()}
-    return {"common": common, "fields": fields, "rows": rows}
+    formats = _formats(payloads, fields)
+    if formats is None:
+        return {"common": common, "fields": fields, "rows": rows}
+    flags = [i for i, f in enumerate(formats) if f == b"%s"]
+    if flags:
+        for row in rows.values():
+            for i in flags:
+                row[i] = b"true" if row[i] else b"false"
+    members = (
+        encode_json(k).replace(b"%", b"%%") + b":" + f for k, f in zip(fields, formats, strict=True)
+    )
+    template = b"{" + b",".join(members) + b"}"
+    return {"common": common, "fields": fields, "rows": rows, "template": template}
+
+
+def _shared_by_all(payloads: list[Mapping[str, Any]], key: str, value: Any) -> bool:
+    """Whether every payload's ``key`` encodes as ``value`` does: equal and of its type
+    (``1 == True`` in Python, not in JSON). Containers are never shared (``[1]`` equals
+    ``[True]``, and comparing encodings would cost more than it saves)."""
+    kind = type(value)
+    if kind is list or kind is dict or kind is tuple:
+        return False
+    return all(type(v) is kind and v == value for v in (p[key] for p in payloads))
+
+
+def _formats(payloads: list[Mapping[str, Any]], fields: list[str]) -> list[bytes] | None:
+    """The format of each field for :func:`as_columns`' template (``%d`` for a field
+    of integers, ``%s`` for one of booleans), or None if a field holds anything else."""
+    if not fields:
+        return None
+    formats = []
+    for k in fields:
+        kind = type(payloads[0][k])
+        if kind is not int and kind is not bool:
+            return None
+        if any(type(p[k]) is not kind for p in payloads):
+            return None
+        formats.append(b"%d" if kind is int else b"%s")
+    return formats
 
 
 def from_columns(
@@ -98,8 +143,15 @@ def from_columns(
                 yield aid, dict(whole[aid])
         return
     common = encode_json(shared["common"])
-    fields: list[str] = shared["fields"]
     rows: Mapping[str, list[Any]] = shared["rows"]
+    template: bytes | None = shared.get("template")
+    if template is not None:
+        for aid in attendee_ids:
+            row = rows.get(aid)
+            if row is not None:
+                yield aid, (common, template % tuple(row))
+        return
+    fields: list[str] = shared["fields"]
     dumps = orjson.dumps  # encode_json's first try, without its call per attendee
     for aid in attendee_ids:
         row = rows.get(aid)

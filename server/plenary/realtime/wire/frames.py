@@ -165,18 +165,22 @@ def merged_frames(event: str, ts: int) -> Callable[[bytes, bytes], bytes]:
     ``ts`` added, with the shared part stamped once while it stays the same object."""
     head = _stamped_head(event, ts)
     kept: bytes | None = None
-    start = head  # the packet up to the reader's own members: head and the shared ones
+    start = head + b","  # the packet up to the reader's own members: head, shared ones
+    base = len(start)  # with the "]" that closes the packet, less the own part's "{"
 
     def frame(shared: bytes, own: bytes) -> bytes:
-        nonlocal kept, start
+        nonlocal kept, start, base
         if shared is not kept:
             kept = shared
-            start = head + b"," + shared[1:-1] if len(shared) > 2 else head
+            start = head + b"," + shared[1:-1] + b"," if len(shared) > 2 else head + b","
+            base = len(start)
+        n = base + len(own)
         if len(own) <= 2:  # {}: nothing of their own
-            return _header(0x81, len(start) + 2) + start + b"}]"
-        n = len(start) + len(own) + 1
-        header = _MEDIUM(0x81, 126, n) if 125 < n < 65536 else _header(0x81, n)
-        return b"".join((header, start, b",", memoryview(own)[1:], b"]"))
+            packet = start[:-1] + b"}]"
+            return _header(0x81, len(packet)) + packet
+        if 125 < n < 65536:  # the usual size: no branching in _header
+            return b"".join((_MEDIUM(0x81, 126, n), start, own[1:], b"]"))
+        return b"".join((_header(0x81, n), start, own[1:], b"]"))
 
     return frame
 

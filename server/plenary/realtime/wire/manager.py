@@ -204,14 +204,17 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
         see :meth:`emit_frames`."""
         return await self.emit_frames((sid, packet_frame(packet)) for sid, packet in items)
 
-    async def emit_frames(self, items: Iterable[tuple[str, bytes]]) -> int:
+    async def emit_frames(
+        self, items: Iterable[tuple[str, bytes]], then: bytes | None = None
+    ) -> int:
         """Send each socket id its own websocket frame of an event packet
         (:func:`packet_frame`, :func:`stamped_frames`): the personal counterpart of a
         room emit (no task per message), written at once rather than when the event loop
         next gets a turn, since the service that sends a batch of personal messages
-        usually goes on working without yielding. Returns how many were sent. The
-        packets are of the default namespace (the only one Plenary speaks), so the
-        sockets are looked up there.
+        usually goes on working without yielding. ``then``, a frame for every one of
+        them, is written right after each socket's own, in the same write. Returns how
+        many sockets were sent to. The packets are of the default namespace (the only
+        one Plenary speaks), so the sockets are looked up there.
 
         ``items`` may be a generator that builds each frame: all are built before the
         first is written, so that the writes follow each other closely, as a room
@@ -230,8 +233,13 @@ class LocalManager(socketio.AsyncManager):  # type: ignore[misc]
             socket = sockets.get(eio_sid) if eio_sid is not None else None
             if socket is None:
                 continue
-            if not (isinstance(socket, DirectSocket) and socket.write_frame(frame)):
+            if isinstance(socket, DirectSocket) and socket.write_frame(frame):
+                if then is not None:
+                    socket.write_frame(then)  # in the same write (EngineServer.mark_dirty)
+            else:
                 await self._queue_send([socket], frame_packet(frame).decode())
+                if then is not None:
+                    await self._queue_send([socket], frame_packet(then).decode())
             sent += 1
         if sent:
             self.server.eio.flush()
