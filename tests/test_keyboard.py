@@ -179,7 +179,8 @@ async def test_keyboard_only_rank_review_and_cast_an_award_ballot(
         # Enter on Gamma ranks it first; the focus goes on to the next candidate (Alpha).
         await tab_to(page, '#ballot-pool [data-candidate="c3"]')
         await page.keyboard.press("Enter")
-        assert await focused(page, '#ballot-pool [data-candidate="c1"]')
+        # Waited for: the focus moves once the ranking is drawn again.
+        await expect(page.locator('#ballot-pool [data-candidate="c1"]')).to_be_focused()
         await page.keyboard.press("Enter")
         await page.keyboard.press("Enter")  # Beta, the last one
         names = page.locator("#ballot-ranking .ballot-name")
@@ -188,7 +189,8 @@ async def test_keyboard_only_rank_review_and_cast_an_award_ballot(
         await tab_to(page, '#ballot-ranking [data-candidate="c2"] [data-move="up"]', 20)
         await page.keyboard.press("Enter")
         await expect(names).to_have_text(["Gamma", "Beta", "Alpha"])
-        assert await focused(page, '#ballot-ranking [data-candidate="c2"] [data-move="up"]')
+        moved_up = '#ballot-ranking [data-candidate="c2"] [data-move="up"]'
+        await expect(page.locator(moved_up)).to_be_focused()
         await tab_to(page, '#ballot-ranking [data-candidate="c1"] [data-remove]')
         await page.keyboard.press("Enter")
         await expect(names).to_have_text(["Gamma", "Beta"])
