@@ -33,13 +33,14 @@ class CafeAttendee(Person):
         # splits "all arrived" by the server process that holds the connection.
         self.last: dict[bytes, float] = {}
 
-    def on_text(self, p: bytes) -> None:
+    def on_text(self, p: bytes) -> float | None:
+        received = super().on_text(p)
         if p.startswith(ASSIGNMENT):
             self.kept.append(p)
-            self.last[ASSIGNMENT] = now_ms()
+            self.last[ASSIGNMENT] = received or now_ms()
         elif p.startswith(SPOTLIGHT):
-            self.last[SPOTLIGHT] = now_ms()
-        super().on_text(p)
+            self.last[SPOTLIGHT] = received or now_ms()
+        return received
 
 
 class CafeWorker(Worker):

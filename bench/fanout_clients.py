@@ -158,7 +158,9 @@ class Attendee(asyncio.Protocol):
             # binary, ping and pong frames: the servers under test send none
         self.buf = buf[pos:] if pos < n else b""
 
-    def on_text(self, p: bytes) -> None:
+    def on_text(self, p: bytes) -> float | None:
+        """Takes one text frame; returns its receipt time (epoch ms) if it is an event
+        (one clock reading a message, which subclasses reuse)."""
         c = p[0]
         if c == 52:  # "4": a Socket.IO packet
             kind = p[1]
@@ -167,7 +169,8 @@ class Attendee(asyncio.Protocol):
                 t = self.worker.received(name, p)
                 if name == b"welcome" and not self.welcomed.done():
                     self.welcomed.set_result(t)
-            elif kind == 51:  # "3": an ack: 43<id>[{...}]
+                return t
+            if kind == 51:  # "3": an ack: 43<id>[{...}]
                 bracket = p.index(b"[", 2)
                 self.worker.acked(self, int(p[2:bracket]), p[bracket + 1 : bracket + 12])
             elif kind == 48:  # "0": connected to the namespace
@@ -182,6 +185,7 @@ class Attendee(asyncio.Protocol):
             self.send_text(b"40" + json.dumps(self.auth, separators=(",", ":")).encode())
         elif c == 49:  # "1": engine.io close
             self.closed_by_server = True
+        return None
 
     def fail(self, why: str) -> None:
         if not self.welcomed.done():
@@ -207,11 +211,11 @@ class Person(Attendee):
         super().__init__(worker, index, url, auth)
         self.attendee_id: str | None = None
 
-    def on_text(self, p: bytes) -> None:
+    def on_text(self, p: bytes) -> float | None:
         if self.attendee_id is None and p.startswith(WELCOME):
             # Once per connection, before anything is measured.
             self.attendee_id = json.loads(p[2:])[1]["attendee"]["id"]
-        super().on_text(p)
+        return super().on_text(p)
 
 
 class Worker:

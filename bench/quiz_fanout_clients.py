@@ -36,13 +36,14 @@ class QuizAttendee(Person):
         self.result_times: list[float] = []  # receipt time of each, epoch ms
         self.answer_acks: list[bytes] = []
 
-    def on_text(self, p: bytes) -> None:
+    def on_text(self, p: bytes) -> float | None:
+        received = super().on_text(p)
         if p.startswith(RESULT):
             self.results.append(p)
-            self.result_times.append(now_ms())
+            self.result_times.append(received or now_ms())
         elif p.startswith(ACK) and ANSWER_ACK in p:
             self.answer_acks.append(p)
-        super().on_text(p)
+        return received
 
 
 class QuizWorker(Worker):
