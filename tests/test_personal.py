@@ -160,3 +160,11 @@ def test_values_equal_in_python_but_not_in_json_are_not_shared() -> None:
     assert "template" not in shared
     built = {a: decoded(p) for a, p in from_columns(shared, list(batch))}
     assert encode_json(built) == encode_json(batch)
+
+
+def test_fields_named_by_numbers_take_the_standard_librarys_way() -> None:
+    batch = {"a": {1: 10, "x": "same"}, "b": {1: 20, "x": "same"}}
+    shared = as_columns(batch)  # type: ignore[arg-type]
+    assert "template" not in shared
+    built = {a: decoded(p) for a, p in from_columns(shared, ["a", "b"])}
+    assert built == {"a": {"1": 10, "x": "same"}, "b": {"1": 20, "x": "same"}}

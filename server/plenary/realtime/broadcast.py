@@ -133,7 +133,8 @@ class Broadcaster:
         if not sockets:
             return 0
         cut, merged = stamped_frames(event, ts), merged_frames(event, ts)
-        reached: set[str] = set()  # who had a message of their own
+        reached: set[str] = set()  # with a follow-up: who had a message of their own
+        track = then is not None
 
         def items() -> Iterator[tuple[str, bytes]]:
             for attendee_id, payload in build(shared, sockets.keys()):
@@ -146,7 +147,8 @@ class Broadcaster:
                     frame = packet_frame(event_packet(event, payload))
                 for sid in sockets.get(attendee_id, ()):
                     yield sid, frame
-                reached.add(attendee_id)
+                if track:
+                    reached.add(attendee_id)
 
         if then is None:
             written = await self._manager.emit_frames(items())

@@ -117,14 +117,15 @@ def _shared_by_all(payloads: list[Mapping[str, Any]], key: str, value: Any) -> b
 
 def _formats(payloads: list[Mapping[str, Any]], fields: list[str]) -> list[bytes] | None:
     """The format of each field for :func:`as_columns`' template (``%d`` for a field
-    of integers, ``%s`` for one of booleans), or None if a field holds anything else."""
+    of integers, ``%s`` for one of booleans), or None if a field holds anything else
+    or is named by anything but a string."""
     if not fields:
         return None
     formats = []
     for k in fields:
         kind = type(payloads[0][k])
-        if kind is not int and kind is not bool:
-            return None
+        if type(k) is not str or (kind is not int and kind is not bool):
+            return None  # a key the standard library would quote, or a value to encode
         if any(type(p[k]) is not kind for p in payloads):
             return None
         formats.append(b"%d" if kind is int else b"%s")
