@@ -335,6 +335,12 @@ async def attendees_and_a_second_tab(
     return raw, ids, tab
 
 
+def all_but_the_last_ranked(ids: list[str]) -> dict[str, Any]:
+    """The shared data of ``build_rank_cards`` ranking every attendee of ``ids`` in
+    order but the last, who has no rank (and so no message of their own)."""
+    return {"of": len(ids) - 1, "ranks": {aid: i + 1 for i, aid in enumerate(ids[:-1])}}
+
+
 async def test_personal_messages_built_from_shared_data_reach_every_socket(
     http: aiohttp.ClientSession,
 ) -> None:
@@ -345,7 +351,7 @@ async def test_personal_messages_built_from_shared_data_reach_every_socket(
         broadcaster = server.services.broadcaster
         broadcaster.build_personal("test:rank", build_rank_cards)
         # The last attendee has no rank: they get nothing.
-        shared = {"of": 19, "ranks": {aid: i + 1 for i, aid in enumerate(ids[:-1])}}
+        shared = all_but_the_last_ranked(ids)
 
         sent = await broadcaster.to_each_shared(code, "test:rank", shared)
 
@@ -403,7 +409,7 @@ async def test_a_follow_up_goes_out_in_the_same_write_as_each_personal_message(
         broadcaster = server.services.broadcaster
         broadcaster.build_personal("test:rank", build_rank_cards)
         # The last attendee has no rank: they get the follow-up alone.
-        shared = {"of": 69, "ranks": {aid: i + 1 for i, aid in enumerate(ids[:-1])}}
+        shared = all_but_the_last_ranked(ids)
         writes = count_writes(server)
 
         sent = await broadcaster.to_each_shared(
